@@ -1,0 +1,41 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV_VERSION := 0.13.9
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pagg
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install demo test lint messages
+
+install:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
+	uv sync --frozen --python $(PYTHON)
+
+# Embedded default: SQLite, Celery eager, demo data, development server.
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  PAGG Municipal is running at http://$(HOST):$(PORT)/"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The whole suite, against the machine's PostgreSQL and Redis.
+test: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(VENV)/bin/pytest -p no:cacheprovider
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: install
+	$(PY) manage.py makemessages -l es --ignore=.venv --no-obsolete
+	$(PY) manage.py compilemessages -l es --ignore=.venv

@@ -1,0 +1,158 @@
+"""Municipal onboarding: from registering a municipality to its active membership."""
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.lock import SelectForUpdateLock
+
+from workflows.forms import DecisionForm
+from workflows.models import Process, Task
+from workflows.nodes import HumanTask
+from workflows.roles import Role
+
+from . import services
+from .forms import ActivationForm, AgreementDraftForm, FollowUpForm, SignedAgreementForm
+from .models import Agreement
+
+
+class OnboardingFlow(flow.Flow):
+    """Municipal onboarding
+
+    A facilitator registers the municipality and drafts its cooperation agreement;
+    the coordination approves it; the signed agreement makes it a member.
+    """
+
+    process_class = Process
+    task_class = Task
+    lock_impl = SelectForUpdateLock(nowait=False)
+    process_title = _("Municipal onboarding")
+
+    start = flow.StartHandle(this.start_onboarding).Next(this.draft_agreement)
+    renew = flow.StartHandle(this.start_renewal).Next(this.draft_agreement)
+
+    draft_agreement = (
+        HumanTask(
+            role=Role.FACILITATOR,
+            title=_("Draft the cooperation agreement"),
+            form_class=AgreementDraftForm,
+            sla_days=10,
+        )
+        .Assign(this.agreement_facilitator)
+        .OnComplete(this.agreement_drafted)
+        .Next(this.review_agreement)
+    )
+    review_agreement = (
+        HumanTask(
+            role=Role.COORDINATOR,
+            title=_("Review the agreement"),
+            form_class=DecisionForm,
+            sla_days=5,
+        )
+        .OnComplete(this.agreement_reviewed)
+        .Next(this.check_review)
+    )
+    check_review = (
+        flow.If(this.is_approved).Then(this.upload_signed_agreement).Else(this.draft_agreement)
+    )
+    upload_signed_agreement = (
+        HumanTask(
+            role=Role.FACILITATOR,
+            title=_("Upload the signed agreement"),
+            form_class=SignedAgreementForm,
+            sla_days=30,
+        )
+        .Assign(this.agreement_facilitator)
+        .OnComplete(this.signed_agreement_uploaded)
+        .Next(this.activate_membership)
+    )
+    activate_membership = (
+        HumanTask(
+            role=Role.COORDINATOR,
+            title=_("Activate the membership"),
+            form_class=ActivationForm,
+            sla_days=5,
+        )
+        .OnComplete(this.membership_activated)
+        .Next(this.end)
+    )
+    end = flow.End()
+
+    # Start handlers: fill the process before viewflow saves it.
+    def start_onboarding(self, activation, agreement, by):
+        return services.bind_process(activation.process, agreement, by, self.process_title)
+
+    def start_renewal(self, activation, agreement, by=None):
+        return services.bind_process(activation.process, agreement, by, _("Agreement renewal"))
+
+    # Routing helpers
+    def agreement_facilitator(self, activation):
+        return activation.process.subject.facilitator
+
+    def is_approved(self, activation):
+        return activation.process.subject.state == Agreement.State.APPROVED
+
+    # Completion handlers: turn the form's data into FSM transitions.
+    def agreement_drafted(self, activation, data, user):
+        services.submit_draft(activation.process.subject, data, user, activation.task)
+
+    def agreement_reviewed(self, activation, data, user):
+        services.review(activation.process.subject, data, user, activation.task)
+
+    def signed_agreement_uploaded(self, activation, data, user):
+        services.record_signature(activation.process.subject, data, user, activation.task)
+
+    def membership_activated(self, activation, data, user):
+        services.activate_membership(
+            activation.process.subject, user, activation.task, data.get("comment", "")
+        )
+
+
+class FollowUpFlow(flow.Flow):
+    """Contact follow-up
+
+    A task agreed in a contact with a municipal government, due on a set date.
+    """
+
+    process_class = Process
+    task_class = Task
+    lock_impl = SelectForUpdateLock(nowait=False)
+    process_title = _("Contact follow-up")
+
+    start = flow.StartHandle(this.start_follow_up).Next(this.follow_up)
+    follow_up = (
+        HumanTask(
+            role=lambda process: process.data["role"],
+            title=_("Follow up on a contact"),
+            form_class=FollowUpForm,
+            due=lambda process: parse_datetime(process.data["due_at"]),
+        )
+        .Assign(this.follow_up_assignee)
+        .OnComplete(this.follow_up_done)
+        .Next(this.end)
+    )
+    end = flow.End()
+
+    def start_follow_up(self, activation, contact, by, role, due_at, description, assignee=None):
+        process = activation.process
+        process.municipality = contact.municipality
+        process.subject = contact
+        process.started_by = by
+        process.title = description
+        process.data = {
+            "role": role,
+            "due_at": due_at.isoformat(),
+            "assignee": assignee.pk if assignee else None,
+            "description": description,
+        }
+        return process
+
+    def follow_up_assignee(self, activation):
+        from django.contrib.auth import get_user_model
+
+        pk = activation.process.data.get("assignee")
+        return get_user_model().objects.filter(pk=pk).first() if pk else None
+
+    def follow_up_done(self, activation, data, user):
+        activation.task.data = {**activation.task.data, "outcome": data["outcome"]}
+        activation.task.save(update_fields=["data"])

@@ -1,0 +1,165 @@
+from django import forms
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.forms import DecisionForm, TaskForm
+from workflows.roles import Role
+
+from .models import ContactLog
+from .validators import validate_pdf_document
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class StartOnboardingForm(forms.Form):
+    """The facilitator registers the municipality's authorities to start onboarding."""
+
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    population = forms.IntegerField(label=_("Population"), min_value=0, required=False)
+    mayor_name = forms.CharField(label=_("Mayor"), max_length=200)
+    mayor_email = forms.EmailField(label=_("Mayor's e-mail"), required=False)
+    mayor_phone = forms.CharField(label=_("Mayor's phone"), max_length=40, required=False)
+    official_name = forms.CharField(label=_("Contact official"), max_length=200)
+    official_position = forms.CharField(label=_("Official's position"), max_length=200)
+    official_email = forms.EmailField(label=_("Official's e-mail"))
+    official_phone = forms.CharField(label=_("Official's phone"), max_length=40, required=False)
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+
+
+class AgreementDraftForm(TaskForm):
+    scope = forms.CharField(
+        label=_("Scope of cooperation"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    commitments = forms.CharField(label=_("Commitments"), widget=forms.Textarea(attrs={"rows": 4}))
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    contacts = forms.CharField(label=_("Contacts"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["scope", "commitments", "start_date", "end_date", "contacts", "comment"]
+
+    def __init__(self, *args, task=None, user=None, **kwargs):
+        agreement = task.process.subject if task is not None else None
+        if agreement is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "scope": agreement.scope,
+                "commitments": agreement.commitments,
+                "start_date": agreement.start_date,
+                "end_date": agreement.end_date,
+                "contacts": agreement.contacts,
+            }
+        super().__init__(*args, task=task, user=user, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end <= start:
+            self.add_error("end_date", _("The end date must be after the start date."))
+        return cleaned
+
+
+class AgreementReviewForm(DecisionForm):
+    pass
+
+
+class SignedAgreementForm(TaskForm):
+    signed_document = forms.FileField(
+        label=_("Signed agreement (PDF)"),
+        validators=[FileExtensionValidator(["pdf"]), validate_pdf_document],
+        help_text=_("A PDF of at most %(size)d MB.")
+        % {"size": settings.MAX_DOCUMENT_SIZE // (1024 * 1024)},
+    )
+    signed_on = forms.DateField(label=_("Signed on"), widget=DateInput())
+
+    field_order = ["signed_document", "signed_on", "comment"]
+
+    def clean_signed_on(self):
+        value = self.cleaned_data["signed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The signature date cannot be in the future."))
+        return value
+
+
+class ActivationForm(TaskForm):
+    confirm = forms.BooleanField(
+        label=_("I have checked the signed agreement and the municipality joins the programme"),
+        required=True,
+    )
+
+    field_order = ["confirm", "comment"]
+
+
+class RenewalDraftForm(AgreementDraftForm):
+    pass
+
+
+class ContactLogForm(forms.ModelForm):
+    follow_up = forms.CharField(
+        label=_("Follow-up task"),
+        required=False,
+        max_length=255,
+        help_text=_("Leave empty when nothing needs following up."),
+    )
+    follow_up_role = forms.ChoiceField(
+        label=_("Follow-up by (role)"),
+        required=False,
+        choices=[
+            (Role.FACILITATOR.value, Role.FACILITATOR.label),
+            (Role.MUNICIPAL_OFFICER.value, Role.MUNICIPAL_OFFICER.label),
+            (Role.COORDINATOR.value, Role.COORDINATOR.label),
+            (Role.SPECIALIST.value, Role.SPECIALIST.label),
+        ],
+    )
+    follow_up_assignee = forms.ModelChoiceField(
+        label=_("Follow-up by (person)"),
+        required=False,
+        queryset=None,
+        help_text=_("Optional: without a person the task goes to the role's queue."),
+    )
+    follow_up_due = forms.DateField(label=_("Follow-up due"), required=False, widget=DateInput())
+
+    class Meta:
+        model = ContactLog
+        fields = ["date", "kind", "participants", "agreed"]
+        widgets = {
+            "date": DateInput(),
+            "participants": forms.Textarea(attrs={"rows": 2}),
+            "agreed": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["follow_up_assignee"].queryset = people
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("A contact cannot be recorded in the future."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("follow_up"):
+            if not cleaned.get("follow_up_role"):
+                self.add_error("follow_up_role", _("Choose who follows up."))
+            due = cleaned.get("follow_up_due")
+            if not due:
+                self.add_error("follow_up_due", _("A follow-up needs a due date."))
+            elif due < timezone.localdate():
+                self.add_error("follow_up_due", _("The due date cannot be in the past."))
+        return cleaned
+
+
+class FollowUpForm(TaskForm):
+    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    field_order = ["outcome", "comment"]

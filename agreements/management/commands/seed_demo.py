@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from agreements import demo
+
+
+class Command(BaseCommand):
+    help = "Create demo users (one per role) and onboarding processes in every state. Idempotent."
+
+    def handle(self, *args, **options):
+        users = demo.seed()
+        self.stdout.write(self.style.SUCCESS(_("Demo data ready. Log in with:")))
+        for username, _first, _last, role in demo.USERS:
+            self.stdout.write(f"  {username:<22} {demo.PASSWORD}   ({role.label})")
+        return None

@@ -1,0 +1,137 @@
+"""Territorial scope: which municipalities a user acts for.
+
+Scope is granted and revoked only by the services here, as django-guardian
+object permissions. A region scope is recorded on the region and expanded to
+its municipalities, so that every check is the same per-municipality lookup.
+"""
+
+from django.db import transaction
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from workflows import audit
+
+from .models import Municipality, Region
+
+FACILITATE = "agreements.facilitate_municipality"
+REPRESENT = "agreements.represent_municipality"
+FACILITATE_REGION = "agreements.facilitate_region"
+
+
+def municipality_ids_for(user):
+    """The engine's scope resolver (settings.WORKFLOWS_SCOPE_RESOLVER)."""
+    return get_objects_for_user(
+        user,
+        [FACILITATE, REPRESENT],
+        klass=Municipality,
+        any_perm=True,
+        accept_global_perms=False,
+        with_superuser=False,
+    ).values_list("pk", flat=True)
+
+
+def visible_municipalities(user):
+    from workflows.permissions import scope_ids
+
+    ids = scope_ids(user)
+    qs = Municipality.objects.select_related("region", "facilitator")
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
+def facilitated_municipalities(user):
+    return get_objects_for_user(
+        user, FACILITATE, klass=Municipality, accept_global_perms=False, with_superuser=False
+    )
+
+
+def regions_of(user):
+    return get_objects_for_user(
+        user, FACILITATE_REGION, klass=Region, accept_global_perms=False, with_superuser=False
+    )
+
+
+def grant_facilitator_region(user, region, *, by=None):
+    with transaction.atomic():
+        assign_perm(FACILITATE_REGION, user, region)
+        municipalities = list(region.municipalities.all())
+        if municipalities:
+            assign_perm(FACILITATE, user, municipalities)
+        audit.record(
+            "scope.granted",
+            actor=by,
+            subject=region,
+            after={"user": user.get_username(), "role": "facilitator", "region": region.code},
+        )
+
+
+def revoke_facilitator_region(user, region, *, by=None):
+    with transaction.atomic():
+        remove_perm(FACILITATE_REGION, user, region)
+        for municipality in region.municipalities.all():
+            remove_perm(FACILITATE, user, municipality)
+        audit.record(
+            "scope.revoked",
+            actor=by,
+            subject=region,
+            before={"user": user.get_username(), "role": "facilitator", "region": region.code},
+        )
+
+
+def grant_facilitator_municipality(user, municipality, *, by=None):
+    with transaction.atomic():
+        assign_perm(FACILITATE, user, municipality)
+        audit.record(
+            "scope.granted",
+            actor=by,
+            subject=municipality,
+            after={"user": user.get_username(), "role": "facilitator"},
+        )
+
+
+def revoke_facilitator_municipality(user, municipality, *, by=None):
+    with transaction.atomic():
+        remove_perm(FACILITATE, user, municipality)
+        audit.record(
+            "scope.revoked",
+            actor=by,
+            subject=municipality,
+            before={"user": user.get_username(), "role": "facilitator"},
+        )
+
+
+def grant_officer(user, municipality, *, by=None):
+    """A municipal officer acts for exactly one municipality."""
+    with transaction.atomic():
+        for previous in get_objects_for_user(
+            user, REPRESENT, klass=Municipality, accept_global_perms=False, with_superuser=False
+        ):
+            if previous.pk != municipality.pk:
+                remove_perm(REPRESENT, user, previous)
+        assign_perm(REPRESENT, user, municipality)
+        audit.record(
+            "scope.granted",
+            actor=by,
+            subject=municipality,
+            after={"user": user.get_username(), "role": "municipal_officer"},
+        )
+
+
+def revoke_officer(user, municipality, *, by=None):
+    with transaction.atomic():
+        remove_perm(REPRESENT, user, municipality)
+        audit.record(
+            "scope.revoked",
+            actor=by,
+            subject=municipality,
+            before={"user": user.get_username(), "role": "municipal_officer"},
+        )
+
+
+def extend_region_scopes(municipality):
+    """A municipality added to a region falls in the scope of the region's facilitators."""
+    from guardian.models import UserObjectPermission
+
+    holders = UserObjectPermission.objects.filter(
+        permission__codename="facilitate_region", object_pk=str(municipality.region_id)
+    ).select_related("user")
+    for holder in holders:
+        assign_perm(FACILITATE, holder.user, municipality)

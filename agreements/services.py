@@ -1,0 +1,245 @@
+"""Onboarding operations that span municipalities, agreements, processes and the audit trail."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflows import audit, transitions
+from workflows.forms import DecisionForm
+from workflows.roles import Role
+
+from .models import Agreement, Authority, ContactLog
+from .scope import FACILITATE
+
+
+def bind_process(process, agreement, by, title):
+    process.municipality = agreement.municipality
+    process.subject = agreement
+    process.started_by = by
+    process.title = f"{title}: {agreement.municipality.name}"
+    return process
+
+
+def open_onboarding(agreement_or_municipality):
+    from workflows.models import Process
+
+    from .flows import OnboardingFlow
+
+    municipality = getattr(agreement_or_municipality, "municipality", agreement_or_municipality)
+    return Process.objects.filter(
+        flow_class=OnboardingFlow, municipality=municipality, finished__isnull=True
+    ).exclude(status="CANCELED")
+
+
+def start_onboarding(user, municipality, data):
+    """Register the municipality's authorities, open a draft agreement and start the flow."""
+    from .flows import OnboardingFlow
+
+    if not (user.has_perm(FACILITATE, municipality)):
+        raise PermissionDenied(_("You do not facilitate this municipality."))
+    with transaction.atomic():
+        if open_onboarding(municipality).exists():
+            raise PermissionDenied(_("This municipality already has an onboarding in progress."))
+        if municipality.is_member:
+            raise PermissionDenied(_("This municipality is already a member."))
+        register_authorities(municipality, data, user)
+        agreement = Agreement.objects.create(municipality=municipality, facilitator=user)
+        audit.record(
+            "agreement.created", actor=user, subject=agreement, after=agreement.audit_snapshot()
+        )
+        process = OnboardingFlow.start.run(agreement=agreement, by=user)
+        audit.record("process.started", actor=user, process=process, subject=agreement)
+    return process
+
+
+def register_authorities(municipality, data, user):
+    before = {
+        "population": municipality.population,
+        "authorities": [str(a) for a in municipality.authorities.filter(is_current=True)],
+    }
+    if data.get("population") is not None:
+        municipality.population = data["population"]
+        municipality.save(update_fields=["population"])
+    municipality.authorities.filter(is_current=True).update(is_current=False)
+    Authority.objects.bulk_create(
+        [
+            Authority(
+                municipality=municipality,
+                kind=Authority.Kind.MAYOR,
+                name=data["mayor_name"],
+                position=_("Mayor"),
+                email=data.get("mayor_email", ""),
+                phone=data.get("mayor_phone", ""),
+            ),
+            Authority(
+                municipality=municipality,
+                kind=Authority.Kind.OFFICIAL,
+                name=data["official_name"],
+                position=data.get("official_position", ""),
+                email=data.get("official_email", ""),
+                phone=data.get("official_phone", ""),
+            ),
+        ]
+    )
+    audit.record(
+        "municipality.registered",
+        actor=user,
+        subject=municipality,
+        before=before,
+        after={
+            "population": municipality.population,
+            "authorities": [str(a) for a in municipality.authorities.filter(is_current=True)],
+        },
+    )
+
+
+def submit_draft(agreement, data, user, task):
+    with transaction.atomic():
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        before = agreement.audit_snapshot()
+        for field in ("scope", "commitments", "start_date", "end_date", "contacts"):
+            setattr(agreement, field, data[field])
+        agreement.facilitator = agreement.facilitator or user
+        agreement.full_clean(exclude=["signed_document", "state"])
+        agreement.save()
+        transitions.record_edit(agreement, before, actor=user, task=task)
+        transitions.apply(
+            agreement, "submit", actor=user, task=task, comment=data.get("comment", "")
+        )
+
+
+def review(agreement, data, user, task):
+    name = "approve" if data["decision"] == DecisionForm.APPROVE else "return_for_changes"
+    transitions.apply(agreement, name, actor=user, task=task, comment=data.get("comment", ""))
+
+
+def record_signature(agreement, data, user, task):
+    with transaction.atomic():
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        before = agreement.audit_snapshot()
+        agreement.signed_document = data["signed_document"]
+        agreement.save(update_fields=["signed_document"])
+        transitions.record_edit(agreement, before, actor=user, task=task)
+        transitions.apply(
+            agreement,
+            "sign",
+            actor=user,
+            task=task,
+            comment=data.get("comment", ""),
+            signed_on=data["signed_on"],
+        )
+
+
+def activate_membership(agreement, user, task=None, comment=""):
+    with transaction.atomic():
+        transitions.apply(agreement, "activate", actor=user, task=task, comment=comment)
+        municipality = agreement.municipality
+        before = {"is_member": municipality.is_member, "facilitator": municipality.facilitator_id}
+        municipality.is_member = True
+        municipality.member_since = municipality.member_since or timezone.localdate()
+        municipality.facilitator = agreement.facilitator
+        municipality.save(update_fields=["is_member", "member_since", "facilitator"])
+        audit.record(
+            "municipality.joined",
+            actor=user,
+            task=task,
+            subject=municipality,
+            before=before,
+            after={"is_member": True, "facilitator": municipality.facilitator_id},
+        )
+
+
+def change_membership(agreement, name, user, comment=""):
+    """Suspend, reinstate or terminate an agreement from the case file."""
+    with transaction.atomic():
+        transitions.apply(agreement, name, actor=user, comment=comment)
+        if name == "terminate":
+            _leave(agreement.municipality, user)
+
+
+def _leave(municipality, user):
+    municipality.is_member = False
+    municipality.save(update_fields=["is_member"])
+    audit.record("municipality.left", actor=user, subject=municipality, after={"is_member": False})
+
+
+def expire_due_agreements(today=None):
+    """Expire active agreements past their end date and start their renewal. Idempotent."""
+    from .flows import OnboardingFlow
+
+    today = today or timezone.localdate()
+    expired = 0
+    due = Agreement.objects.filter(state=Agreement.State.ACTIVE, end_date__lte=today)
+    for agreement in due.select_related("municipality").iterator():
+        with transaction.atomic():
+            locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+            if locked.state != Agreement.State.ACTIVE:
+                continue
+            transitions.apply(locked, "expire", actor=None, comment=_("End date reached"))
+            municipality = locked.municipality
+            municipality.is_member = False
+            municipality.save(update_fields=["is_member"])
+            renewal = Agreement.objects.create(
+                municipality=municipality,
+                facilitator=locked.facilitator,
+                renewal_of=locked,
+                scope=locked.scope,
+                commitments=locked.commitments,
+                contacts=locked.contacts,
+                start_date=locked.end_date + datetime.timedelta(days=1),
+                end_date=_same_term(locked),
+            )
+            audit.record(
+                "agreement.renewal_opened",
+                subject=renewal,
+                after={"renewal_of": locked.pk},
+            )
+            process = OnboardingFlow.renew.run(agreement=renewal, by=None)
+            audit.record("process.started", process=process, subject=renewal)
+            expired += 1
+    return expired
+
+
+def _same_term(agreement):
+    if agreement.start_date and agreement.end_date:
+        return agreement.end_date + (agreement.end_date - agreement.start_date)
+    return None
+
+
+def record_contact(user, municipality, data):
+    """Log a contact and, if one was agreed, start its follow-up task."""
+    from .flows import FollowUpFlow
+
+    if not user.has_perm(FACILITATE, municipality) and not user.has_perm(
+        "workflows.act_as_coordinator"
+    ):
+        raise PermissionDenied(_("You do not facilitate this municipality."))
+    with transaction.atomic():
+        contact = ContactLog.objects.create(
+            municipality=municipality,
+            date=data["date"],
+            kind=data["kind"],
+            participants=data["participants"],
+            agreed=data["agreed"],
+            recorded_by=user,
+        )
+        audit.record(
+            "contact.recorded", actor=user, subject=contact, after=contact.audit_snapshot()
+        )
+        process = None
+        if data.get("follow_up"):
+            due = data["follow_up_due"]
+            due_at = timezone.make_aware(datetime.datetime.combine(due, datetime.time(18, 0)))
+            process = FollowUpFlow.start.run(
+                contact=contact,
+                by=user,
+                role=data["follow_up_role"] or Role.FACILITATOR,
+                due_at=due_at,
+                description=data["follow_up"],
+                assignee=data.get("follow_up_assignee"),
+            )
+            audit.record("process.started", actor=user, process=process, subject=contact)
+    return contact, process

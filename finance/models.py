@@ -1,0 +1,1 @@
+"""finance: placeholder until its issue lands."""

@@ -1,0 +1,1 @@
+"""knowledge: placeholder until its issue lands."""

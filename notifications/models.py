@@ -1,0 +1,1 @@
+"""notifications: placeholder until its issue lands."""

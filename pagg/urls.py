@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from agreements.api import AgreementViewSet, MunicipalityViewSet
+from workflows.api import ProcessViewSet, TaskViewSet
+
+router = DefaultRouter()
+router.register("tasks", TaskViewSet, basename="task")
+router.register("processes", ProcessViewSet, basename="process")
+router.register("municipalities", MunicipalityViewSet, basename="municipality")
+router.register("agreements", AgreementViewSet, basename="agreement")
+
+urlpatterns = [
+    path("", include("workflows.urls")),
+    path("municipalities/", include("agreements.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("admin/", admin.site.urls),
+]

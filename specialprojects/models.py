@@ -1,0 +1,1 @@
+"""specialprojects: placeholder until its issue lands."""

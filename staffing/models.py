@@ -1,0 +1,1 @@
+"""staffing: placeholder until its issue lands."""

@@ -1,0 +1,129 @@
+"""The engine's REST API: the same queues, tasks and histories, with the same scoping."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from . import permissions, selectors, services
+from .models import AuditEvent, Process, Task
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True)
+    process_title = serializers.CharField(source="process.title", read_only=True)
+    municipality = serializers.StringRelatedField()
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "title",
+            "status",
+            "role",
+            "process",
+            "process_title",
+            "municipality",
+            "owner",
+            "created",
+            "due_at",
+            "is_overdue",
+            "finished",
+        ]
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "chain_key",
+            "seq",
+            "at",
+            "actor_label",
+            "action",
+            "task",
+            "subject_repr",
+            "before",
+            "after",
+            "comment",
+            "prev_hash",
+            "hash",
+        ]
+
+
+class ProcessSerializer(serializers.ModelSerializer):
+    flow = serializers.CharField(source="flow_title", read_only=True)
+    municipality = serializers.StringRelatedField()
+
+    class Meta:
+        model = Process
+        fields = ["id", "title", "flow", "status", "municipality", "created", "finished"]
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TaskSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            kind = self.request.query_params.get("list", "inbox")
+            selector = {"queue": selectors.queue, "archive": selectors.archive}.get(
+                kind, selectors.inbox
+            )
+            return selectors.filter_tasks(selector(self.request.user), self.request.query_params)
+        return (
+            Task.objects.human()
+            .filter(permissions.task_visibility_filter(self.request.user))
+            .select_related("process", "municipality", "owner")
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("list", str, enum=["queue", "inbox", "archive"]),
+            OpenApiParameter("due", str, enum=["overdue", "soon", "later"]),
+            OpenApiParameter("municipality", int),
+            OpenApiParameter("sort", str, enum=["due", "-due", "created"]),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _act(self, operation):
+        task = self.get_object()
+        try:
+            operation(task)
+        except services.TaskUnavailable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        except PermissionDenied as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        task.refresh_from_db()
+        return Response(TaskSerializer(task).data)
+
+    @extend_schema(request=None, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        return self._act(lambda task: services.claim(task, request.user))
+
+    @extend_schema(request=None, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        return self._act(lambda task: services.release(task, request.user))
+
+
+class ProcessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ProcessSerializer
+
+    def get_queryset(self):
+        return selectors.processes(self.request.user)
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        process = Process.objects.filter(pk=pk).first()
+        if process is None or not permissions.can_view_process(request.user, process):
+            raise Http404
+        return Response(AuditEventSerializer(selectors.process_history(process), many=True).data)

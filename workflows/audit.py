@@ -1,0 +1,222 @@
+"""Writing and verifying the audit trail.
+
+Events are chained per process (or per subject outside a process) so that
+appending locks one chain head, never the whole table; periodic checkpoints
+seal all heads together, so that a rewritten or truncated chain is detected.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import AuditChain, AuditCheckpoint, AuditEvent
+
+GENESIS = "0" * 64
+SYSTEM_CHAIN = "system"
+
+
+def to_json(value):
+    """Plain JSON (as the database returns it) so that what is hashed is what is stored."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _digest(payload):
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def event_payload(event):
+    return {
+        "chain": event.chain_key,
+        "seq": event.seq,
+        "prev": event.prev_hash,
+        "at": event.at.astimezone(UTC).isoformat(),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "process": event.process_id,
+        "task": event.task_id,
+        "subject_type": event.subject_type_id,
+        "subject_id": event.subject_id,
+        "subject_repr": event.subject_repr,
+        "municipality": event.municipality_id,
+        "before": event.before,
+        "after": event.after,
+        "comment": event.comment,
+    }
+
+
+def event_hash(event):
+    return _digest(event_payload(event))
+
+
+def chain_key_for(process=None, subject=None):
+    if process is not None:
+        return f"process:{process.pk}"
+    if subject is not None:
+        meta = subject._meta
+        return f"{meta.app_label}.{meta.model_name}:{subject.pk}"
+    return SYSTEM_CHAIN
+
+
+def _locked_chain(key):
+    chain = AuditChain.objects.select_for_update().filter(key=key).first()
+    if chain is not None:
+        return chain
+    try:
+        with transaction.atomic():
+            return AuditChain.objects.create(key=key)
+    except IntegrityError:
+        return AuditChain.objects.select_for_update().get(key=key)
+
+
+def record(
+    action,
+    *,
+    actor=None,
+    process=None,
+    task=None,
+    subject=None,
+    municipality=None,
+    before=None,
+    after=None,
+    comment="",
+    chain_key=None,
+):
+    """Append one event. Runs inside the caller's transaction, so it commits with the change."""
+    if task is not None and process is None:
+        process = task.process
+    if municipality is None:
+        municipality = getattr(process, "municipality", None) or getattr(
+            subject, "municipality", None
+        )
+    key = chain_key or chain_key_for(process, subject)
+    with transaction.atomic():
+        chain = _locked_chain(key)
+        event = AuditEvent(
+            chain_key=key,
+            seq=chain.length + 1,
+            at=timezone.now(),
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_label=actor.get_username()
+            if actor is not None and actor.is_authenticated
+            else "",
+            action=action,
+            process=process,
+            task=task,
+            subject_type=ContentType.objects.get_for_model(subject)
+            if subject is not None
+            else None,
+            subject_id=str(subject.pk) if subject is not None else "",
+            subject_repr=str(subject)[:255] if subject is not None else "",
+            municipality_id=getattr(municipality, "pk", municipality),
+            before=to_json(before),
+            after=to_json(after),
+            comment=comment or "",
+            prev_hash=chain.head_hash,
+        )
+        event.hash = event_hash(event)
+        event.save()
+        AuditChain.objects.filter(pk=chain.pk).update(length=event.seq, head_hash=event.hash)
+    return event
+
+
+@dataclass
+class Verification:
+    ok: bool = True
+    events_checked: int = 0
+    chains_checked: int = 0
+    checkpoints_checked: int = 0
+    first_broken: AuditEvent | None = None
+    problem: str = ""
+    problems: list = field(default_factory=list)
+
+    def fail(self, problem, event=None):
+        if self.ok:
+            self.ok = False
+            self.first_broken = event
+            self.problem = problem
+        self.problems.append(problem)
+
+
+def verify(chunk_size=2000):
+    """Recompute every chain and checkpoint; report the first event that does not fit."""
+    result = Verification()
+    heads = {}
+    current_key, expected_seq, expected_prev = None, 1, GENESIS
+    events = AuditEvent.objects.order_by("chain_key", "seq").iterator(chunk_size=chunk_size)
+    for event in events:
+        if event.chain_key != current_key:
+            if current_key is not None:
+                heads[current_key] = (expected_seq - 1, expected_prev)
+            current_key, expected_seq, expected_prev = event.chain_key, 1, GENESIS
+            result.chains_checked += 1
+        result.events_checked += 1
+        if event.seq != expected_seq:
+            result.fail(f"event {event.pk}: sequence {event.seq}, expected {expected_seq}", event)
+        elif event.prev_hash != expected_prev:
+            result.fail(f"event {event.pk}: previous hash does not match", event)
+        elif event_hash(event) != event.hash:
+            result.fail(f"event {event.pk}: content does not match its hash", event)
+        expected_seq, expected_prev = event.seq + 1, event.hash
+    if current_key is not None:
+        heads[current_key] = (expected_seq - 1, expected_prev)
+
+    for chain in AuditChain.objects.all().iterator():
+        seq, head = heads.get(chain.key, (0, GENESIS))
+        if (chain.length, chain.head_hash) != (seq, head):
+            result.fail(f"chain {chain.key}: head does not match its last event")
+
+    prev = GENESIS
+    for checkpoint in AuditCheckpoint.objects.order_by("pk").iterator():
+        result.checkpoints_checked += 1
+        if checkpoint.prev_hash != prev or _checkpoint_hash(checkpoint) != checkpoint.hash:
+            result.fail(f"checkpoint {checkpoint.pk}: seal does not match")
+        for key, (seq, digest) in checkpoint.heads.items():
+            found = (
+                AuditEvent.objects.filter(chain_key=key, seq=seq).values_list("hash", flat=True)
+            ).first()
+            if found != digest:
+                result.fail(f"checkpoint {checkpoint.pk}: chain {key} event {seq} was altered")
+        prev = checkpoint.hash
+    return result
+
+
+def _checkpoint_hash(checkpoint):
+    return _digest(
+        {
+            "at": checkpoint.at.astimezone(UTC).isoformat(),
+            "heads": checkpoint.heads,
+            "prev": checkpoint.prev_hash,
+        }
+    )
+
+
+def seal_checkpoint():
+    """Seal every chain head changed since the last checkpoint (all heads on the first)."""
+    with transaction.atomic():
+        last = AuditCheckpoint.objects.select_for_update().order_by("-pk").first()
+        known = {}
+        for checkpoint in AuditCheckpoint.objects.order_by("pk").only("heads").iterator():
+            known.update(checkpoint.heads)
+        heads = {
+            chain.key: [chain.length, chain.head_hash]
+            for chain in AuditChain.objects.filter(length__gt=0).iterator()
+            if known.get(chain.key) != [chain.length, chain.head_hash]
+        }
+        if not heads and last is not None:
+            return None
+        checkpoint = AuditCheckpoint(
+            at=timezone.now(), heads=heads, prev_hash=last.hash if last else GENESIS
+        )
+        checkpoint.hash = _checkpoint_hash(checkpoint)
+        checkpoint.save()
+        return checkpoint

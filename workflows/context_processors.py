@@ -1,0 +1,13 @@
+from .roles import Role, is_coordination_staff, user_roles
+
+
+def roles(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    names = user_roles(user)
+    return {
+        "user_role_labels": [Role(name).label for name in names if name in Role.values],
+        "is_coordination": is_coordination_staff(user),
+        "is_auditor": Role.AUDITOR in names,
+    }

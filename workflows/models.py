@@ -1,0 +1,321 @@
+"""The engine's state: processes, tasks with due dates, SLA policies and the audit trail."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import AbstractProcess, AbstractTask
+from viewflow.workflow.status import STATUS
+
+from .roles import Role
+
+
+class Process(AbstractProcess):
+    """One run of a flow, about one subject (an agreement, a contact...) in one municipality."""
+
+    data = models.JSONField(default=dict, blank=True)
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    municipality = models.ForeignKey(
+        settings.WORKFLOWS_SCOPE_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="processes",
+        verbose_name=_("municipality"),
+    )
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+
+    class Meta:
+        verbose_name = _("process")
+        verbose_name_plural = _("processes")
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["municipality", "status"]),
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["flow_class", "status", "created"]),
+        ]
+        permissions = [
+            ("view_all_processes", _("Can view every process and its history")),
+            ("manage_tasks", _("Can reassign tasks and edit SLA policies")),
+            ("act_as_coordinator", _("Can take coordination tasks")),
+            ("act_as_specialist", _("Can take specialist tasks")),
+            ("verify_audit_trail", _("Can verify the audit trail")),
+        ]
+
+    def __str__(self):
+        return self.title or super().__str__()
+
+    @property
+    def flow_title(self):
+        return self.flow_class.process_title if self.flow_class else ""
+
+
+class TaskQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED))
+
+    def human(self):
+        return self.filter(flow_task_type="HUMAN")
+
+
+class Task(AbstractTask):
+    """A step of a process. Ours adds what viewflow's rows lack: role, scope and due date."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, verbose_name=_("process"))
+    data = models.JSONField(default=dict, blank=True)
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices, blank=True)
+    municipality = models.ForeignKey(
+        settings.WORKFLOWS_SCOPE_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("municipality"),
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workflow_tasks",
+        verbose_name=_("owner"),
+    )
+    owner_permission_content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["due_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="task_status_due"),
+            models.Index(fields=["owner", "status", "due_at"], name="task_owner_status_due"),
+            models.Index(
+                fields=["owner_permission", "owner_permission_obj_pk", "status"],
+                name="task_candidates",
+            ),
+            models.Index(fields=["municipality", "status"], name="task_municipality_status"),
+            models.Index(fields=["process", "created"], name="task_process_created"),
+        ]
+
+    @property
+    def is_open(self):
+        return self.status in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+    @property
+    def is_overdue(self):
+        return bool(self.is_open and self.due_at and self.due_at < timezone.now())
+
+    @property
+    def is_due_soon(self):
+        if not (self.is_open and self.due_at) or self.is_overdue:
+            return False
+        return self.due_at - timezone.now() <= timedelta(days=SlaPolicy.DEFAULT_DUE_SOON_DAYS)
+
+    @property
+    def node_name(self):
+        return self.flow_task.name if self.flow_task else ""
+
+    @property
+    def title(self):
+        return self.flow_task.task_title if self.flow_task else ""
+
+
+class SlaPolicy(models.Model):
+    """How long a kind of task may take; edited by coordinators, read when a task is created."""
+
+    DEFAULT_DUE_SOON_DAYS = 2
+
+    flow_label = models.CharField(_("process type"), max_length=150)
+    task_name = models.CharField(_("task"), max_length=100)
+    label = models.CharField(_("label"), max_length=255, blank=True)
+    days = models.PositiveIntegerField(
+        _("days to complete"), validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    due_soon_days = models.PositiveIntegerField(
+        _("due soon warning (days before)"),
+        default=DEFAULT_DUE_SOON_DAYS,
+        validators=[MaxValueValidator(60)],
+    )
+    escalate_after_days = models.PositiveIntegerField(
+        _("escalate after (days overdue)"), default=5, validators=[MaxValueValidator(365)]
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["flow_label", "task_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["flow_label", "task_name"], name="unique_sla_per_task")
+        ]
+
+    def __str__(self):
+        return self.label or f"{self.flow_label}.{self.task_name}"
+
+    def clean(self):
+        if self.due_soon_days and self.days and self.due_soon_days >= self.days * 4:
+            raise ValidationError(
+                {"due_soon_days": _("The warning cannot start long before the task exists.")}
+            )
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only")
+
+
+class AuditChain(models.Model):
+    """The head of one hash chain (one per process or per subject), locked to append."""
+
+    key = models.CharField(max_length=150, unique=True)
+    length = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chains")
+
+    def __str__(self):
+        return f"{self.key} ({self.length})"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of something that happened, chained to the one before it."""
+
+    chain_key = models.CharField(_("chain"), max_length=150)
+    seq = models.PositiveBigIntegerField(_("sequence"))
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=255, blank=True)
+    action = models.CharField(_("action"), max_length=80)
+    process = models.ForeignKey(
+        Process,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("process"),
+    )
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("task"),
+    )
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject_repr = models.CharField(_("object"), max_length=255, blank=True)
+    municipality = models.ForeignKey(
+        settings.WORKFLOWS_SCOPE_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("municipality"),
+    )
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_key", "seq"], name="unique_audit_chain_seq")
+        ]
+        indexes = [
+            models.Index(fields=["process", "at"], name="audit_process_at"),
+            models.Index(fields=["municipality", "at"], name="audit_municipality_at"),
+            models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            models.Index(fields=["action", "at"], name="audit_action_at"),
+            models.Index(fields=["subject_type", "subject_id"], name="audit_subject"),
+        ]
+
+    def __str__(self):
+        return f"{self.chain_key}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only")
+
+
+class AuditCheckpoint(models.Model):
+    """A seal over every chain head at one moment, chained to the previous seal."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    heads = models.JSONField(_("chain heads"), default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit checkpoints are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit checkpoints are append-only")

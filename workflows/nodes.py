@@ -1,0 +1,117 @@
+"""Flow nodes that follow the engine's conventions: role, scope, SLA, audit."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from viewflow import this
+from viewflow.workflow.nodes import View
+from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
+
+from . import audit
+from .permissions import can_take
+from .roles import task_permission
+
+
+def process_municipality(process):
+    return process.municipality
+
+
+class HumanTaskActivation(ViewActivation):
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        process = prev_activation.process
+        task = flow_task.flow_class.task_class(process=process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        activation = cls(task)
+
+        role = flow_task.role_for(process)
+        permission, scoped = task_permission(role)
+        scope = flow_task.scope(process)
+        task.role = role
+        task.municipality = scope
+        task.owner_permission = permission
+        if scoped:
+            task.owner_permission_obj = scope
+        task.due_at = flow_task.due_date(task)
+
+        owner = flow_task.calc_owner(activation)
+        if owner is not None and can_take(owner, task):
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+            task.assigned = timezone.now()
+        task.save()
+        task.previous.add(prev_activation.task)
+        audit.record(
+            "task.created",
+            actor=None,
+            task=task,
+            after={"task": flow_task.name, "role": task.role, "due_at": task.due_at},
+        )
+        if task.owner_id:
+            audit.record("task.assigned", task=task, after={"owner": task.owner.get_username()})
+        return activation
+
+
+class HumanTask(View):
+    """A step done by a person of ``role`` for the process's scope object.
+
+    ``form_class`` collects the input; ``OnComplete(this.method)`` names the flow
+    method that turns it into domain changes (FSM transitions, service calls).
+    """
+
+    activation_class = HumanTaskActivation
+
+    def __init__(
+        self,
+        *,
+        role,
+        title,
+        form_class=None,
+        sla_days=5,
+        description="",
+        scope=process_municipality,
+        due=None,
+    ):
+        super().__init__(view=None)
+        self.role = role
+        self.task_title = title
+        self.task_description = description
+        self.form_class = form_class
+        self.sla_days = sla_days
+        self.scope = scope
+        self.due = due
+        self._on_complete = None
+        self._owner = None
+        if not callable(role):
+            self._owner_permission = task_permission(role)[0]
+
+    def role_for(self, process):
+        return self.role(process) if callable(self.role) else self.role
+
+    def OnComplete(self, ref):  # noqa: N802 (viewflow's builder style)
+        self._on_complete = ref
+        return self
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._on_complete = this.resolve(instance, self._on_complete)
+        if self._owner is not None:
+            self._owner = this.resolve(instance, self._owner)
+
+    def calc_owner(self, activation):
+        if self._owner is None:
+            return None
+        return self._owner(activation) if callable(self._owner) else None
+
+    def sla_key(self):
+        return self.flow_class.instance.flow_label, self.name
+
+    def due_date(self, task):
+        if self.due is not None:
+            explicit = self.due(task.process)
+            if explicit is not None:
+                return explicit
+        from .sla import days_for
+
+        return timezone.now() + timedelta(days=days_for(self))

@@ -1,0 +1,100 @@
+"""Read-side queries for queues, inboxes, archives and histories, scoped by the user."""
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+from viewflow.workflow.fields import get_flow_ref
+from viewflow.workflow.status import STATUS
+
+from .models import AuditEvent, Process, SlaPolicy, Task
+from .permissions import candidate_filter, process_filter
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def _base():
+    return Task.objects.human().select_related(
+        "process", "process__municipality", "municipality", "owner"
+    )
+
+
+def queue(user):
+    """Unassigned open tasks the user may claim."""
+    return _base().filter(candidate_filter(user), status=STATUS.NEW)
+
+
+def inbox(user):
+    return _base().filter(owner=user, status__in=(STATUS.ASSIGNED, STATUS.STARTED))
+
+
+def archive(user):
+    return _base().filter(owner=user, status=STATUS.DONE)
+
+
+def flow_from_ref(ref):
+    from .registry import flows
+
+    return next((f for f in flows() if get_flow_ref(f) == ref), None) if ref else None
+
+
+def filter_tasks(qs, params):
+    """Apply the list filters: process type, municipality, due state, sort."""
+    flow = flow_from_ref(params.get("flow"))
+    if flow:
+        qs = qs.filter(process__flow_class=flow)
+    municipality = params.get("municipality")
+    if municipality and str(municipality).isdigit():
+        qs = qs.filter(municipality_id=int(municipality))
+    due = params.get("due")
+    now = timezone.now()
+    if due == "overdue":
+        qs = qs.filter(due_at__lt=now)
+    elif due == "soon":
+        qs = qs.filter(
+            due_at__gte=now, due_at__lte=now + timedelta(days=SlaPolicy.DEFAULT_DUE_SOON_DAYS)
+        )
+    elif due == "later":
+        qs = qs.filter(due_at__gt=now + timedelta(days=SlaPolicy.DEFAULT_DUE_SOON_DAYS))
+    status = params.get("status")
+    if status in {choice for choice, _ in STATUS.choices}:
+        qs = qs.filter(status=status)
+    order = params.get("sort", "due")
+    if order == "-due":
+        qs = qs.order_by("-due_at", "-pk")
+    elif order == "created":
+        qs = qs.order_by("-created", "-pk")
+    else:
+        qs = qs.order_by("due_at", "pk")
+    return qs
+
+
+def processes(user):
+    return (
+        Process.objects.filter(process_filter(user))
+        .select_related("municipality", "started_by")
+        .distinct()
+        .order_by("-created")
+    )
+
+
+def process_history(process):
+    """Every audit event of the process and of its subject, oldest first."""
+    condition = Q(process=process)
+    if process.subject_type_id:
+        condition |= Q(subject_type_id=process.subject_type_id, subject_id=str(process.subject_id))
+    return (
+        AuditEvent.objects.filter(condition)
+        .select_related("actor", "task", "subject_type")
+        .order_by("at", "pk")
+    )
+
+
+def subject_history(obj):
+    ct = ContentType.objects.get_for_model(obj)
+    return (
+        AuditEvent.objects.filter(subject_type=ct, subject_id=str(obj.pk))
+        .select_related("actor")
+        .order_by("at", "pk")
+    )

@@ -1,0 +1,108 @@
+"""Operations on tasks: claim, release, reassign, complete. Each is atomic and audited."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from . import audit
+from .permissions import can_execute, can_manage, can_take
+
+
+class TaskUnavailable(Exception):
+    """The task is no longer in a state where this can be done (someone was faster)."""
+
+
+def _locked(task):
+    """Enter the flow's lock for the task's process and re-read the task."""
+    return task.activation()
+
+
+def claim(task, user):
+    with _locked(task) as activation:
+        current = activation.task
+        if current.status != STATUS.NEW or current.owner_id is not None:
+            raise TaskUnavailable(_("This task has already been taken by someone else."))
+        if not can_take(user, current):
+            raise PermissionDenied(_("You cannot take this task."))
+        activation.assign(user)
+        current.assigned = timezone.now()
+        current.save(update_fields=["assigned"])
+        audit.record("task.claimed", actor=user, task=current, after={"owner": user.get_username()})
+    task.refresh_from_db()
+    return task
+
+
+def release(task, user):
+    with _locked(task) as activation:
+        current = activation.task
+        if current.status != STATUS.ASSIGNED:
+            raise TaskUnavailable(_("This task cannot be released now."))
+        if current.owner_id != user.pk and not can_manage(user):
+            raise PermissionDenied(_("You cannot release a task that is not yours."))
+        previous = current.owner.get_username()
+        activation.unassign()
+        current.assigned = None
+        current.save(update_fields=["assigned"])
+        audit.record("task.released", actor=user, task=current, before={"owner": previous})
+    task.refresh_from_db()
+    return task
+
+
+def reassign(task, user, new_owner, comment=""):
+    if not can_manage(user):
+        raise PermissionDenied(_("Only coordinators can reassign tasks."))
+    with _locked(task) as activation:
+        current = activation.task
+        if current.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise TaskUnavailable(_("This task cannot be reassigned now."))
+        if not can_take(new_owner, current):
+            raise PermissionDenied(
+                _("%(user)s cannot take this task: wrong role or territory.")
+                % {"user": new_owner.get_username()}
+            )
+        previous = current.owner.get_username() if current.owner_id else None
+        if current.status == STATUS.NEW:
+            activation.assign(new_owner)
+        else:
+            activation.reassign(new_owner)
+        current.assigned = timezone.now()
+        current.save(update_fields=["assigned"])
+        audit.record(
+            "task.reassigned",
+            actor=user,
+            task=current,
+            before={"owner": previous},
+            after={"owner": new_owner.get_username()},
+            comment=comment,
+        )
+    task.refresh_from_db()
+    return task
+
+
+def complete(task, user, cleaned_data=None, request=None):
+    """Run the node's completion handler and move the process on, all or nothing."""
+    cleaned_data = cleaned_data or {}
+    with _locked(task) as activation:
+        current = activation.task
+        if not can_execute(user, current):
+            raise TaskUnavailable(_("This task is not assigned to you or is already done."))
+        node = current.flow_task
+        comment = cleaned_data.get("comment", "") or ""
+        if comment:
+            current.comment = comment
+            current.save(update_fields=["comment"])
+        activation.start(request)
+        if node._on_complete is not None:
+            node._on_complete(activation, cleaned_data, user)
+        audit.record("task.completed", actor=user, task=current, comment=comment)
+        activation.execute()
+    task.refresh_from_db()
+    return task
+
+
+def start(flow_class, node_name="start", **kwargs):
+    """Start a process through one of the flow's StartHandle nodes, atomically."""
+    with transaction.atomic():
+        return getattr(flow_class, node_name).run(**kwargs)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workflows"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tasks/queue/", views.task_list, {"kind": "queue"}, name="queue"),
+    path("tasks/inbox/", views.task_list, {"kind": "inbox"}, name="inbox"),
+    path("tasks/archive/", views.task_list, {"kind": "archive"}, name="archive"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/claim/", views.task_claim, name="task_claim"),
+    path("tasks/<int:pk>/release/", views.task_release, name="task_release"),
+    path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
+    path("processes/", views.process_list, name="process_list"),
+    path("processes/<int:pk>/", views.process_detail, name="process_detail"),
+    path("sla/", views.sla_list, name="sla_list"),
+    path("sla/<int:pk>/", views.sla_edit, name="sla_edit"),
+    path("audit/verify/", views.audit_verify, name="audit_verify"),
+]

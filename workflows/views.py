@@ -1,0 +1,257 @@
+"""Queues, inbox, archive, task pages and process histories. Thin: rules live in services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_fsm import TransitionNotAllowed
+
+from . import audit, permissions, selectors, services
+from .forms import ReassignForm, SlaPolicyForm
+from .models import Process, SlaPolicy, Task
+from .roles import Role, has_role
+
+PAGE_SIZE = 25
+
+LISTS = {
+    "queue": (selectors.queue, "Queue"),
+    "inbox": (selectors.inbox, "Inbox"),
+    "archive": (selectors.archive, "Archive"),
+}
+
+
+def _flow_choices():
+    from .registry import flow_choices
+
+    return flow_choices()
+
+
+@login_required
+def home(request):
+    user = request.user
+    context = {
+        "queue_count": selectors.queue(user).count(),
+        "inbox_count": selectors.inbox(user).count(),
+        "overdue": selectors.filter_tasks(selectors.inbox(user), {"due": "overdue"})[:5],
+        "recent_processes": selectors.processes(user)[:8],
+        "can_start_onboarding": has_role(user, Role.FACILITATOR),
+    }
+    return render(request, "workflows/home.html", context)
+
+
+@login_required
+def task_list(request, kind):
+    selector, _title = LISTS[kind]
+    tasks = selectors.filter_tasks(selector(request.user), request.GET)
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "workflows/task_list.html",
+        {
+            "kind": kind,
+            "page": page,
+            "flows": _flow_choices(),
+            "filters": request.GET,
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+def _visible_task(request, pk):
+    task = get_object_or_404(Task.objects.select_related("process", "municipality", "owner"), pk=pk)
+    if not Task.objects.filter(permissions.task_visibility_filter(request.user), pk=pk).exists():
+        raise Http404
+    return task
+
+
+@login_required
+def task_detail(request, pk):
+    task = _visible_task(request, pk)
+    node = task.flow_task
+    form = None
+    if permissions.can_execute(request.user, task) and node is not None and node.form_class:
+        if request.method == "POST":
+            form = node.form_class(request.POST, request.FILES, task=task, user=request.user)
+            if form.is_valid():
+                try:
+                    services.complete(task, request.user, form.cleaned_data, request=request)
+                except ValidationError as error:
+                    _attach_errors(form, error)
+                except (TransitionNotAllowed, services.TaskUnavailable) as error:
+                    messages.error(request, str(error))
+                    return redirect("workflows:task_detail", pk=task.pk)
+                else:
+                    messages.success(request, _("Task completed: %(task)s") % {"task": task.title})
+                    return redirect("workflows:process_detail", pk=task.process_id)
+        else:
+            form = node.form_class(task=task, user=request.user)
+    elif request.method == "POST":
+        raise PermissionDenied
+    reassign_form = None
+    if permissions.can_manage(request.user) and task.is_open:
+        reassign_form = ReassignForm(candidates=permissions.candidates(task))
+    return render(
+        request,
+        "workflows/task_detail.html",
+        {
+            "task": task,
+            "process": task.process,
+            "form": form,
+            "can_claim": permissions.can_claim(request.user, task),
+            "can_release": task.status == "ASSIGNED"
+            and (task.owner_id == request.user.pk or permissions.can_manage(request.user)),
+            "reassign_form": reassign_form,
+        },
+    )
+
+
+def _attach_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_POST
+def task_claim(request, pk):
+    task = _visible_task(request, pk)
+    try:
+        services.claim(task, request.user)
+    except services.TaskUnavailable as error:
+        messages.error(request, str(error))
+        return redirect("workflows:queue")
+    messages.success(request, _("The task is now yours."))
+    return redirect("workflows:task_detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def task_release(request, pk):
+    task = _visible_task(request, pk)
+    try:
+        services.release(task, request.user)
+    except services.TaskUnavailable as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The task is back in the queue."))
+    return redirect("workflows:task_detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def task_reassign(request, pk):
+    task = _visible_task(request, pk)
+    if not permissions.can_manage(request.user):
+        raise PermissionDenied
+    form = ReassignForm(request.POST, candidates=permissions.candidates(task))
+    if not form.is_valid():
+        messages.error(request, _("Choose a person who can take this task."))
+        return redirect("workflows:task_detail", pk=task.pk)
+    try:
+        services.reassign(
+            task, request.user, form.cleaned_data["owner"], form.cleaned_data["comment"]
+        )
+    except services.TaskUnavailable as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Task reassigned."))
+    return redirect("workflows:task_detail", pk=task.pk)
+
+
+@login_required
+def process_list(request):
+    qs = selectors.processes(request.user)
+    flow = selectors.flow_from_ref(request.GET.get("flow"))
+    if flow:
+        qs = qs.filter(flow_class=flow)
+    status = request.GET.get("status")
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "workflows/process_list.html",
+        {
+            "page": page,
+            "flows": _flow_choices(),
+            "filters": request.GET,
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+@login_required
+def process_detail(request, pk):
+    process = get_object_or_404(
+        Process.objects.select_related("municipality", "started_by", "subject_type"), pk=pk
+    )
+    if not permissions.can_view_process(request.user, process):
+        raise Http404
+    tasks = (
+        process.task_set.filter(flow_task_type="HUMAN")
+        .select_related("owner")
+        .order_by("created", "pk")
+    )
+    events = selectors.process_history(process)
+    return render(
+        request,
+        "workflows/process_detail.html",
+        {"process": process, "tasks": tasks, "events": events, "subject": process.subject},
+    )
+
+
+@login_required
+def sla_list(request):
+    if not (permissions.can_manage(request.user) or request.user.has_perm(permissions.VIEW_ALL)):
+        raise PermissionDenied
+    return render(
+        request,
+        "workflows/sla_list.html",
+        {
+            "policies": SlaPolicy.objects.select_related("updated_by"),
+            "can_edit": permissions.can_manage(request.user),
+        },
+    )
+
+
+@login_required
+@permission_required(permissions.MANAGE_TASKS, raise_exception=True)
+def sla_edit(request, pk):
+    policy = get_object_or_404(SlaPolicy, pk=pk)
+    before = {f: getattr(policy, f) for f in SlaPolicyForm.Meta.fields}
+    form = SlaPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            policy = form.save(commit=False)
+            policy.updated_by = request.user
+            policy.save()
+            audit.record(
+                "sla.edited",
+                actor=request.user,
+                subject=policy,
+                before=before,
+                after={f: getattr(policy, f) for f in SlaPolicyForm.Meta.fields},
+            )
+        messages.success(request, _("SLA policy saved."))
+        return redirect("workflows:sla_list")
+    return render(request, "workflows/sla_edit.html", {"form": form, "policy": policy})
+
+
+@login_required
+@permission_required("workflows.verify_audit_trail", raise_exception=True)
+def audit_verify(request):
+    result = None
+    if request.method == "POST":
+        result = audit.verify()
+    return render(request, "workflows/audit_verify.html", {"result": result})
