@@ -12,9 +12,9 @@ from django.utils import timezone
 from workflows import services as wf
 from workflows.forms import DecisionForm
 from workflows.models import Task
+from workflows.registry import flows
 from workflows.roles import Role
 from workflows.sla import ensure_policies
-from workflows.registry import flows
 
 from . import scope
 from . import services as onboarding

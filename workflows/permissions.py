@@ -36,7 +36,7 @@ def scope_ids(user):
 
 
 def object_permission_pks(user, perm):
-    """Primary keys (as strings) of objects on which ``user`` holds ``perm`` directly or by group."""
+    """Primary keys (as strings) of objects where ``user`` holds ``perm``, directly or by group."""
     app_label, codename = _split(perm)
     by_user = UserObjectPermission.objects.filter(
         user=user, permission__codename=codename, permission__content_type__app_label=app_label
@@ -106,7 +106,7 @@ def candidates(task):
         )
         return User.objects.filter(perm_q, is_active=True).distinct().order_by("username")
     app_label, codename = _split(task.owner_permission)
-    ct = ContentType.objects.get_for_id(task.owner_permission_obj_content_type_id)
+    ct = ContentType.objects.get_for_id(task.owner_permission_content_type_id)
     direct = UserObjectPermission.objects.filter(
         permission__codename=codename, content_type=ct, object_pk=task.owner_permission_obj_pk
     ).values("user_id")

@@ -63,7 +63,7 @@ ROLE_PERMISSIONS = {
 APPEND_ONLY_SQL = """
 CREATE OR REPLACE FUNCTION workflows_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit records are append-only (% on %)', TG_OP, TG_TABLE_NAME;
+    RAISE EXCEPTION 'audit records are append-only (%% on %%)', TG_OP, TG_TABLE_NAME;
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER workflows_auditevent_append_only

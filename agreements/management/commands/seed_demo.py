@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = "Create demo users (one per role) and onboarding processes in every state. Idempotent."
 
     def handle(self, *args, **options):
-        users = demo.seed()
+        demo.seed()
         self.stdout.write(self.style.SUCCESS(_("Demo data ready. Log in with:")))
         for username, _first, _last, role in demo.USERS:
             self.stdout.write(f"  {username:<22} {demo.PASSWORD}   ({role.label})")
