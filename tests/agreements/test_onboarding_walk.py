@@ -53,9 +53,10 @@ def test_onboarding_end_to_end(client, facilitator_a, coordinator, municipality_
     redraft = open_task(process)
     assert redraft.flow_task.name == "draft_agreement" and redraft.owner == facilitator_a
     client.force_login(facilitator_a)
-    assert "Precisar compromisos" in client.get(
-        reverse("workflows:task_detail", args=[redraft.pk])
-    ).content.decode()
+    assert (
+        "Precisar compromisos"
+        in client.get(reverse("workflows:task_detail", args=[redraft.pk])).content.decode()
+    )
     post_task(client, redraft, draft_post(commitments="Compromisos precisados"))
     agreement.refresh_from_db()
     assert agreement.state == Agreement.State.IN_REVIEW
@@ -105,12 +106,16 @@ def test_onboarding_end_to_end(client, facilitator_a, coordinator, municipality_
         "task.completed",
     ]:
         assert expected in actions
-    returned = AuditEvent.objects.get(process=agreement_process, action="agreement.return_for_changes")
+    returned = AuditEvent.objects.get(
+        process=agreement_process, action="agreement.return_for_changes"
+    )
     assert returned.actor == coordinator and returned.comment == "Precisar compromisos"
     assert returned.before["state"] == "in_review" and returned.after["state"] == "returned"
 
     # The history page shows the timeline to the coordinator.
-    page = client.get(reverse("workflows:process_detail", args=[agreement_process.pk])).content.decode()
+    page = client.get(
+        reverse("workflows:process_detail", args=[agreement_process.pk])
+    ).content.decode()
     assert "agreement.return_for_changes" in page and "Precisar compromisos" in page
 
 
@@ -178,7 +183,9 @@ def test_expiry_starts_renewal_task_for_facilitator(onboarding_a, facilitator_a,
     review = open_task(process)
     wf.claim(review, coordinator)
     wf.complete(review, coordinator, {"decision": "approve", "comment": ""})
-    wf.complete(open_task(process), facilitator_a, {"signed_document": signed_pdf(), "signed_on": today})
+    wf.complete(
+        open_task(process), facilitator_a, {"signed_document": signed_pdf(), "signed_on": today}
+    )
     activate = open_task(process)
     wf.claim(activate, coordinator)
     wf.complete(activate, coordinator, {"confirm": True})

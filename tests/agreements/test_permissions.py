@@ -39,7 +39,9 @@ def test_facilitator_cannot_open_other_regions_pages(client, facilitator_a, onbo
         assert client.get(url).status_code == 404, url
 
 
-def test_facilitator_cannot_act_on_other_regions_tasks(client, facilitator_a, facilitator_b, onboarding_b):
+def test_facilitator_cannot_act_on_other_regions_tasks(
+    client, facilitator_a, facilitator_b, onboarding_b
+):
     task_b = open_task(onboarding_b)
     # Put the task back in the queue so that it could be claimed.
     client.force_login(facilitator_b)
@@ -52,7 +54,10 @@ def test_facilitator_cannot_act_on_other_regions_tasks(client, facilitator_a, fa
     assert task_b not in selectors.queue(facilitator_a)
     assert client.post(reverse("workflows:task_claim", args=[task_b.pk])).status_code == 404
     assert client.post(f"/api/tasks/{task_b.pk}/claim/").status_code == 404
-    assert client.post(reverse("workflows:task_detail", args=[task_b.pk]), draft_post()).status_code == 404
+    assert (
+        client.post(reverse("workflows:task_detail", args=[task_b.pk]), draft_post()).status_code
+        == 404
+    )
     response = client.post(
         reverse("agreements:contact_create", args=[onboarding_b.municipality_id]),
         {"date": "2026-11-20", "kind": "call", "participants": "x", "agreed": "y"},
@@ -76,7 +81,9 @@ def test_facilitator_cannot_start_onboarding_outside_scope(client, facilitator_a
     assert not Process.objects.filter(municipality=municipality_b).exists()
 
 
-def test_officer_sees_only_own_municipality(client, db, municipality_a, municipality_b, coordinator):
+def test_officer_sees_only_own_municipality(
+    client, db, municipality_a, municipality_b, coordinator
+):
     from agreements import scope
     from workflows.roles import Role
 
@@ -92,8 +99,9 @@ def test_officer_sees_only_own_municipality(client, db, municipality_a, municipa
 
 
 def test_revoking_scope_removes_access(client, facilitator_a, region_a, onboarding_a, coordinator):
-    from agreements import scope
     from django.contrib.auth import get_user_model
+
+    from agreements import scope
 
     scope.revoke_facilitator_region(facilitator_a, region_a, by=coordinator)
     user = get_user_model().objects.get(pk=facilitator_a.pk)
@@ -118,7 +126,10 @@ def test_auditor_reads_every_history_and_changes_nothing(
     events_before = AuditEvent.objects.count()
     assert client.post(reverse("workflows:task_claim", args=[task_b.pk])).status_code in (403, 404)
     assert client.post(f"/api/tasks/{task_b.pk}/claim/").status_code in (403, 404)
-    assert client.post(reverse("workflows:task_detail", args=[task_b.pk]), draft_post()).status_code == 403
+    assert (
+        client.post(reverse("workflows:task_detail", args=[task_b.pk]), draft_post()).status_code
+        == 403
+    )
     agreement = Agreement.objects.get(pk=onboarding_a.subject_id)
     for action in ("suspend", "terminate"):
         url = reverse("agreements:agreement_change", args=[agreement.pk, action])
@@ -129,7 +140,9 @@ def test_auditor_reads_every_history_and_changes_nothing(
     assert AuditEvent.objects.count() == events_before
 
 
-def test_coordinator_reassign_only_to_candidates(client, coordinator, onboarding_a, facilitator_a, facilitator_b):
+def test_coordinator_reassign_only_to_candidates(
+    client, coordinator, onboarding_a, facilitator_a, facilitator_b
+):
     task = open_task(onboarding_a)
     client.force_login(coordinator)
     response = client.post(
@@ -138,9 +151,7 @@ def test_coordinator_reassign_only_to_candidates(client, coordinator, onboarding
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.owner == facilitator_a  # facilitator_b is not a candidate: refused
-    other = __import__("tests.conftest", fromlist=["make_user"]).make_user(
-        "fac_a2", "facilitator"
-    )
+    other = __import__("tests.conftest", fromlist=["make_user"]).make_user("fac_a2", "facilitator")
     from agreements import scope
 
     scope.grant_facilitator_municipality(other, onboarding_a.municipality, by=coordinator)

@@ -1,0 +1,89 @@
+"""Project-wide promises: Spanish catalogue complete, es-ve formats, schema, demo data."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_string_is_in_the_spanish_catalogue(tmp_path):
+    copy = tmp_path / "repo"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(".venv", ".git", "media", "*.sqlite3", "__pycache__"),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "es",
+            "--ignore=tests",
+            "--ignore=bench",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+    )
+    po = (copy / "locale/es/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    entries = po.split("\n\n")[1:]
+    untranslated = [e for e in entries if re.search(r'msgstr ""\Z', e.strip()) or "#, fuzzy" in e]
+    assert untranslated == []
+
+
+def test_es_ve_formats():
+    with translation.override("es-ve"):
+        rendered = Template(
+            "{% load l10n %}{{ amount|localize }} {{ day|date:'SHORT_DATE_FORMAT' }}"
+        ).render(
+            Context(
+                {
+                    "amount": __import__("decimal").Decimal("1234567.89"),
+                    "day": __import__("datetime").date(2025, 12, 31),
+                }
+            )
+        )
+    assert rendered == "1.234.567,89 31/12/2025"
+
+
+@pytest.mark.django_db
+def test_openapi_schema_lists_our_endpoints(client, coordinator):
+    client.force_login(coordinator)
+    schema = client.get(reverse("schema"), HTTP_ACCEPT="application/json").content.decode()
+    for path in ("/api/tasks/{id}/claim/", "/api/processes/{id}/history/", "/api/municipalities/"):
+        assert path in schema
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
+    from workflows import selectors
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # idempotent
+    users = get_user_model().objects
+    from agreements.models import Agreement
+
+    states = set(Agreement.objects.values_list("state", flat=True))
+    assert states == {s.value for s in Agreement.State}
+    for username in ("coordinador", "facilitador.capital", "especialista", "funcionario"):
+        user = users.get(username=username)
+        assert selectors.inbox(user).exists(), username
+        assert selectors.queue(user).exists(), username
+    assert client.login(username="coordinador", password="pagg-demo-2026")
+    home = client.get(reverse("workflows:home")).content.decode()
+    assert "Bienvenido" in home
+    from workflows import audit
+
+    assert audit.verify().ok

@@ -1,0 +1,78 @@
+"""Two people claiming one task at the same moment, on real PostgreSQL connections."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from agreements import scope
+from workflows import services
+from workflows.models import AuditEvent
+
+from ..conftest import make_user, open_task
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="locking needs PostgreSQL"),
+]
+
+
+def _race(task_pk, users, action):
+    from workflows.models import Task
+
+    barrier = threading.Barrier(len(users))
+    outcomes = {}
+
+    def attempt(index, user):
+        try:
+            task = Task.objects.get(pk=task_pk)
+            barrier.wait()
+            action(task, user)
+            outcomes[(index, user.username)] = "won"
+        except services.TaskUnavailable:
+            outcomes[(index, user.username)] = "lost"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_two_concurrent_claims_one_winner(onboarding_a, facilitator_a, coordinator):
+    task = open_task(onboarding_a)
+    services.release(task, facilitator_a)
+    second = make_user("fac_a_bis", "facilitator")
+    scope.grant_facilitator_municipality(second, onboarding_a.municipality, by=coordinator)
+
+    for _round in range(3):
+        outcomes = _race(task.pk, [facilitator_a, second], services.claim)
+        assert sorted(outcomes.values()) == ["lost", "won"]
+        task.refresh_from_db()
+        winner = next(key[1] for key, result in outcomes.items() if result == "won")
+        assert task.owner.username == winner and task.status == "ASSIGNED"
+        services.release(task, task.owner)
+
+    claims = AuditEvent.objects.filter(task=task, action="task.claimed").count()
+    assert claims == 3
+
+
+def test_concurrent_completions_complete_once(onboarding_a, facilitator_a, coordinator):
+    import datetime
+
+    from ..conftest import draft_post
+
+    data = draft_post()
+    data["start_date"], data["end_date"] = datetime.date(2026, 1, 1), datetime.date(2028, 1, 1)
+    task = open_task(onboarding_a)
+    outcomes = _race(
+        task.pk,
+        [facilitator_a, facilitator_a.__class__.objects.get(pk=facilitator_a.pk)],
+        lambda t, u: services.complete(t, u, dict(data)),
+    )
+    assert sorted(outcomes.values()) == ["lost", "won"]
+    assert AuditEvent.objects.filter(task=task, action="task.completed").count() == 1
+    assert AuditEvent.objects.filter(process=onboarding_a, action="agreement.submit").count() == 1

@@ -1,0 +1,74 @@
+"""Queue, inbox and history pages cost the same number of queries at any data size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agreements.models import Municipality
+from workflows import services
+
+from ..conftest import draft_post, open_task, start
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _grow(facilitator, region, count, offset):
+    import datetime
+
+    data = draft_post()
+    data["start_date"], data["end_date"] = datetime.date(2026, 1, 1), datetime.date(2028, 1, 1)
+    processes = []
+    for municipality in Municipality.objects.filter(region=region).order_by("code")[
+        offset : offset + count
+    ]:
+        process = start(facilitator, municipality)
+        processes.append(process)
+    # half of them submitted, so that coordinators have a queue
+    for process in processes[::2]:
+        services.complete(open_task(process), facilitator, dict(data))
+    return processes
+
+
+def test_constant_queries_on_queue_inbox_and_history(client, facilitator_a, coordinator, region_a):
+    first = _grow(facilitator_a, region_a, 2, 0)
+    pages = {
+        "inbox": (facilitator_a, reverse("workflows:inbox")),
+        "queue": (coordinator, reverse("workflows:queue")),
+        "processes": (facilitator_a, reverse("workflows:process_list")),
+        "history": (coordinator, reverse("workflows:process_detail", args=[first[0].pk])),
+        "municipality": (
+            facilitator_a,
+            reverse("agreements:municipality_detail", args=[first[0].municipality_id]),
+        ),
+    }
+    small = {}
+    for name, (user, url) in pages.items():
+        client.force_login(user)
+        small[name] = _queries(client, url)
+    _grow(facilitator_a, region_a, 12, 2)
+    # more events in the history too
+    for process in [first[0]]:
+        task = open_task(process)
+        if task.owner is None:
+            services.claim(task, coordinator)
+    for name, (user, url) in pages.items():
+        client.force_login(user)
+        assert _queries(client, url) <= small[name], name
+
+
+def test_queue_page_has_a_query_budget(
+    client, django_assert_max_num_queries, facilitator_a, coordinator, region_a
+):
+    _grow(facilitator_a, region_a, 6, 0)
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("workflows:queue"))
+    assert len(response.context["page"].object_list) == 3
