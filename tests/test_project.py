@@ -87,3 +87,24 @@ def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
     from workflows import audit
 
     assert audit.verify().ok
+
+
+def test_production_settings_pass_deploy_checks(tmp_path):
+    import os
+    import secrets
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pagg.production",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "pagg.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
