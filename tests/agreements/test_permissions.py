@@ -159,3 +159,41 @@ def test_coordinator_reassign_only_to_candidates(
     task.refresh_from_db()
     assert task.owner == other
     assert AuditEvent.objects.filter(task=task, action="task.reassigned").count() == 1
+
+
+def test_grant_scope_command_grants_and_revokes(db, coordinator, region_b, municipality_b):
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from agreements import scope
+    from workflows.roles import Role
+
+    from ..conftest import make_user
+
+    make_user("newfac", Role.FACILITATOR)
+    call_command(
+        "grant_scope",
+        "newfac",
+        role="facilitator",
+        region=region_b.code,
+        by="coord",
+        stdout=StringIO(),
+    )
+    user = get_user_model().objects.get(username="newfac")
+    assert user.has_perm(scope.FACILITATE, municipality_b)
+    event = AuditEvent.objects.get(
+        action="scope.granted", subject_id=str(region_b.pk), actor=coordinator
+    )
+    assert event.after["user"] == "newfac"
+    call_command(
+        "grant_scope",
+        "newfac",
+        role="facilitator",
+        region=region_b.code,
+        revoke=True,
+        stdout=StringIO(),
+    )
+    user = get_user_model().objects.get(username="newfac")
+    assert not user.has_perm(scope.FACILITATE, municipality_b)
