@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,12 +13,11 @@ from django_fsm import TransitionNotAllowed
 
 from workflows import selectors as wf_selectors
 from workflows.models import Task
+from workflows.pagination import paginate
 
 from . import scope, services
 from .forms import ContactLogForm, StartOnboardingForm
 from .models import Agreement, Region
-
-PAGE_SIZE = 25
 
 
 @login_required
@@ -34,19 +32,13 @@ def municipality_list(request):
     member = request.GET.get("member")
     if member in {"yes", "no"}:
         qs = qs.filter(is_member=member == "yes")
-    page = Paginator(qs.order_by("region__name", "name"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    params = request.GET.copy()
-    params.pop("page", None)
+    listing = paginate(request, qs.order_by("region__name", "name"))
     return render(
         request,
         "agreements/municipality_list.html",
         {
-            "page": page,
+            **listing,
             "regions": Region.objects.all(),
-            "filters": request.GET,
-            "querystring": params.urlencode(),
         },
     )
 

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,9 +13,8 @@ from django_fsm import TransitionNotAllowed
 from . import audit, permissions, selectors, services
 from .forms import ReassignForm, SlaPolicyForm
 from .models import Process, SlaPolicy, Task
+from .pagination import paginate
 from .roles import Role, has_role
-
-PAGE_SIZE = 25
 
 LISTS = {
     "queue": (selectors.queue, "Queue"),
@@ -48,18 +46,14 @@ def home(request):
 def task_list(request, kind):
     selector, _title = LISTS[kind]
     tasks = selectors.filter_tasks(selector(request.user), request.GET)
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    listing = paginate(request, tasks)
     return render(
         request,
         "workflows/task_list.html",
         {
             "kind": kind,
-            "page": page,
+            **listing,
             "flows": _flow_choices(),
-            "filters": request.GET,
-            "querystring": params.urlencode(),
         },
     )
 
@@ -176,17 +170,13 @@ def process_list(request):
     status = request.GET.get("status")
     if status:
         qs = qs.filter(status=status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    listing = paginate(request, qs)
     return render(
         request,
         "workflows/process_list.html",
         {
-            "page": page,
+            **listing,
             "flows": _flow_choices(),
-            "filters": request.GET,
-            "querystring": params.urlencode(),
         },
     )
 
