@@ -108,3 +108,13 @@ def test_production_settings_pass_deploy_checks(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_spanish_first_whatever_the_browser_says(client, coordinator):
+    client.force_login(coordinator)
+    page = client.get(reverse("workflows:inbox"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Bandeja de entrada" in page.content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("workflows:inbox"))
+    assert "Inbox: your tasks" in page.content.decode()

@@ -293,6 +293,12 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only")
 
+    @property
+    def action_label(self):
+        from .actions import label
+
+        return label(self.action)
+
 
 class AuditCheckpoint(models.Model):
     """A seal over every chain head at one moment, chained to the previous seal."""

@@ -116,7 +116,7 @@ def test_onboarding_end_to_end(client, facilitator_a, coordinator, municipality_
     page = client.get(
         reverse("workflows:process_detail", args=[agreement_process.pk])
     ).content.decode()
-    assert "agreement.return_for_changes" in page and "Precisar compromisos" in page
+    assert "Convenio devuelto con observaciones" in page and "Precisar compromisos" in page
 
 
 def test_case_file_shows_authorities_agreement_and_processes(client, onboarding_a, facilitator_a):

@@ -117,7 +117,7 @@ def test_auditor_reads_every_history_and_changes_nothing(
     client.force_login(auditor)
     for process in (onboarding_a, onboarding_b):
         page = client.get(reverse("workflows:process_detail", args=[process.pk]))
-        assert page.status_code == 200 and "process.started" in page.content.decode()
+        assert page.status_code == 200 and "Proceso iniciado" in page.content.decode()
         assert client.get(f"/api/processes/{process.pk}/history/").json()
     task_b = open_task(onboarding_b)
     client.force_login(facilitator_b)
