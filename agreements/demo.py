@@ -191,11 +191,11 @@ def seed():
     onboarding.expire_due_agreements()
 
     # A review waiting in the coordinator's inbox, not only in the queue.
-    review = Task.objects.filter(
-        flow_task_type="HUMAN", status="NEW", role=Role.COORDINATOR
-    ).first()
-    if review:
-        wf.claim(review, coordinator)
+    waiting = Task.objects.filter(flow_task_type="HUMAN", status="NEW", role=Role.COORDINATOR)
+    for reviewer in (coordinator, users["coordinador.adjunto"]):
+        review = waiting.order_by("pk").first()
+        if review:
+            wf.claim(review, reviewer)
 
     # Follow-ups from a visit to Libertador for the officer and the specialist.
     due = timezone.localdate() + datetime.timedelta(days=7)
@@ -211,6 +211,10 @@ def seed():
         (Role.SPECIALIST, users["especialista"], "Revisar el uso del clasificador presupuestario"),
         (Role.SPECIALIST, None, "Proponer la red temática de finanzas"),
         (Role.FACILITATOR, None, "Agendar la próxima visita"),
+        (Role.LOGISTICS_COORDINATOR, users["logistica"], "Reservar la sala para el taller"),
+        (Role.LOGISTICS_COORDINATOR, None, "Coordinar el traslado del equipo"),
+        (Role.ASSISTANT, users["asistente"], "Enviar la minuta de la visita"),
+        (Role.ASSISTANT, None, "Archivar la lista de asistencia"),
     ]:
         onboarding.record_contact(
             fac_capital,

@@ -117,6 +117,8 @@ class ContactLogForm(forms.ModelForm):
             (Role.MUNICIPAL_OFFICER.value, Role.MUNICIPAL_OFFICER.label),
             (Role.COORDINATOR.value, Role.COORDINATOR.label),
             (Role.SPECIALIST.value, Role.SPECIALIST.label),
+            (Role.LOGISTICS_COORDINATOR.value, Role.LOGISTICS_COORDINATOR.label),
+            (Role.ASSISTANT.value, Role.ASSISTANT.label),
         ],
     )
     follow_up_assignee = forms.ModelChoiceField(

@@ -77,7 +77,9 @@ def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
 
     states = set(Agreement.objects.values_list("state", flat=True))
     assert states == {s.value for s in Agreement.State}
-    for username in ("coordinador", "facilitador.capital", "especialista", "funcionario"):
+    working = ("coordinador", "coordinador.adjunto", "logistica", "asistente")
+    working += ("facilitador.capital", "especialista", "funcionario")
+    for username in working:
         user = users.get(username=username)
         assert selectors.inbox(user).exists(), username
         assert selectors.queue(user).exists(), username

@@ -57,6 +57,8 @@ class Process(AbstractProcess):
             ("manage_tasks", _("Can reassign tasks and edit SLA policies")),
             ("act_as_coordinator", _("Can take coordination tasks")),
             ("act_as_specialist", _("Can take specialist tasks")),
+            ("act_as_logistics", _("Can take logistics tasks")),
+            ("act_as_assistant", _("Can take coordination assistant tasks")),
             ("verify_audit_trail", _("Can verify the audit trail")),
         ]
 

@@ -32,6 +32,8 @@ COORDINATION_STAFF = (
 GLOBAL_ROLE_PERMISSIONS = {
     Role.COORDINATOR: "workflows.act_as_coordinator",
     Role.SPECIALIST: "workflows.act_as_specialist",
+    Role.LOGISTICS_COORDINATOR: "workflows.act_as_logistics",
+    Role.ASSISTANT: "workflows.act_as_assistant",
 }
 
 
