@@ -72,3 +72,13 @@ def test_queue_page_has_a_query_budget(
     with django_assert_max_num_queries(15):
         response = client.get(reverse("workflows:queue"))
     assert len(response.context["page"].object_list) == 3
+
+
+def test_queue_filters_by_municipality(client, facilitator_a, coordinator, region_a):
+    processes = _grow(facilitator_a, region_a, 4, 0)
+    client.force_login(coordinator)
+    target = processes[0].municipality
+    page = client.get(reverse("workflows:queue") + f"?municipality={target.pk}")
+    rows = page.context["page"].object_list
+    assert [task.municipality_id for task in rows] == [target.pk]
+    assert (str(target.pk), target.name) in page.context["municipalities"]
