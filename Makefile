@@ -23,7 +23,9 @@ demo: install
 	@echo ""
 	@echo "  PAGG Municipal is running at http://$(HOST):$(PORT)/"
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) manage.py run_scheduler --interval 60 & SCHED=$$!; \
+		trap "kill $$SCHED" EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite, against the machine's PostgreSQL and Redis.
 test: install

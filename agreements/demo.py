@@ -58,6 +58,14 @@ def ensure_users():
         user.save()
         user.groups.add(Group.objects.get(name=role))
         users[username] = User.objects.get(pk=user.pk)
+    # Some work is late or nearly due, so that reminders and escalation show on a first look.
+    late = Task.objects.filter(flow_task_type="HUMAN", status="ASSIGNED", role=Role.FACILITATOR)
+    late = list(late.order_by("pk")[:2])
+    now = timezone.now()
+    if late:
+        Task.objects.filter(pk=late[0].pk).update(due_at=now - datetime.timedelta(days=6))
+    if len(late) > 1:
+        Task.objects.filter(pk=late[1].pk).update(due_at=now + datetime.timedelta(hours=20))
     return users
 
 
@@ -227,4 +235,12 @@ def seed():
                 "follow_up_assignee": assignee,
             },
         )
+    # Some work is late or nearly due, so that reminders and escalation show on a first look.
+    late = Task.objects.filter(flow_task_type="HUMAN", status="ASSIGNED", role=Role.FACILITATOR)
+    late = list(late.order_by("pk")[:2])
+    now = timezone.now()
+    if late:
+        Task.objects.filter(pk=late[0].pk).update(due_at=now - datetime.timedelta(days=6))
+    if len(late) > 1:
+        Task.objects.filter(pk=late[1].pk).update(due_at=now + datetime.timedelta(hours=20))
     return users

@@ -4,9 +4,12 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import services as notices
+from notifications.models import Kind
 from workflows import audit, transitions
 from workflows.forms import DecisionForm
 from workflows.roles import Role
@@ -113,7 +116,20 @@ def submit_draft(agreement, data, user, task):
 
 def review(agreement, data, user, task):
     name = "approve" if data["decision"] == DecisionForm.APPROVE else "return_for_changes"
-    transitions.apply(agreement, name, actor=user, task=task, comment=data.get("comment", ""))
+    comment = data.get("comment", "")
+    transitions.apply(agreement, name, actor=user, task=task, comment=comment)
+    if name == "return_for_changes" and agreement.facilitator_id:
+        notices.notify(
+            agreement.facilitator,
+            Kind.RETURNED,
+            f"returned:{task.pk}",
+            title=_("Agreement returned: %(municipality)s")
+            % {"municipality": agreement.municipality.name},
+            body=_("%(reviewer)s returned the agreement with this comment: %(comment)s")
+            % {"reviewer": user.get_full_name() or user.get_username(), "comment": comment},
+            url=reverse("workflows:process_detail", args=[task.process_id]),
+            task=task,
+        )
 
 
 def record_signature(agreement, data, user, task):

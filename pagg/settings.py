@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_celery_beat",
     "viewflow",
     "viewflow.workflow",
     "workflows",
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workflows.context_processors.roles",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -160,7 +163,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "notifications.tasks.send_reminders",
+        "schedule": 15 * 60,
+    },
+    "send-daily-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "expire-agreements-daily": {
         "task": "agreements.tasks.expire_due_agreements",
         "schedule": 60 * 60 * 24,
@@ -216,3 +228,11 @@ WORKFLOWS_FLOWS = [
     "agreements.flows.OnboardingFlow",
     "agreements.flows.FollowUpFlow",
 ]
+
+# Notifications: reminder days before a due date, escalation threshold when a
+# task's SLA policy has none, and the address used in e-mail links.
+NOTIFICATIONS_DUE_SOON_DAYS = [
+    int(d) for d in os.environ.get("NOTIFICATIONS_DUE_SOON_DAYS", "3,1").split(",") if d.strip()
+]
+NOTIFICATIONS_ESCALATE_AFTER_DAYS = 5
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

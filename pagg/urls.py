@@ -16,6 +16,7 @@ router.register("agreements", AgreementViewSet, basename="agreement")
 urlpatterns = [
     path("", include("workflows.urls")),
     path("municipalities/", include("agreements.urls")),
+    path("notifications/", include("notifications.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

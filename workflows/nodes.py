@@ -11,6 +11,7 @@ from viewflow.workflow.status import STATUS
 from . import audit
 from .permissions import can_take
 from .roles import task_permission
+from .signals import task_assigned
 
 
 def process_municipality(process):
@@ -50,6 +51,7 @@ class HumanTaskActivation(ViewActivation):
         )
         if task.owner_id:
             audit.record("task.assigned", task=task, after={"owner": task.owner.get_username()})
+            task_assigned.send(sender=type(task), task=task, by=None)
         return activation
 
 

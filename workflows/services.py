@@ -8,6 +8,7 @@ from viewflow.workflow.status import STATUS
 
 from . import audit
 from .permissions import can_execute, can_manage, can_take
+from .signals import task_assigned
 
 
 class TaskUnavailable(Exception):
@@ -77,6 +78,7 @@ def reassign(task, user, new_owner, comment=""):
             after={"owner": new_owner.get_username()},
             comment=comment,
         )
+        task_assigned.send(sender=type(current), task=current, by=user)
     task.refresh_from_db()
     return task
 

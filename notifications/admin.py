@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from .models import Notification, Preference
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "created",
+        "recipient",
+        "kind",
+        "title",
+        "email_state",
+        "email_attempts",
+        "read_at",
+    ]
+    list_filter = ["kind", "email_state"]
+    search_fields = ["title", "recipient__username", "key"]
+    list_select_related = ["recipient"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "delivery"]
+    list_filter = ["kind", "delivery"]

@@ -1,0 +1,173 @@
+"""The reminder sweep: due soon, overdue (then weekly) and escalation, each sent once.
+
+It reads only open tasks whose due date falls inside the reminder window (the
+``task_status_due`` index), so its cost follows the number of due tasks. A
+PostgreSQL advisory lock keeps two sweeps from working at once, and each
+reminder's idempotency key (task, kind, due date, step, recipient) is unique in
+the database, so a repeated or concurrent sweep sends nothing twice.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.status import STATUS
+
+from workflows.models import SlaPolicy, Task
+from workflows.permissions import candidates
+
+from . import services
+from .models import Kind, Notification
+
+SWEEP_LOCK = 7_453_001
+DAY = timedelta(days=1)
+
+
+@dataclass
+class Reminder:
+    kind: str
+    task: Task
+    recipient: object
+    step: str
+
+    @property
+    def key(self):
+        due = self.task.due_at.isoformat()
+        return f"{self.kind}:{self.task.pk}:{due}:{self.step}:{self.recipient.pk}"
+
+
+def due_soon_days():
+    return sorted(set(settings.NOTIFICATIONS_DUE_SOON_DAYS))
+
+
+def coordinators():
+    return list(
+        get_user_model()
+        .objects.filter(groups__name="coordinator", is_active=True)
+        .order_by("pk")
+        .distinct()
+    )
+
+
+def _recipients(task):
+    return [task.owner] if task.owner_id else list(candidates(task))
+
+
+def plan(now=None):
+    """The reminders that are due now, whether or not they were already sent."""
+    now = now or timezone.now()
+    horizon = now + max(due_soon_days(), default=0) * DAY
+    tasks = (
+        Task.objects.human()
+        .filter(status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED), due_at__lte=horizon)
+        .select_related("owner", "municipality", "process")
+        .order_by("due_at", "pk")
+    )
+    escalate_after = {
+        (flow_label, task_name): days
+        for flow_label, task_name, days in SlaPolicy.objects.values_list(
+            "flow_label", "task_name", "escalate_after_days"
+        )
+    }
+    chiefs = None
+    reminders = []
+    for task in tasks.iterator(chunk_size=2000):
+        if task.due_at > now:
+            left = task.due_at - now
+            step = next(n for n in due_soon_days() if left <= n * DAY)
+            for person in _recipients(task):
+                reminders.append(Reminder(Kind.DUE_SOON, task, person, f"d{step}"))
+            continue
+        days_over = math.floor((now - task.due_at) / DAY)
+        if days_over >= 1:
+            for person in _recipients(task):
+                reminders.append(Reminder(Kind.OVERDUE, task, person, f"w{(days_over - 1) // 7}"))
+        node = task.flow_task
+        threshold = escalate_after.get(
+            (node.flow_class.instance.flow_label, node.name) if node else None,
+            settings.NOTIFICATIONS_ESCALATE_AFTER_DAYS,
+        )
+        if days_over >= threshold:
+            if chiefs is None:
+                chiefs = coordinators()
+            for person in chiefs:
+                reminders.append(Reminder(Kind.ESCALATION, task, person, "e0"))
+    return reminders
+
+
+def _texts(reminder):
+    task = reminder.task
+    values = {
+        "task": task.title,
+        "process": task.process.title,
+        "municipality": task.municipality.name if task.municipality_id else "—",
+        "owner": task.owner.get_full_name() or task.owner.get_username()
+        if task.owner_id
+        else _("nobody"),
+        "due": timezone.localtime(task.due_at).strftime("%d/%m/%Y"),
+    }
+    if reminder.kind == Kind.DUE_SOON:
+        title = _("Due soon: %(task)s") % values
+        body = _("“%(task)s” (%(process)s, %(municipality)s) is due on %(due)s.") % values
+    elif reminder.kind == Kind.OVERDUE:
+        title = _("Overdue: %(task)s") % values
+        body = _("“%(task)s” (%(process)s, %(municipality)s) was due on %(due)s.") % values
+    else:
+        title = _("Escalation: %(task)s is overdue") % values
+        body = (
+            _(
+                "“%(task)s” (%(process)s) for %(municipality)s was due on %(due)s and is still "
+                "open. Assigned to: %(owner)s."
+            )
+            % values
+        )
+    return title, body, values
+
+
+def _acquire_lock():
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SWEEP_LOCK])
+        return cursor.fetchone()[0]
+
+
+def sweep(now=None, dry_run=False):
+    """Send what is due and not yet sent; returns the reminders sent (or that would be)."""
+    with transaction.atomic():
+        if not dry_run and not _acquire_lock():
+            return []  # another sweep is running; it will send these
+        reminders = plan(now)
+        existing = set()
+        keys = [r.key for r in reminders]
+        for start in range(0, len(keys), 1000):
+            existing.update(
+                Notification.objects.filter(key__in=keys[start : start + 1000]).values_list(
+                    "key", flat=True
+                )
+            )
+        pending = [r for r in reminders if r.key not in existing]
+        if dry_run:
+            return pending
+        sent = []
+        for reminder in pending:
+            title, body, values = _texts(reminder)
+            created = services.notify(
+                reminder.recipient,
+                reminder.kind,
+                reminder.key,
+                title=title,
+                body=body,
+                url=reverse("workflows:task_detail", args=[reminder.task.pk]),
+                task=reminder.task,
+                context=values,
+            )
+            if created is not None:
+                sent.append(reminder)
+        return sent

@@ -1,0 +1,153 @@
+"""Creating notifications (once each) and delivering their e-mails.
+
+A notification row is written in the transaction of the change it announces and
+is the outbox of its e-mail: if the broker is down the row waits, and the sweep
+hands it to a worker later. Delivery locks the row, so a redelivered or
+duplicated job sends nothing twice.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from workflows import audit
+
+from .models import Delivery, EmailState, Kind, Notification, Preference, Profile
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+_STATE_FOR_DELIVERY = {
+    Delivery.IMMEDIATE: EmailState.PENDING,
+    Delivery.DIGEST: EmailState.DIGEST,
+    Delivery.NONE: EmailState.SKIPPED,
+}
+
+
+def delivery_for(user, kind):
+    value = (
+        Preference.objects.filter(user=user, kind=kind).values_list("delivery", flat=True).first()
+    )
+    return value or Delivery.IMMEDIATE
+
+
+def language_of(user):
+    value = Profile.objects.filter(user=user).values_list("language", flat=True).first()
+    return value or settings.LANGUAGE_CODE
+
+
+def notify(recipient, kind, key, *, title, body="", url="", task=None, process=None, context=None):
+    """Create the notification ``key`` unless it exists; returns it, or None if it existed."""
+    if recipient is None or not recipient.is_active:
+        return None
+    state = _STATE_FOR_DELIVERY[Delivery(delivery_for(recipient, kind))]
+    if not recipient.email:
+        state = EmailState.SKIPPED
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                key=key,
+                title=str(title)[:255],
+                body=str(body),
+                url=url,
+                task=task,
+                process=process or (task.process if task is not None else None),
+                context=audit.to_json(context or {}),
+                email_state=state,
+            )
+            if kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED):
+                audit.record(
+                    f"notification.{kind}",
+                    task=task,
+                    process=notification.process,
+                    after={"recipient": recipient.get_username(), "key": key},
+                )
+    except IntegrityError:
+        return None
+    if state == EmailState.PENDING:
+        transaction.on_commit(lambda: dispatch(notification.pk))
+    return notification
+
+
+def dispatch(pk):
+    """Hand one e-mail to a worker; if the broker is unreachable the outbox row waits."""
+    from .tasks import deliver_email
+
+    try:
+        deliver_email.delay(pk)
+    except Exception:  # broker down: the sweep re-dispatches pending rows
+        logger.warning("Could not queue e-mail for notification %s", pk, exc_info=True)
+
+
+def render_email(notification, language):
+    site = settings.SITE_URL.rstrip("/")
+    with translation.override(language):
+        context = {"n": notification, "site": site, "link": f"{site}{notification.url}"}
+        subject = render_to_string("notifications/email/subject.txt", context).strip()
+        text = render_to_string("notifications/email/notification.txt", context)
+        html = render_to_string("notifications/email/notification.html", context)
+    return subject, text, html
+
+
+def deliver(pk):
+    """Send one pending e-mail exactly once. Returns the resulting state."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("recipient")
+            .filter(pk=pk, email_state=EmailState.PENDING)
+            .first()
+        )
+        if notification is None:
+            return None
+        subject, text, html = render_email(notification, language_of(notification.recipient))
+        message = EmailMultiAlternatives(subject, text, to=[notification.recipient.email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+        notification.email_state = EmailState.SENT
+        notification.email_sent_at = timezone.now()
+        notification.email_attempts += 1
+        notification.email_last_error = ""
+        notification.save(
+            update_fields=["email_state", "email_sent_at", "email_attempts", "email_last_error"]
+        )
+        return notification.email_state
+
+
+def record_failure(pk, error, final):
+    """Remember a failed attempt; after the last one the e-mail is given up (still in-app)."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=pk).first()
+        if notification is None or notification.email_state != EmailState.PENDING:
+            return
+        notification.email_attempts += 1
+        notification.email_last_error = str(error)[:2000]
+        if final or notification.email_attempts >= MAX_ATTEMPTS:
+            notification.email_state = EmailState.FAILED
+        notification.save(update_fields=["email_attempts", "email_last_error", "email_state"])
+
+
+def redispatch_stale(older_than_minutes=10, limit=1000):
+    """Queue again e-mails still pending after a while (broker was down, worker died)."""
+    cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
+    pks = list(
+        Notification.objects.filter(email_state=EmailState.PENDING, created__lt=cutoff)
+        .order_by("created")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in pks:
+        dispatch(pk)
+    return len(pks)
+
+
+def mark_read(user, pks=None):
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if pks is not None:
+        qs = qs.filter(pk__in=pks)
+    return qs.update(read_at=timezone.now())

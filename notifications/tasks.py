@@ -1,0 +1,33 @@
+"""Celery tasks: one e-mail per task (so one bad address blocks nothing), sweeps and digests."""
+
+import smtplib
+
+from celery import shared_task
+
+from . import digest, reminders, services
+
+RETRYABLE = (smtplib.SMTPException, OSError)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=services.MAX_ATTEMPTS - 1)
+def deliver_email(self, pk):
+    try:
+        return services.deliver(pk)
+    except RETRYABLE as error:
+        final = self.request.retries >= self.max_retries
+        services.record_failure(pk, error, final=final)
+        if not final:
+            raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+        return "failed"
+
+
+@shared_task(acks_late=True)
+def send_reminders():
+    sent = reminders.sweep()
+    services.redispatch_stale()
+    return len(sent)
+
+
+@shared_task(acks_late=True)
+def send_digests():
+    return digest.send_digests()
