@@ -20,6 +20,16 @@ def _media(settings, tmp_path):
     settings.LANGUAGE_CODE = "es-ve"
 
 
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process unless a test starts a real worker."""
+    from pagg.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
 def make_user(username, role, **extra):
     user = get_user_model().objects.create_user(username, f"{username}@example.org", "pw", **extra)
     user.groups.add(Group.objects.get(name=role))
