@@ -107,7 +107,12 @@ def deliver(pk):
         if notification is None:
             return None
         subject, text, html = render_email(notification, language_of(notification.recipient))
-        message = EmailMultiAlternatives(subject, text, to=[notification.recipient.email])
+        message = EmailMultiAlternatives(
+            subject,
+            text,
+            to=[notification.recipient.email],
+            headers={"X-Notification": str(notification.pk)},
+        )
         message.attach_alternative(html, "text/html")
         message.send()
         notification.email_state = EmailState.SENT

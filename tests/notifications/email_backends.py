@@ -20,3 +20,32 @@ class RefusingBackend(LocMemBackend):
 
 def outbox():
     return getattr(mail, "outbox", [])
+
+
+class SlowFileBackend:
+    """A slow mail server: announces each message, waits, then writes it to a file.
+
+    Used with a real Celery worker that the test kills while it waits.
+    """
+
+    def __init__(self, fail_silently=False, **kwargs):
+        import os
+
+        from django.conf import settings
+        from django.core.mail.backends.filebased import EmailBackend
+
+        self.path = settings.EMAIL_FILE_PATH
+        self.delay = float(os.environ.get("SLOW_MAIL_SECONDS", "0"))
+        self.inner = EmailBackend(file_path=self.path, fail_silently=fail_silently)
+
+    def send_messages(self, messages):
+        import pathlib
+        import time
+
+        for message in messages:
+            marker = (
+                pathlib.Path(self.path) / f"sending-{message.extra_headers.get('X-Notification')}"
+            )
+            marker.write_text("")
+            time.sleep(self.delay)
+        return self.inner.send_messages(messages)

@@ -1,0 +1,122 @@
+"""A real Celery worker on the machine's Redis, killed mid-send and restarted."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from notifications.models import EmailState, Kind, Notification
+
+from ..conftest import make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" or not settings.REDIS_URL,
+        reason="needs PostgreSQL and Redis (always there in CI)",
+    ),
+]
+
+
+def _worker(env):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pagg",
+            "worker",
+            "-P",
+            "solo",
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _wait(condition, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_killed_worker_loses_nothing_and_doubles_nothing(tmp_path):
+    from notifications.tasks import deliver_email
+    from pagg.celery import app
+
+    broker = "redis://127.0.0.1:6379/14"
+    redis.Redis.from_url(broker).flushdb()
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = broker
+    app.conf.broker_transport_options = {"visibility_timeout": 3}
+    people = [make_user(f"w{i}", "specialist") for i in range(3)]
+    notes = [
+        Notification.objects.create(
+            recipient=p, kind=Kind.OVERDUE, key=f"w{p.pk}", title=f"T{p.pk}"
+        )
+        for p in people
+    ]
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        "REDIS_URL": broker,
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "EMAIL_BACKEND": "tests.notifications.email_backends.SlowFileBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "SLOW_MAIL_SECONDS": "30",
+        "PYTHONPATH": str(ROOT),
+    }
+    try:
+        for note in notes:
+            deliver_email.delay(note.pk)
+        first = _worker(env)
+        try:
+            assert _wait(lambda: any(mail_dir.glob("sending-*")), 60), "worker never started"
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)  # killed in the middle of sending
+            first.wait(timeout=10)
+        assert not [p for p in mail_dir.iterdir() if not p.name.startswith("sending-")]
+        assert Notification.objects.filter(email_state=EmailState.SENT).count() == 0
+
+        second = _worker({**env, "SLOW_MAIL_SECONDS": "0"})
+        try:
+            done = _wait(
+                lambda: Notification.objects.filter(email_state=EmailState.SENT).count() == 3, 90
+            )
+        finally:
+            os.killpg(second.pid, signal.SIGTERM)
+            second.wait(timeout=20)
+        assert done, "redelivered jobs were not completed"
+        sent_files = [p for p in mail_dir.iterdir() if not p.name.startswith("sending-")]
+        messages = "".join(p.read_text() for p in sent_files)
+        for note in notes:
+            assert messages.count(f"X-Notification: {note.pk}\n") == 1
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.broker_url, app.conf.broker_transport_options = saved
