@@ -67,12 +67,9 @@ def test_killed_worker_loses_nothing_and_doubles_nothing(tmp_path):
     from notifications.tasks import deliver_email
     from pagg.celery import app
 
-    broker = "redis://127.0.0.1:6379/14"
+    broker = settings.REDIS_URL  # the suite's own Redis database, also the app's broker
     redis.Redis.from_url(broker).flushdb()
-    saved = (app.conf.broker_url, app.conf.broker_transport_options)
     app.conf.task_always_eager = False
-    app.conf.broker_url = broker
-    app.conf.broker_transport_options = {"visibility_timeout": 3}
     people = [make_user(f"w{i}", "specialist") for i in range(3)]
     notes = [
         Notification.objects.create(
@@ -119,4 +116,3 @@ def test_killed_worker_loses_nothing_and_doubles_nothing(tmp_path):
             assert messages.count(f"X-Notification: {note.pk}\n") == 1
     finally:
         app.conf.task_always_eager = True
-        app.conf.broker_url, app.conf.broker_transport_options = saved
