@@ -165,3 +165,41 @@ class FollowUpForm(TaskForm):
     outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}))
 
     field_order = ["outcome", "comment"]
+
+
+class ScopeForm(forms.Form):
+    """A coordinator grants or revokes a territorial scope."""
+
+    GRANT, REVOKE = "grant", "revoke"
+
+    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
+    role = forms.ChoiceField(
+        label=_("As"),
+        choices=[
+            (Role.FACILITATOR.value, Role.FACILITATOR.label),
+            (Role.MUNICIPAL_OFFICER.value, Role.MUNICIPAL_OFFICER.label),
+        ],
+    )
+    region = forms.ModelChoiceField(label=_("State"), queryset=None, required=False)
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None, required=False)
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[(GRANT, _("Grant")), (REVOKE, _("Revoke"))]
+    )
+
+    def __init__(self, *args, people, regions, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+        self.fields["region"].queryset = regions
+        self.fields["municipality"].queryset = municipalities
+
+    def clean(self):
+        cleaned = super().clean()
+        region, municipality = cleaned.get("region"), cleaned.get("municipality")
+        if bool(region) == bool(municipality):
+            raise forms.ValidationError(_("Choose either a state or a municipality."))
+        if cleaned.get("role") == Role.MUNICIPAL_OFFICER and region:
+            self.add_error("region", _("A municipal officer acts for one municipality."))
+        user = cleaned.get("user")
+        if user and cleaned.get("role") and not user.groups.filter(name=cleaned["role"]).exists():
+            self.add_error("user", _("This person does not have that role."))
+        return cleaned

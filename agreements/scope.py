@@ -135,3 +135,46 @@ def extend_region_scopes(municipality):
     ).select_related("user")
     for holder in holders:
         assign_perm(FACILITATE, holder.user, municipality)
+
+
+def scope_table(people):
+    """Per person: the regions and municipalities they act for (three queries in all)."""
+    from guardian.models import UserObjectPermission
+
+    people = list(people)
+    rows = {
+        p.pk: {"user": p, "regions": [], "municipalities": [], "represents": []} for p in people
+    }
+    grants = UserObjectPermission.objects.filter(
+        user_id__in=rows,
+        permission__codename__in=[
+            "facilitate_region",
+            "facilitate_municipality",
+            "represent_municipality",
+        ],
+    ).values_list("user_id", "permission__codename", "object_pk")
+    regions = {str(r.pk): r for r in Region.objects.all()}
+    municipality_pks = {pk for _u, codename, pk in grants if codename != "facilitate_region"}
+    municipalities = {
+        str(m.pk): m for m in Municipality.objects.filter(pk__in=municipality_pks).only("name")
+    }
+    region_members = set()
+    for user_id, codename, pk in grants:
+        if codename == "facilitate_region" and pk in regions:
+            rows[user_id]["regions"].append(regions[pk])
+            region_members.add((user_id, pk))
+    covered = (
+        {
+            (user_id, str(m.pk))
+            for user_id, region_pk in region_members
+            for m in regions[region_pk].municipalities.all().only("pk")
+        }
+        if region_members
+        else set()
+    )
+    for user_id, codename, pk in grants:
+        if codename == "facilitate_municipality" and (user_id, pk) not in covered:
+            rows[user_id]["municipalities"].append(municipalities.get(pk))
+        elif codename == "represent_municipality":
+            rows[user_id]["represents"].append(municipalities.get(pk))
+    return list(rows.values())

@@ -259,3 +259,21 @@ def record_contact(user, municipality, data):
             )
             audit.record("process.started", actor=user, process=process, subject=contact)
     return contact, process
+
+
+def change_scope(actor, user, role, *, region=None, municipality=None, revoke=False):
+    """Grant or revoke a territorial scope on behalf of a coordinator."""
+    from . import scope
+
+    if not actor.has_perm("workflows.manage_tasks"):
+        raise PermissionDenied(_("Only coordinators can change scopes."))
+    if role == Role.MUNICIPAL_OFFICER:
+        operation = scope.revoke_officer if revoke else scope.grant_officer
+        return operation(user, municipality, by=actor)
+    if region is not None:
+        operation = scope.revoke_facilitator_region if revoke else scope.grant_facilitator_region
+        return operation(user, region, by=actor)
+    operation = (
+        scope.revoke_facilitator_municipality if revoke else scope.grant_facilitator_municipality
+    )
+    return operation(user, municipality, by=actor)

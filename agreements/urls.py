@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.municipality_detail, name="municipality_detail"),
     path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("onboarding/start/", views.start_onboarding, name="start_onboarding"),
+    path("scopes/", views.scope_list, name="scope_list"),
     path("agreements/<int:pk>/document/", views.signed_document, name="signed_document"),
     path(
         "agreements/<int:pk>/<str:action>/",

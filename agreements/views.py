@@ -14,10 +14,11 @@ from django_fsm import TransitionNotAllowed
 from workflows import selectors as wf_selectors
 from workflows.models import Task
 from workflows.pagination import paginate
+from workflows.roles import Role
 
 from . import scope, services
-from .forms import ContactLogForm, StartOnboardingForm
-from .models import Agreement, Region
+from .forms import ContactLogForm, ScopeForm, StartOnboardingForm
+from .models import Agreement, Municipality, Region
 
 
 @login_required
@@ -163,4 +164,42 @@ def signed_document(request, pk):
         agreement.signed_document.open("rb"),
         content_type="application/pdf",
         filename=f"convenio-{agreement.municipality.code}-{agreement.pk}.pdf",
+    )
+
+
+@login_required
+def scope_list(request):
+    """Who acts for which territory; coordinators grant and revoke here."""
+    if not request.user.has_perm("workflows.manage_tasks"):
+        raise PermissionDenied
+    User = get_user_model()
+    people = (
+        User.objects.filter(
+            groups__name__in=[Role.FACILITATOR, Role.MUNICIPAL_OFFICER], is_active=True
+        )
+        .distinct()
+        .order_by("username")
+    )
+    form = ScopeForm(
+        request.POST or None,
+        people=people,
+        regions=Region.objects.all(),
+        municipalities=Municipality.objects.select_related("region"),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.change_scope(
+            request.user,
+            data["user"],
+            data["role"],
+            region=data["region"],
+            municipality=data["municipality"],
+            revoke=data["action"] == ScopeForm.REVOKE,
+        )
+        messages.success(request, _("Scope updated."))
+        return redirect("agreements:scope_list")
+    return render(
+        request,
+        "agreements/scope_list.html",
+        {"form": form, "rows": scope.scope_table(people)},
     )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
 from workflows.models import SlaPolicy, Task
-from workflows.permissions import candidates
+from workflows.permissions import candidates_for_tasks
 
 from . import services
 from .models import Kind, Notification
@@ -55,10 +55,6 @@ def coordinators():
     )
 
 
-def _recipients(task):
-    return [task.owner] if task.owner_id else list(candidates(task))
-
-
 def plan(now=None):
     """The reminders that are due now, whether or not they were already sent."""
     now = now or timezone.now()
@@ -77,7 +73,13 @@ def plan(now=None):
     }
     chiefs = None
     reminders = []
-    for task in tasks.iterator(chunk_size=2000):
+    tasks = list(tasks)
+    pools = candidates_for_tasks([t for t in tasks if not t.owner_id])
+
+    def _recipients(task):
+        return [task.owner] if task.owner_id else pools.get(task.pk, [])
+
+    for task in tasks:
         if task.due_at > now:
             left = task.due_at - now
             step = next(n for n in due_soon_days() if left <= n * DAY)
@@ -101,33 +103,42 @@ def plan(now=None):
     return reminders
 
 
-def _texts(reminder):
+def _formats():
+    """The reminder texts, translated once per sweep rather than once per reminder."""
+    return {
+        Kind.DUE_SOON: (
+            str(_("Due soon: %(task)s")),
+            str(_("“%(task)s” (%(process)s, %(municipality)s) is due on %(due)s.")),
+        ),
+        Kind.OVERDUE: (
+            str(_("Overdue: %(task)s")),
+            str(_("“%(task)s” (%(process)s, %(municipality)s) was due on %(due)s.")),
+        ),
+        Kind.ESCALATION: (
+            str(_("Escalation: %(task)s is overdue")),
+            str(
+                _(
+                    "“%(task)s” (%(process)s) for %(municipality)s was due on %(due)s and is "
+                    "still open. Assigned to: %(owner)s."
+                )
+            ),
+        ),
+        "nobody": str(_("nobody")),
+    }
+
+
+def _texts(reminder, formats):
     task = reminder.task
+    owner = task.owner
     values = {
-        "task": task.title,
+        "task": str(task.title),
         "process": task.process.title,
         "municipality": task.municipality.name if task.municipality_id else "—",
-        "owner": task.owner.get_full_name() or task.owner.get_username()
-        if task.owner_id
-        else _("nobody"),
+        "owner": (owner.get_full_name() or owner.get_username()) if owner else formats["nobody"],
         "due": timezone.localtime(task.due_at).strftime("%d/%m/%Y"),
     }
-    if reminder.kind == Kind.DUE_SOON:
-        title = _("Due soon: %(task)s") % values
-        body = _("“%(task)s” (%(process)s, %(municipality)s) is due on %(due)s.") % values
-    elif reminder.kind == Kind.OVERDUE:
-        title = _("Overdue: %(task)s") % values
-        body = _("“%(task)s” (%(process)s, %(municipality)s) was due on %(due)s.") % values
-    else:
-        title = _("Escalation: %(task)s is overdue") % values
-        body = (
-            _(
-                "“%(task)s” (%(process)s) for %(municipality)s was due on %(due)s and is still "
-                "open. Assigned to: %(owner)s."
-            )
-            % values
-        )
-    return title, body, values
+    title, body = formats[reminder.kind]
+    return title % values, body % values, values
 
 
 def _acquire_lock():
@@ -145,29 +156,34 @@ def sweep(now=None, dry_run=False):
             return []  # another sweep is running; it will send these
         reminders = plan(now)
         existing = set()
-        keys = [r.key for r in reminders]
-        for start in range(0, len(keys), 1000):
+        task_ids = sorted({r.task.pk for r in reminders})
+        for start in range(0, len(task_ids), 5000):
             existing.update(
-                Notification.objects.filter(key__in=keys[start : start + 1000]).values_list(
-                    "key", flat=True
-                )
+                Notification.objects.filter(
+                    task_id__in=task_ids[start : start + 5000],
+                    kind__in=(Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION),
+                ).values_list("key", flat=True)
             )
         pending = [r for r in reminders if r.key not in existing]
         if dry_run:
             return pending
-        sent = []
+        items = []
+        task_url = reverse("workflows:task_detail", args=[0]).replace("/0/", "/{}/")
+        formats = _formats()
         for reminder in pending:
-            title, body, values = _texts(reminder)
-            created = services.notify(
-                reminder.recipient,
-                reminder.kind,
-                reminder.key,
-                title=title,
-                body=body,
-                url=reverse("workflows:task_detail", args=[reminder.task.pk]),
-                task=reminder.task,
-                context=values,
+            title, body, values = _texts(reminder, formats)
+            items.append(
+                {
+                    "recipient": reminder.recipient,
+                    "kind": reminder.kind,
+                    "key": reminder.key,
+                    "title": title,
+                    "body": body,
+                    "url": task_url.format(reminder.task.pk),
+                    "task": reminder.task,
+                    "process": reminder.task.process,
+                }
             )
-            if created is not None:
-                sent.append(reminder)
+        services.notify_many(items)
+        sent = pending
         return sent

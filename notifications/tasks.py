@@ -22,6 +22,17 @@ def deliver_email(self, pk):
 
 
 @shared_task(acks_late=True)
+def deliver_emails(pks):
+    """Deliver a chunk; a failing address gets its own retrying job and blocks nothing."""
+    for pk in pks:
+        try:
+            services.deliver(pk)
+        except RETRYABLE as error:
+            services.record_failure(pk, error, final=False)
+            deliver_email.apply_async((pk,), countdown=30, retries=1)
+
+
+@shared_task(acks_late=True)
 def send_reminders():
     sent = reminders.sweep()
     services.redispatch_stale()

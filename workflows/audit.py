@@ -15,16 +15,27 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import bulk
 from .models import AuditChain, AuditCheckpoint, AuditEvent
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = "system"
 
 
+def _is_plain(value):
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
 def to_json(value):
     """Plain JSON (as the database returns it) so that what is hashed is what is stored."""
-    if value is None:
-        return None
+    if _is_plain(value):
+        return value
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
@@ -78,7 +89,7 @@ def _locked_chain(key):
         return AuditChain.objects.select_for_update().get(key=key)
 
 
-def record(
+def _event(
     action,
     *,
     actor=None,
@@ -90,43 +101,79 @@ def record(
     after=None,
     comment="",
     chain_key=None,
+    at=None,
 ):
-    """Append one event. Runs inside the caller's transaction, so it commits with the change."""
+    """An unsaved, unchained event for ``action``, with its chain key."""
     if task is not None and process is None:
         process = task.process
     if municipality is None:
-        municipality = getattr(process, "municipality", None) or getattr(
-            subject, "municipality", None
+        municipality = getattr(process, "municipality_id", None) or getattr(
+            subject, "municipality_id", None
         )
-    key = chain_key or chain_key_for(process, subject)
-    with transaction.atomic():
-        chain = _locked_chain(key)
-        event = AuditEvent(
-            chain_key=key,
-            seq=chain.length + 1,
-            at=timezone.now(),
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_label=actor.get_username()
-            if actor is not None and actor.is_authenticated
-            else "",
-            action=action,
-            process=process,
-            task=task,
-            subject_type=ContentType.objects.get_for_model(subject)
-            if subject is not None
-            else None,
-            subject_id=str(subject.pk) if subject is not None else "",
-            subject_repr=str(subject)[:255] if subject is not None else "",
-            municipality_id=getattr(municipality, "pk", municipality),
-            before=to_json(before),
-            after=to_json(after),
-            comment=comment or "",
-            prev_hash=chain.head_hash,
-        )
-        event.hash = event_hash(event)
-        event.save()
-        AuditChain.objects.filter(pk=chain.pk).update(length=event.seq, head_hash=event.hash)
+    authenticated = actor is not None and actor.is_authenticated
+    return AuditEvent(
+        chain_key=chain_key or chain_key_for(process, subject),
+        at=at or timezone.now(),
+        actor=actor if authenticated else None,
+        actor_label=actor.get_username() if authenticated else "",
+        action=action,
+        process=process,
+        task=task,
+        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+        subject_id=str(subject.pk) if subject is not None else "",
+        subject_repr=str(subject)[:255] if subject is not None else "",
+        municipality_id=getattr(municipality, "pk", municipality),
+        before=to_json(before),
+        after=to_json(after),
+        comment=comment or "",
+    )
+
+
+def _chain(event, chain):
+    event.seq = chain.length + 1
+    event.prev_hash = chain.head_hash
+    event.hash = event_hash(event)
+    chain.length, chain.head_hash = event.seq, event.hash
     return event
+
+
+def record(action, **kwargs):
+    """Append one event. Runs inside the caller's transaction, so it commits with the change."""
+    event = _event(action, **kwargs)
+    with transaction.atomic():
+        chain = _locked_chain(event.chain_key)
+        _chain(event, chain)
+        event.save()
+        AuditChain.objects.filter(pk=chain.pk).update(
+            length=chain.length, head_hash=chain.head_hash
+        )
+    return event
+
+
+def record_many(entries):
+    """Append many events (bulk work such as a reminder sweep) with one lock per chain.
+
+    ``entries`` are ``(action, kwargs)`` pairs as for :func:`record`.
+    """
+    events = [_event(action, **kwargs) for action, kwargs in entries]
+    if not events:
+        return []
+    keys = sorted({event.chain_key for event in events})
+    with transaction.atomic():
+        AuditChain.objects.bulk_create(
+            [AuditChain(key=key) for key in keys], ignore_conflicts=True, batch_size=1000
+        )
+        chains = {
+            chain.key: chain
+            for chain in AuditChain.objects.select_for_update().filter(key__in=keys).order_by("key")
+        }
+        for event in events:
+            _chain(event, chains[event.chain_key])
+        bulk.insert(AuditEvent, events)
+        AuditChain.objects.bulk_update(
+            list(chains.values()), ["length", "head_hash"], batch_size=1000
+        )
+    return events
 
 
 @dataclass

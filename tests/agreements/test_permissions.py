@@ -197,3 +197,43 @@ def test_grant_scope_command_grants_and_revokes(db, coordinator, region_b, munic
     )
     user = get_user_model().objects.get(username="newfac")
     assert not user.has_perm(scope.FACILITATE, municipality_b)
+
+
+def test_coordinator_grants_scope_from_the_scopes_page(
+    client, coordinator, region_b, municipality_b
+):
+    from django.contrib.auth import get_user_model
+
+    from agreements import scope
+    from workflows.roles import Role
+
+    from ..conftest import make_user
+
+    newcomer = make_user("newcomer", Role.FACILITATOR)
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("agreements:scope_list"),
+        {"user": newcomer.pk, "role": "facilitator", "region": region_b.pk, "action": "grant"},
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("agreements:scope_list")).content.decode()
+    assert "newcomer" in page and region_b.name in page
+    user = get_user_model().objects.get(pk=newcomer.pk)
+    assert user.has_perm(scope.FACILITATE, municipality_b)
+    # both a state and a municipality, or neither: refused with a message
+    response = client.post(
+        reverse("agreements:scope_list"),
+        {"user": newcomer.pk, "role": "facilitator", "action": "grant"},
+    )
+    assert "Elija un estado o un municipio." in response.content.decode()
+
+
+def test_only_coordinators_reach_the_scopes_page(client, facilitator_a, auditor, region_b):
+    for user in (facilitator_a, auditor):
+        client.force_login(user)
+        assert client.get(reverse("agreements:scope_list")).status_code == 403
+        response = client.post(
+            reverse("agreements:scope_list"),
+            {"user": user.pk, "role": "facilitator", "region": region_b.pk, "action": "grant"},
+        )
+        assert response.status_code == 403

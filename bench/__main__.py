@@ -1,0 +1,28 @@
+"""python -m bench [name ...]: run the benchmarks against a scratch PostgreSQL database."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagg.settings")
+
+BENCHMARKS = {"sweep": "bench.sweep"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", default=list(BENCHMARKS), choices=list(BENCHMARKS))
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data size")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    import importlib
+
+    for name in args.names:
+        module = importlib.import_module(BENCHMARKS[name])
+        module.run(total=int(1_000_000 * args.scale), repeat=args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Shared benchmark plumbing: a scratch PostgreSQL database, timing and memory figures."""
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DB_NAME = os.environ.get("BENCH_DB", "pagg_bench")
+PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"]
+
+
+def fresh_database():
+    """Create an empty database and point Django at it (before django.setup())."""
+    subprocess.run([*PG, f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
+    subprocess.run([*PG, f"CREATE DATABASE {DB_NAME}"], check=True)
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagg.settings")
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def drop_database():
+    from django.db import connections
+
+    connections.close_all()
+    subprocess.run([*PG, f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
+
+
+def measure(function, repeat=5):
+    """Run ``function`` ``repeat`` times; median and p95 seconds, and its query count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings, queries = [], []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            function()
+            timings.append(time.perf_counter() - start)
+        queries.append(len(ctx.captured_queries))
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    return {
+        "median_s": round(statistics.median(timings), 4),
+        "p95_s": round(p95, 4),
+        "runs": repeat,
+        "queries": max(queries),
+    }
+
+
+def peak_rss_mb():
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def write(name, payload):
+    RESULTS.mkdir(exist_ok=True)
+    payload = {"benchmark": name, "machine": machine(), **payload}
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2))
+    return payload
+
+
+def machine():
+    import platform
+
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def table(rows, headers):
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    line = "  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
