@@ -29,10 +29,32 @@ SWEEP_LOCK = 7_453_001
 DAY = timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class DueTask:
+    """What the sweep needs of a task, read without building model instances."""
+
+    pk: int
+    flow_task: object
+    due_at: object
+    owner_id: int | None
+    municipality_id: int | None
+    municipality_name: str
+    process_id: int
+    process_title: str
+    owner_permission: str
+    owner_permission_obj_pk: str | None
+    owner_permission_content_type_id: int | None
+    owner: object = None
+
+    @property
+    def title(self):
+        return self.flow_task.task_title if self.flow_task else ""
+
+
 @dataclass
 class Reminder:
     kind: str
-    task: Task
+    task: DueTask
     recipient: object
     step: str
 
@@ -55,26 +77,46 @@ def coordinators():
     )
 
 
+def due_tasks(now):
+    """Open human tasks due before the reminder horizon: one indexed query, no model objects."""
+    horizon = now + max(due_soon_days(), default=0) * DAY
+    rows = list(
+        Task.objects.human()
+        .filter(status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED), due_at__lte=horizon)
+        .order_by("due_at", "pk")
+        .values_list(
+            "pk",
+            "flow_task",
+            "due_at",
+            "owner_id",
+            "municipality_id",
+            "municipality__name",
+            "process_id",
+            "process__title",
+            "owner_permission",
+            "owner_permission_obj_pk",
+            "owner_permission_content_type_id",
+        )
+    )
+    owners = get_user_model().objects.in_bulk({row[3] for row in rows if row[3]})
+    return [DueTask(*row[:5], row[5] or "—", *row[6:], owner=owners.get(row[3])) for row in rows]
+
+
 def plan(now=None):
     """The reminders that are due now, whether or not they were already sent."""
     now = now or timezone.now()
-    horizon = now + max(due_soon_days(), default=0) * DAY
-    tasks = (
-        Task.objects.human()
-        .filter(status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED), due_at__lte=horizon)
-        .select_related("owner", "municipality", "process")
-        .order_by("due_at", "pk")
-    )
+    tasks = due_tasks(now)
     escalate_after = {
         (flow_label, task_name): days
         for flow_label, task_name, days in SlaPolicy.objects.values_list(
             "flow_label", "task_name", "escalate_after_days"
         )
     }
+    pools = candidates_for_tasks([t for t in tasks if not t.owner_id])
     chiefs = None
     reminders = []
-    tasks = list(tasks)
-    pools = candidates_for_tasks([t for t in tasks if not t.owner_id])
+    days_before = due_soon_days()
+    default_threshold = settings.NOTIFICATIONS_ESCALATE_AFTER_DAYS
 
     def _recipients(task):
         return [task.owner] if task.owner_id else pools.get(task.pk, [])
@@ -82,7 +124,7 @@ def plan(now=None):
     for task in tasks:
         if task.due_at > now:
             left = task.due_at - now
-            step = next(n for n in due_soon_days() if left <= n * DAY)
+            step = next(n for n in days_before if left <= n * DAY)
             for person in _recipients(task):
                 reminders.append(Reminder(Kind.DUE_SOON, task, person, f"d{step}"))
             continue
@@ -93,7 +135,7 @@ def plan(now=None):
         node = task.flow_task
         threshold = escalate_after.get(
             (node.flow_class.instance.flow_label, node.name) if node else None,
-            settings.NOTIFICATIONS_ESCALATE_AFTER_DAYS,
+            default_threshold,
         )
         if days_over >= threshold:
             if chiefs is None:
@@ -131,9 +173,9 @@ def _texts(reminder, formats):
     task = reminder.task
     owner = task.owner
     values = {
-        "task": str(task.title),
-        "process": task.process.title,
-        "municipality": task.municipality.name if task.municipality_id else "—",
+        "task": formats.setdefault(task.flow_task, str(task.title)),
+        "process": task.process_title,
+        "municipality": task.municipality_name,
         "owner": (owner.get_full_name() or owner.get_username()) if owner else formats["nobody"],
         "due": timezone.localtime(task.due_at).strftime("%d/%m/%Y"),
     }
@@ -180,8 +222,9 @@ def sweep(now=None, dry_run=False):
                     "title": title,
                     "body": body,
                     "url": task_url.format(reminder.task.pk),
-                    "task": reminder.task,
-                    "process": reminder.task.process,
+                    "task_id": reminder.task.pk,
+                    "process_id": reminder.task.process_id,
+                    "municipality_id": reminder.task.municipality_id,
                 }
             )
         services.notify_many(items)

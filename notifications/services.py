@@ -75,11 +75,32 @@ def notify(recipient, kind, key, *, title, body="", url="", task=None, process=N
     return notification
 
 
-def notify_many(items):
-    """Create many notifications at once (the sweep): bulk inserts, bulk audit events.
+NOTIFICATION_COLUMNS = (
+    "id",
+    "recipient_id",
+    "kind",
+    "key",
+    "title",
+    "body",
+    "url",
+    "task_id",
+    "process_id",
+    "context",
+    "created",
+    "read_at",
+    "email_state",
+    "email_attempts",
+    "email_last_error",
+    "email_sent_at",
+)
 
-    ``items`` are dicts with the arguments of :func:`notify`; their keys must be new
-    (the caller filtered them under the sweep's lock; the unique key still guards).
+
+def notify_many(items):
+    """Create many notifications at once (the sweep): one COPY, bulk audit events.
+
+    ``items`` are dicts with ``recipient`` (a user), ``kind``, ``key``, ``title``,
+    ``body``, ``url``, ``task_id``, ``process_id`` and ``municipality_id``; their keys
+    must be new (the sweep checked under its lock; the unique key still guards).
     """
     items = [i for i in items if i["recipient"] is not None and i["recipient"].is_active]
     if not items:
@@ -90,47 +111,61 @@ def notify_many(items):
             user_id__in={i["recipient"].pk for i in items}
         ).values_list("user_id", "kind", "delivery")
     }
-    notifications = []
-    for item in items:
-        recipient, kind, task = item["recipient"], item["kind"], item.get("task")
+    now = timezone.now()
+    ids = bulk.allocate_ids(Notification, len(items))
+    rows, pending, events = [], [], []
+    for index, item in enumerate(items):
+        recipient, kind = item["recipient"], item["kind"]
         delivery = preferences.get((recipient.pk, kind), Delivery.IMMEDIATE)
         state = _STATE_FOR_DELIVERY[Delivery(delivery)] if recipient.email else EmailState.SKIPPED
-        notifications.append(
-            Notification(
-                recipient=recipient,
-                kind=kind,
-                key=item["key"],
-                title=str(item["title"])[:255],
-                body=str(item.get("body", "")),
-                url=item.get("url", ""),
-                task=task,
-                process=item.get("process") or (task.process if task is not None else None),
-                context=audit.to_json(item.get("context") or {}),
-                email_state=state,
-            )
-        )
-    now = timezone.now()
-    ids = bulk.allocate_ids(Notification, len(notifications)) or [None] * len(notifications)
-    for notification, pk in zip(notifications, ids, strict=True):
-        notification.pk, notification.created = pk, now
-    with transaction.atomic():
-        bulk.insert(Notification, notifications)
-        audit.record_many(
+        pk = ids[index] if ids else None
+        rows.append(
             (
-                f"notification.{n.kind}",
-                {
-                    "task": n.task,
-                    "process": n.process,
-                    "after": {"recipient": n.recipient.get_username(), "key": n.key},
-                },
+                pk,
+                recipient.pk,
+                kind,
+                item["key"],
+                str(item["title"])[:255],
+                str(item.get("body", "")),
+                item.get("url", ""),
+                item.get("task_id"),
+                item.get("process_id"),
+                {},
+                now,
+                None,
+                state,
+                0,
+                "",
+                None,
             )
-            for n in notifications
-            if n.kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED)
         )
-    pending = [n.pk for n in notifications if n.email_state == EmailState.PENDING]
+        if kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED):
+            events.append(
+                {
+                    "action": f"notification.{kind}",
+                    "process_id": item["process_id"],
+                    "task_id": item.get("task_id"),
+                    "municipality_id": item.get("municipality_id"),
+                    "after": {"recipient": recipient.get_username(), "key": item["key"]},
+                }
+            )
+        if state == EmailState.PENDING:
+            pending.append(item["key"])
+    columns = NOTIFICATION_COLUMNS if ids else NOTIFICATION_COLUMNS[1:]
+    if not ids:
+        rows = [row[1:] for row in rows]
+    with transaction.atomic():
+        bulk.copy_rows(Notification, columns, rows, json_columns={"context"})
+        audit.record_many(events)
     if pending:
-        transaction.on_commit(lambda: dispatch_many(pending))
-    return notifications
+        waiting = set(pending)
+        pks = (
+            [row[0] for row in rows if row[3] in waiting]
+            if ids
+            else list(Notification.objects.filter(key__in=pending).values_list("pk", flat=True))
+        )
+        transaction.on_commit(lambda: dispatch_many(pks))
+    return rows
 
 
 def dispatch_many(pks, chunk=200):

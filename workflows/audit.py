@@ -150,15 +150,39 @@ def record(action, **kwargs):
     return event
 
 
-def record_many(entries):
-    """Append many events (bulk work such as a reminder sweep) with one lock per chain.
+AUDIT_COLUMNS = (
+    "chain_key",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "process_id",
+    "task_id",
+    "subject_type_id",
+    "subject_id",
+    "subject_repr",
+    "municipality_id",
+    "before",
+    "after",
+    "comment",
+    "prev_hash",
+    "hash",
+)
 
-    ``entries`` are ``(action, kwargs)`` pairs as for :func:`record`.
+
+def record_many(rows):
+    """Append many system events at once (a reminder sweep): one lock per chain, one COPY.
+
+    ``rows`` are dicts with ``action``, ``process_id`` and optionally ``task_id``,
+    ``municipality_id`` and ``after`` (plain JSON); each goes to its process's chain.
     """
-    events = [_event(action, **kwargs) for action, kwargs in entries]
-    if not events:
-        return []
-    keys = sorted({event.chain_key for event in events})
+    rows = list(rows)
+    if not rows:
+        return 0
+    at = timezone.now()
+    at_text = at.astimezone(UTC).isoformat()
+    keys = sorted({f"process:{row['process_id']}" for row in rows})
     with transaction.atomic():
         AuditChain.objects.bulk_create(
             [AuditChain(key=key) for key in keys], ignore_conflicts=True, batch_size=1000
@@ -167,13 +191,53 @@ def record_many(entries):
             chain.key: chain
             for chain in AuditChain.objects.select_for_update().filter(key__in=keys).order_by("key")
         }
-        for event in events:
-            _chain(event, chains[event.chain_key])
-        bulk.insert(AuditEvent, events)
-        AuditChain.objects.bulk_update(
-            list(chains.values()), ["length", "head_hash"], batch_size=1000
-        )
-    return events
+        records = []
+        for row in rows:
+            chain = chains[f"process:{row['process_id']}"]
+            payload = {
+                "chain": chain.key,
+                "seq": chain.length + 1,
+                "prev": chain.head_hash,
+                "at": at_text,
+                "actor": None,
+                "actor_label": "",
+                "action": row["action"],
+                "process": row["process_id"],
+                "task": row.get("task_id"),
+                "subject_type": None,
+                "subject_id": "",
+                "subject_repr": "",
+                "municipality": row.get("municipality_id"),
+                "before": None,
+                "after": to_json(row.get("after")),
+                "comment": "",
+            }
+            digest = _digest(payload)
+            records.append(
+                (
+                    chain.key,
+                    payload["seq"],
+                    at,
+                    None,
+                    "",
+                    payload["action"],
+                    payload["process"],
+                    payload["task"],
+                    None,
+                    "",
+                    "",
+                    payload["municipality"],
+                    None,
+                    payload["after"],
+                    "",
+                    chain.head_hash,
+                    digest,
+                )
+            )
+            chain.length, chain.head_hash = payload["seq"], digest
+        bulk.copy_rows(AuditEvent, AUDIT_COLUMNS, records, json_columns={"before", "after"})
+        bulk.update_chain_heads(chains.values())
+    return len(records)
 
 
 @dataclass

@@ -66,3 +66,44 @@ def update_chain_heads(chains):
                 f"FROM (VALUES {values}) AS v(id, length, head) WHERE c.id = v.id",
                 params,
             )
+
+
+def copy_rows(model, columns, rows, json_columns=()):
+    """Insert plain tuples (in ``columns`` order): COPY on PostgreSQL, INSERTs elsewhere."""
+    rows = list(rows)
+    if not rows:
+        return
+    json_index = [i for i, column in enumerate(columns) if column in json_columns]
+    if connection.vendor != "postgresql":
+        import json
+
+        placeholders = ", ".join(["%s"] * len(columns))
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} "
+            f"({', '.join(connection.ops.quote_name(c) for c in columns)}) VALUES ({placeholders})"
+        )
+        import datetime
+
+        prepared = []
+        for row in rows:
+            row = list(row)
+            for i, value in enumerate(row):
+                if i in json_index:
+                    row[i] = None if value is None else json.dumps(value)
+                elif isinstance(value, datetime.datetime):
+                    row[i] = connection.ops.adapt_datetimefield_value(value)
+            prepared.append(row)
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                if json_index:
+                    row = list(row)
+                    for i in json_index:
+                        if row[i] is not None:
+                            row[i] = Jsonb(row[i])
+                copy.write_row(row)
