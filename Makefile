@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pagg
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo test lint messages
+.PHONY: install browser demo test lint messages
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
@@ -27,8 +27,16 @@ demo: install
 		trap "kill $$SCHED" EXIT INT TERM; \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 
+# End-to-end tests drive Debian's Chromium (no browser download works here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+		else echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser tests." >&2; exit 1; fi; \
+	fi
+
 # The whole suite, against the machine's PostgreSQL and Redis.
-test: install
+test: install browser
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(VENV)/bin/pytest -p no:cacheprovider
 
