@@ -96,7 +96,7 @@ def test_production_settings_pass_deploy_checks(tmp_path):
     import secrets
 
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "pagg.production",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "pagg.example.org",

@@ -1,15 +1,11 @@
 """A facilitator and a coordinator move an onboarding on in a real browser (Debian Chromium)."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
 from agreements.models import Agreement
 
 from ..conftest import open_task
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -23,9 +19,12 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes between page actions are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield instance
