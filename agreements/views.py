@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
 from workflows import selectors as wf_selectors
@@ -22,6 +22,7 @@ from .models import Agreement, Municipality, Region
 
 
 @login_required
+@require_safe
 def municipality_list(request):
     qs = scope.visible_municipalities(request.user)
     q = request.GET.get("q", "").strip()
@@ -52,6 +53,7 @@ def _visible_municipality(request, pk):
 
 
 @login_required
+@require_safe
 def municipality_detail(request, pk):
     municipality = _visible_municipality(request, pk)
     processes = wf_selectors.processes(request.user).filter(municipality=municipality)
@@ -154,6 +156,7 @@ def agreement_change(request, pk, action):
 
 
 @login_required
+@require_safe
 def signed_document(request, pk):
     """Signed agreements are served only to those who may see the municipality."""
     agreement = get_object_or_404(Agreement, pk=pk)

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from workflows.pagination import paginate
 
@@ -14,6 +14,7 @@ from .models import Delivery, Kind, Notification, Preference, Profile
 
 
 @login_required
+@require_safe
 def notification_list(request):
     qs = Notification.objects.filter(recipient=request.user)
     if request.GET.get("unread") == "1":

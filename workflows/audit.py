@@ -331,3 +331,51 @@ def seal_checkpoint():
         checkpoint.hash = _checkpoint_hash(checkpoint)
         checkpoint.save()
         return checkpoint
+
+
+def verify_chain(key):
+    """Verify one chain (a process's history) and say whether its head matches."""
+    expected_seq, expected_prev, count, last_hash = 1, GENESIS, 0, None
+    for event in AuditEvent.objects.filter(chain_key=key).order_by("seq").iterator():
+        count += 1
+        if event.seq != expected_seq:
+            return {
+                "ok": False,
+                "events": count,
+                "last_hash": last_hash,
+                "problem": f"event {event.pk}: sequence {event.seq}, expected {expected_seq}",
+            }
+        if event.prev_hash != expected_prev or event_hash(event) != event.hash:
+            return {
+                "ok": False,
+                "events": count,
+                "last_hash": last_hash,
+                "problem": f"event {event.pk}: content does not match its hash",
+            }
+        expected_seq, expected_prev, last_hash = event.seq + 1, event.hash, event.hash
+    chain = AuditChain.objects.filter(key=key).first()
+    if chain is not None and (chain.length, chain.head_hash) != (count, last_hash or GENESIS):
+        return {
+            "ok": False,
+            "events": count,
+            "last_hash": last_hash,
+            "problem": f"chain {key}: head does not match its last event",
+        }
+    return {"ok": True, "events": count, "last_hash": last_hash, "problem": ""}
+
+
+def record_verification(result, actor=None):
+    """A verification is itself part of the trail."""
+    return record(
+        "audit.verified",
+        actor=actor,
+        chain_key=SYSTEM_CHAIN,
+        after={
+            "ok": result.ok,
+            "events": result.events_checked,
+            "chains": result.chains_checked,
+            "checkpoints": result.checkpoints_checked,
+            "problem": result.problem,
+            "first_broken": result.first_broken.pk if result.first_broken else None,
+        },
+    )

@@ -51,3 +51,33 @@ class SlaPolicyForm(forms.ModelForm):
     class Meta:
         model = SlaPolicy
         fields = ["days", "due_soon_days", "escalate_after_days"]
+
+
+class AuditSearchForm(forms.Form):
+    """Filters of the auditor's search; every field optional."""
+
+    flow = forms.ChoiceField(label=_("Process type"), required=False)
+    region = forms.IntegerField(label=_("State"), required=False, widget=forms.Select)
+    municipality = forms.CharField(label=_("Municipality"), required=False)
+    actor = forms.CharField(label=_("Actor (user name)"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    subject = forms.CharField(label=_("Object"), required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, flows, regions, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["flow"].choices = [("", _("All"))] + list(flows)
+        self.fields["region"].widget.choices = [("", _("All"))] + list(regions)
+        self.fields["action"].choices = [("", _("All"))] + list(actions)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date must be after the start date."))
+        return cleaned

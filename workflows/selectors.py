@@ -98,3 +98,42 @@ def subject_history(obj):
         .select_related("actor")
         .order_by("at", "pk")
     )
+
+
+def audit_search(filters):
+    """Audit events matching the auditor's filters, newest first (keyset-paginated by pk)."""
+    import datetime
+
+    qs = AuditEvent.objects.select_related("process", "municipality", "task")
+    flow = flow_from_ref(filters.get("flow"))
+    if flow:
+        qs = qs.filter(process__flow_class=flow)
+    if filters.get("region"):
+        qs = qs.filter(municipality__region_id=filters["region"])
+    if filters.get("municipality"):
+        term = filters["municipality"].strip()
+        qs = qs.filter(Q(municipality__code=term) | Q(municipality__name__iexact=term))
+    if filters.get("actor"):
+        qs = qs.filter(actor_label=filters["actor"].strip())
+    if filters.get("action"):
+        qs = qs.filter(action=filters["action"])
+    if filters.get("subject"):
+        qs = qs.filter(subject_repr__icontains=filters["subject"].strip())
+    tz = timezone.get_current_timezone()
+    if filters.get("date_from"):
+        start = datetime.datetime.combine(filters["date_from"], datetime.time.min, tzinfo=tz)
+        qs = qs.filter(at__gte=start)
+    if filters.get("date_to"):
+        end = datetime.datetime.combine(filters["date_to"], datetime.time.max, tzinfo=tz)
+        qs = qs.filter(at__lte=end)
+    return qs.order_by("-pk")
+
+
+def keyset_page(qs, before=None, size=50):
+    """One page of a newest-first list without counting millions of rows."""
+    if before:
+        qs = qs.filter(pk__lt=before)
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].pk if more and rows else None)

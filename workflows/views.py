@@ -7,11 +7,11 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
 from . import audit, permissions, selectors, services
-from .forms import ReassignForm, SlaPolicyForm
+from .forms import AuditSearchForm, ReassignForm, SlaPolicyForm
 from .models import Process, SlaPolicy, Task
 from .pagination import paginate
 from .roles import Role, has_role
@@ -30,6 +30,7 @@ def _flow_choices():
 
 
 @login_required
+@require_safe
 def home(request):
     user = request.user
     context = {
@@ -43,6 +44,7 @@ def home(request):
 
 
 @login_required
+@require_safe
 def task_list(request, kind):
     selector, _title = LISTS[kind]
     tasks = selectors.filter_tasks(selector(request.user), request.GET)
@@ -170,6 +172,7 @@ def task_reassign(request, pk):
 
 
 @login_required
+@require_safe
 def process_list(request):
     qs = selectors.processes(request.user)
     flow = selectors.flow_from_ref(request.GET.get("flow"))
@@ -190,6 +193,7 @@ def process_list(request):
 
 
 @login_required
+@require_safe
 def process_detail(request, pk):
     process = get_object_or_404(
         Process.objects.select_related("municipality", "started_by", "subject_type"), pk=pk
@@ -210,6 +214,7 @@ def process_detail(request, pk):
 
 
 @login_required
+@require_safe
 def sla_list(request):
     if not (permissions.can_manage(request.user) or request.user.has_perm(permissions.VIEW_ALL)):
         raise PermissionDenied
@@ -252,4 +257,80 @@ def audit_verify(request):
     result = None
     if request.method == "POST":
         result = audit.verify()
+        audit.record_verification(result, actor=request.user)
     return render(request, "workflows/audit_verify.html", {"result": result})
+
+
+@login_required
+@require_safe
+@permission_required("workflows.view_auditevent", raise_exception=True)
+def audit_search(request):
+    from django.apps import apps
+    from django.conf import settings
+
+    from .actions import LABELS
+
+    Region = apps.get_model(settings.WORKFLOWS_SCOPE_MODEL)._meta.get_field("region").related_model
+
+    form = AuditSearchForm(
+        request.GET or None,
+        flows=_flow_choices(),
+        regions=Region.objects.values_list("pk", "name"),
+        actions=sorted(LABELS.items(), key=lambda item: str(item[1])),
+    )
+    events, next_before = [], None
+    if form.is_valid() or not request.GET:
+        filters = form.cleaned_data if form.is_bound else {}
+        before = request.GET.get("before", "")
+        events, next_before = selectors.keyset_page(
+            selectors.audit_search(filters), int(before) if before.isdigit() else None
+        )
+    params = request.GET.copy()
+    params.pop("before", None)
+    return render(
+        request,
+        "workflows/audit_search.html",
+        {
+            "form": form,
+            "events": events,
+            "next_before": next_before,
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+def _readable_process(request, pk):
+    process = get_object_or_404(Process.objects.select_related("municipality"), pk=pk)
+    if not permissions.can_view_process(request.user, process):
+        raise Http404
+    return process
+
+
+@login_required
+@require_safe
+def process_history_csv(request, pk):
+    from django.http import HttpResponse
+
+    from .exports import history_csv
+
+    process = _readable_process(request, pk)
+    response = HttpResponse(
+        history_csv(process, selectors.process_history(process)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="proceso-{process.pk}.csv"'
+    return response
+
+
+@login_required
+@require_safe
+def process_history_pdf(request, pk):
+    from django.http import HttpResponse
+
+    from .exports import history_pdf
+
+    process = _readable_process(request, pk)
+    chain = audit.verify_chain(audit.chain_key_for(process))
+    pdf = history_pdf(process, list(selectors.process_history(process)), chain, request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="proceso-{process.pk}.pdf"'
+    return response

@@ -8,6 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = audit.verify()
+        audit.record_verification(result)
         if not result.ok:
             raise CommandError(f"Audit trail broken: {result.problem}")
         self.stdout.write(
