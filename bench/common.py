@@ -35,13 +35,18 @@ def drop_database():
     subprocess.run([*PG, f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
 
 
-def measure(function, repeat=5):
-    """Run ``function`` ``repeat`` times; median and p95 seconds, and its query count."""
+def measure(function, repeat=5, between=None):
+    """Run ``function`` ``repeat`` times; median and p95 seconds, and its query count.
+
+    ``between`` runs, untimed, before each run (e.g. to vacuum what a rolled-back run left).
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     timings, queries = [], []
     for _ in range(repeat):
+        if between is not None:
+            between()
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
             function()

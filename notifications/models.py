@@ -36,6 +36,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("recipient"),
+        db_index=False,  # covered by notification_unread and notification_recent
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     key = models.CharField(_("idempotency key"), max_length=200, unique=True)

@@ -96,14 +96,17 @@ def copy_rows(model, columns, rows, json_columns=()):
         with connection.cursor() as cursor:
             cursor.executemany(sql, prepared)
         return
+    import json
+
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 if json_index:
                     row = list(row)
                     for i in json_index:
-                        if row[i] is not None:
-                            row[i] = Jsonb(row[i])
+                        if row[i] is not None and not isinstance(row[i], str):
+                            row[i] = dumps(row[i])  # text COPY: PostgreSQL parses the JSON
                 copy.write_row(row)

@@ -229,6 +229,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("actor"),
+        db_index=False,  # covered by audit_actor_at
     )
     actor_label = models.CharField(_("actor"), max_length=255, blank=True)
     action = models.CharField(_("action"), max_length=80)
@@ -239,6 +240,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="audit_events",
         verbose_name=_("process"),
+        db_index=False,  # covered by audit_process_at
     )
     task = models.ForeignKey(
         Task,
@@ -249,7 +251,12 @@ class AuditEvent(models.Model):
         verbose_name=_("task"),
     )
     subject_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # covered by audit_subject
     )
     subject_id = models.CharField(max_length=64, blank=True)
     subject_repr = models.CharField(_("object"), max_length=255, blank=True)
@@ -260,6 +267,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="audit_events",
         verbose_name=_("municipality"),
+        db_index=False,  # covered by audit_municipality_at
     )
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
