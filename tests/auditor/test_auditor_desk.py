@@ -196,3 +196,18 @@ def test_auditor_cannot_write_anywhere(client, auditor, returned, onboarding_b, 
             checked.append(url)
     assert counts() == before
     assert len(checked) > 40
+
+
+def test_keyset_pages_walk_every_event_once(returned):
+    from workflows import selectors
+
+    total = AuditEvent.objects.count()
+    qs = selectors.audit_search({})
+    seen, before = [], None
+    while True:
+        rows, before = selectors.keyset_page(qs, before, size=5)
+        seen += [e.pk for e in rows]
+        if before is None:
+            break
+    assert len(seen) == total and len(set(seen)) == total and total > 10
+    assert seen == sorted(seen, reverse=True)
