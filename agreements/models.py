@@ -6,6 +6,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -297,7 +298,10 @@ class ContactLog(models.Model):
         indexes = [models.Index(fields=["municipality", "date"])]
 
     def __str__(self):
-        return _("%(kind)s on %(date)s") % {"kind": self.get_kind_display(), "date": self.date}
+        return _("%(kind)s on %(date)s") % {
+            "kind": self.get_kind_display(),
+            "date": date_format(self.date, "SHORT_DATE_FORMAT"),
+        }
 
     def audit_snapshot(self):
         return {

@@ -29,6 +29,11 @@ LABELS = {
     "scope.granted": _("Scope granted"),
     "scope.revoked": _("Scope revoked"),
     "sla.edited": _("Deadline policy edited"),
+    "notification.due_soon": _("Reminder sent: due soon"),
+    "notification.overdue": _("Reminder sent: overdue"),
+    "notification.escalation": _("Escalated to the coordination"),
+    "notification.returned": _("Return notified"),
+    "audit.verified": _("Audit trail verified"),
 }
 
 
