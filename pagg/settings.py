@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "specialprojects",
     "finance",
     "knowledge",
+    "reports",
 ]
 
 MIDDLEWARE = [

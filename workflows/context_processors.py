@@ -10,4 +10,5 @@ def roles(request):
         "user_role_labels": [Role(name).label for name in names if name in Role.values],
         "is_coordination": is_coordination_staff(user),
         "is_auditor": Role.AUDITOR in names,
+        "is_facilitator": Role.FACILITATOR in names,
     }

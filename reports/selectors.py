@@ -1,0 +1,110 @@
+"""The programme's progress and status figures, scoped to what the user may see."""
+
+import datetime
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from agreements.models import Agreement, Municipality, Region
+from agreements.scope import visible_municipalities
+from workflows.models import Process, Task
+from workflows.registry import flows
+from workflows.roles import Role
+
+EXPIRING_DAYS = 90
+
+
+@dataclass
+class ProgrammeReport:
+    start: datetime.date
+    end: datetime.date
+    region: Region | None
+    onboarding: list = field(default_factory=list)  # (region, {state: count}, total)
+    states: list = field(default_factory=list)
+    active_agreements: int = 0
+    expiring: list = field(default_factory=list)
+    processes: list = field(default_factory=list)  # (type, opened, closed, open now)
+    overdue: list = field(default_factory=list)  # (role label, region name, count)
+    municipalities: int = 0
+
+
+def build(user, start, end, region=None):
+    """Figures for ``user``'s scope between ``start`` and ``end`` (dates, inclusive)."""
+    tz = timezone.get_current_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    until = datetime.datetime.combine(end, datetime.time.max, tzinfo=tz)
+    scope = visible_municipalities(user)
+    if region is not None:
+        scope = scope.filter(region=region)
+    scope_ids = scope.values("pk")
+    report = ProgrammeReport(start=start, end=end, region=region, municipalities=scope.count())
+
+    latest_state = Subquery(
+        Agreement.objects.filter(municipality=OuterRef("pk"))
+        .order_by("-created")
+        .values("state")[:1]
+    )
+    rows = (
+        Municipality.objects.filter(pk__in=scope_ids)
+        .annotate(state=latest_state)
+        .values("region__name", "state")
+        .annotate(n=Count("pk"))
+        .order_by("region__name")
+    )
+    states = [choice for choice, _label in Agreement.State.choices]
+    per_region = OrderedDict()
+    for row in rows:
+        counts = per_region.setdefault(row["region__name"], {s: 0 for s in [*states, None]})
+        counts[row["state"]] += row["n"]
+    report.states = [(None, "—")] + list(Agreement.State.choices)
+    report.onboarding = [
+        (name, [counts[s] for s, _ in report.states], sum(counts.values()))
+        for name, counts in per_region.items()
+    ]
+
+    agreements = Agreement.objects.filter(municipality__in=scope_ids)
+    report.active_agreements = agreements.filter(state=Agreement.State.ACTIVE).count()
+    horizon = timezone.localdate() + datetime.timedelta(days=EXPIRING_DAYS)
+    report.expiring = list(
+        agreements.filter(state=Agreement.State.ACTIVE, end_date__lte=horizon)
+        .select_related("municipality")
+        .order_by("end_date")[:50]
+    )
+
+    processes = Process.objects.filter(municipality__in=scope_ids)
+    counts = {
+        row["flow_class"]: row
+        for row in processes.values("flow_class").annotate(
+            opened=Count("pk", filter=Q(created__range=(since, until))),
+            closed=Count("pk", filter=Q(finished__range=(since, until))),
+            open_now=Count("pk", filter=Q(finished__isnull=True) & ~Q(status="CANCELED")),
+        )
+    }
+    for flow_class in flows():
+        row = counts.get(flow_class, {"opened": 0, "closed": 0, "open_now": 0})
+        report.processes.append(
+            (flow_class.process_title, row["opened"], row["closed"], row["open_now"])
+        )
+
+    overdue = (
+        Task.objects.filter(
+            municipality__in=scope_ids,
+            status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+            due_at__lt=timezone.now(),
+        )
+        .values("role", "municipality__region__name")
+        .annotate(n=Count("pk"))
+        .order_by("municipality__region__name", "role")
+    )
+    report.overdue = [
+        (
+            Role(row["role"]).label if row["role"] in Role.values else row["role"],
+            row["municipality__region__name"],
+            row["n"],
+        )
+        for row in overdue
+    ]
+    return report
