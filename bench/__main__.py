@@ -8,7 +8,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagg.settings")
 
-BENCHMARKS = {"sweep": "bench.sweep"}
+BENCHMARKS = {"sweep": "bench.sweep", "audit": "bench.audit"}
+SIZES = {"sweep": 1_000_000, "audit": 2_000_000}
 
 
 def main():
@@ -21,7 +22,7 @@ def main():
 
     for name in args.names:
         module = importlib.import_module(BENCHMARKS[name])
-        module.run(total=int(1_000_000 * args.scale), repeat=args.repeat)
+        module.run(total=int(SIZES[name] * args.scale), repeat=args.repeat)
 
 
 if __name__ == "__main__":
