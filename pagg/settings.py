@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.tasks.expire_due_agreements",
         "schedule": 60 * 60 * 24,
     },
+    "monthly-programme-report": {
+        "task": "reports.tasks.generate_monthly_report",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
     "seal-audit-chains-hourly": {
         "task": "workflows.tasks.seal_audit_checkpoint",
         "schedule": 60 * 60,
