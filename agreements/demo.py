@@ -58,14 +58,6 @@ def ensure_users():
         user.save()
         user.groups.add(Group.objects.get(name=role))
         users[username] = User.objects.get(pk=user.pk)
-    # Some work is late or nearly due, so that reminders and escalation show on a first look.
-    late = Task.objects.filter(flow_task_type="HUMAN", status="ASSIGNED", role=Role.FACILITATOR)
-    late = list(late.order_by("pk")[:2])
-    now = timezone.now()
-    if late:
-        Task.objects.filter(pk=late[0].pk).update(due_at=now - datetime.timedelta(days=6))
-    if len(late) > 1:
-        Task.objects.filter(pk=late[1].pk).update(due_at=now + datetime.timedelta(hours=20))
     return users
 
 
@@ -94,7 +86,7 @@ def authorities(name):
     }
 
 
-def _task(process, name):
+def _task(process):
     return Task.objects.get(process=process, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"])
 
 
@@ -103,10 +95,10 @@ def walk(process, facilitator, coordinator, until):
     steps = ["in_review", "returned", "approved", "signed", "active"]
     if until == "draft":
         return
-    wf.complete(_task(process, "draft"), facilitator, draft_data())
+    wf.complete(_task(process), facilitator, draft_data())
     if until == "in_review":
         return
-    review = _task(process, "review")
+    review = _task(process)
     wf.claim(review, coordinator)
     if until == "returned":
         wf.complete(
@@ -121,7 +113,7 @@ def walk(process, facilitator, coordinator, until):
     wf.complete(review, coordinator, {"decision": DecisionForm.APPROVE, "comment": ""})
     if until == "approved":
         return
-    upload = _task(process, "upload")
+    upload = _task(process)
     pdf = SimpleUploadedFile("convenio.pdf", minimal_pdf("Convenio firmado"), "application/pdf")
     wf.complete(
         upload,
@@ -130,7 +122,7 @@ def walk(process, facilitator, coordinator, until):
     )
     if until == "signed":
         return
-    activate = _task(process, "activate")
+    activate = _task(process)
     wf.claim(activate, coordinator)
     wf.complete(activate, coordinator, {"confirm": True, "comment": ""})
     assert until in steps

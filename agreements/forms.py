@@ -4,7 +4,7 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.forms import DecisionForm, TaskForm
+from workflows.forms import TaskForm
 from workflows.roles import Role
 
 from .models import ContactLog
@@ -67,10 +67,6 @@ class AgreementDraftForm(TaskForm):
         return cleaned
 
 
-class AgreementReviewForm(DecisionForm):
-    pass
-
-
 class SignedAgreementForm(TaskForm):
     signed_document = forms.FileField(
         label=_("Signed agreement (PDF)"),
@@ -96,10 +92,6 @@ class ActivationForm(TaskForm):
     )
 
     field_order = ["confirm", "comment"]
-
-
-class RenewalDraftForm(AgreementDraftForm):
-    pass
 
 
 class ContactLogForm(forms.ModelForm):

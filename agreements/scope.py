@@ -126,17 +126,6 @@ def revoke_officer(user, municipality, *, by=None):
         )
 
 
-def extend_region_scopes(municipality):
-    """A municipality added to a region falls in the scope of the region's facilitators."""
-    from guardian.models import UserObjectPermission
-
-    holders = UserObjectPermission.objects.filter(
-        permission__codename="facilitate_region", object_pk=str(municipality.region_id)
-    ).select_related("user")
-    for holder in holders:
-        assign_perm(FACILITATE, holder.user, municipality)
-
-
 def scope_table(people):
     """Per person: the regions and municipalities they act for (three queries in all)."""
     from guardian.models import UserObjectPermission
@@ -163,15 +152,16 @@ def scope_table(people):
         if codename == "facilitate_region" and pk in regions:
             rows[user_id]["regions"].append(regions[pk])
             region_members.add((user_id, pk))
-    covered = (
-        {
-            (user_id, str(m.pk))
-            for user_id, region_pk in region_members
-            for m in regions[region_pk].municipalities.all().only("pk")
-        }
-        if region_members
-        else set()
-    )
+    in_region = {}
+    for pk, region_id in Municipality.objects.filter(
+        region_id__in={int(r) for _u, r in region_members}
+    ).values_list("pk", "region_id"):
+        in_region.setdefault(str(region_id), []).append(str(pk))
+    covered = {
+        (user_id, pk)
+        for user_id, region_pk in region_members
+        for pk in in_region.get(region_pk, [])
+    }
     for user_id, codename, pk in grants:
         if codename == "facilitate_municipality" and (user_id, pk) not in covered:
             rows[user_id]["municipalities"].append(municipalities.get(pk))

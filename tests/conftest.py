@@ -138,3 +138,28 @@ def open_task(process):
     from workflows.models import Task
 
     return Task.objects.get(process=process, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"])
+
+
+@pytest.fixture
+def postgresql():
+    """Locking, triggers and advisory locks are PostgreSQL's: without it the test fails, loudly."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "This test needs PostgreSQL: run it with DATABASE_URL=postgres://... (make test)"
+        )
+
+
+@pytest.fixture
+def redis_broker(settings):
+    """A real Celery broker; without Redis the test fails rather than skips."""
+    import redis
+
+    if not settings.REDIS_URL:
+        pytest.fail("This test needs Redis: run it with REDIS_URL=redis://... (make test)")
+    try:
+        redis.Redis.from_url(settings.REDIS_URL).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis is not reachable at {settings.REDIS_URL}: {error}")
+    return settings.REDIS_URL

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import bulk
 from .models import AuditChain, AuditCheckpoint, AuditEvent
@@ -271,12 +272,9 @@ def verify(chunk_size=2000):
             current_key, expected_seq, expected_prev = event.chain_key, 1, GENESIS
             result.chains_checked += 1
         result.events_checked += 1
-        if event.seq != expected_seq:
-            result.fail(f"event {event.pk}: sequence {event.seq}, expected {expected_seq}", event)
-        elif event.prev_hash != expected_prev:
-            result.fail(f"event {event.pk}: previous hash does not match", event)
-        elif event_hash(event) != event.hash:
-            result.fail(f"event {event.pk}: content does not match its hash", event)
+        problem = _problem(event, expected_seq, expected_prev)
+        if problem:
+            result.fail(problem, event)
         expected_seq, expected_prev = event.seq + 1, event.hash
     if current_key is not None:
         heads[current_key] = (expected_seq - 1, expected_prev)
@@ -284,19 +282,22 @@ def verify(chunk_size=2000):
     for chain in AuditChain.objects.all().iterator():
         seq, head = heads.get(chain.key, (0, GENESIS))
         if (chain.length, chain.head_hash) != (seq, head):
-            result.fail(f"chain {chain.key}: head does not match its last event")
+            result.fail(_head_problem(chain.key))
 
     prev = GENESIS
     for checkpoint in AuditCheckpoint.objects.order_by("pk").iterator():
         result.checkpoints_checked += 1
         if checkpoint.prev_hash != prev or _checkpoint_hash(checkpoint) != checkpoint.hash:
-            result.fail(f"checkpoint {checkpoint.pk}: seal does not match")
+            result.fail(_("checkpoint %(pk)s: seal does not match") % {"pk": checkpoint.pk})
         for key, (seq, digest) in checkpoint.heads.items():
             found = (
                 AuditEvent.objects.filter(chain_key=key, seq=seq).values_list("hash", flat=True)
             ).first()
             if found != digest:
-                result.fail(f"checkpoint {checkpoint.pk}: chain {key} event {seq} was altered")
+                result.fail(
+                    _("checkpoint %(pk)s: chain %(key)s event %(seq)s was altered")
+                    % {"pk": checkpoint.pk, "key": key, "seq": seq}
+                )
         prev = checkpoint.hash
     return result
 
@@ -333,34 +334,37 @@ def seal_checkpoint():
         return checkpoint
 
 
+def _problem(event, expected_seq, expected_prev):
+    """Why ``event`` does not fit its chain, or None."""
+    if event.seq != expected_seq:
+        return _("event %(pk)s: sequence %(seq)s, expected %(expected)s") % {
+            "pk": event.pk,
+            "seq": event.seq,
+            "expected": expected_seq,
+        }
+    if event.prev_hash != expected_prev:
+        return _("event %(pk)s: previous hash does not match") % {"pk": event.pk}
+    if event_hash(event) != event.hash:
+        return _("event %(pk)s: content does not match its hash") % {"pk": event.pk}
+    return None
+
+
+def _head_problem(key):
+    return _("chain %(key)s: head does not match its last event") % {"key": key}
+
+
 def verify_chain(key):
     """Verify one chain (a process's history) and say whether its head matches."""
     expected_seq, expected_prev, count, last_hash = 1, GENESIS, 0, None
     for event in AuditEvent.objects.filter(chain_key=key).order_by("seq").iterator():
         count += 1
-        if event.seq != expected_seq:
-            return {
-                "ok": False,
-                "events": count,
-                "last_hash": last_hash,
-                "problem": f"event {event.pk}: sequence {event.seq}, expected {expected_seq}",
-            }
-        if event.prev_hash != expected_prev or event_hash(event) != event.hash:
-            return {
-                "ok": False,
-                "events": count,
-                "last_hash": last_hash,
-                "problem": f"event {event.pk}: content does not match its hash",
-            }
+        problem = _problem(event, expected_seq, expected_prev)
+        if problem:
+            return {"ok": False, "events": count, "last_hash": last_hash, "problem": problem}
         expected_seq, expected_prev, last_hash = event.seq + 1, event.hash, event.hash
     chain = AuditChain.objects.filter(key=key).first()
     if chain is not None and (chain.length, chain.head_hash) != (count, last_hash or GENESIS):
-        return {
-            "ok": False,
-            "events": count,
-            "last_hash": last_hash,
-            "problem": f"chain {key}: head does not match its last event",
-        }
+        return {"ok": False, "events": count, "last_hash": last_hash, "problem": _head_problem(key)}
     return {"ok": True, "events": count, "last_hash": last_hash, "problem": ""}
 
 

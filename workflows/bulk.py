@@ -1,11 +1,10 @@
-"""Bulk inserts for sweeps and imports: PostgreSQL COPY, with a bulk_create fallback.
+"""Bulk writes for sweeps and imports: PostgreSQL COPY, with an INSERT fallback.
 
 The ORM's bulk_create spends most of its time preparing each value; COPY sends
 rows as they are. Used where thousands of append-only rows are written at once.
 """
 
-from django.db import connection, models
-from psycopg.types.json import Jsonb
+from django.db import connection
 
 
 def allocate_ids(model, count):
@@ -19,33 +18,6 @@ def allocate_ids(model, count):
             [table, column, count],
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-def insert(model, objects, batch_size=1000):
-    """Insert unsaved ``objects``; on PostgreSQL by COPY (their pks must be set or absent)."""
-    objects = list(objects)
-    if not objects:
-        return objects
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objects, batch_size=batch_size)
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if not (f.primary_key and getattr(objects[0], f.attname) is None)
-    ]
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj in objects:
-                copy.write_row(
-                    [
-                        Jsonb(value) if name in json_fields and value is not None else value
-                        for name, value in ((f.attname, getattr(obj, f.attname)) for f in fields)
-                    ]
-                )
-    return objects
 
 
 def update_chain_heads(chains):

@@ -88,6 +88,10 @@ def can_execute(user, task):
     return task.status in (STATUS.ASSIGNED, STATUS.STARTED) and task.owner_id == user.pk
 
 
+def can_release(user, task):
+    return task.status == STATUS.ASSIGNED and (task.owner_id == user.pk or can_manage(user))
+
+
 def can_manage(user):
     return user.is_authenticated and user.has_perm(MANAGE_TASKS)
 

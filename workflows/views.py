@@ -16,11 +16,7 @@ from .models import Process, SlaPolicy, Task
 from .pagination import paginate
 from .roles import Role, has_role
 
-LISTS = {
-    "queue": (selectors.queue, "Queue"),
-    "inbox": (selectors.inbox, "Inbox"),
-    "archive": (selectors.archive, "Archive"),
-}
+LISTS = {"queue": selectors.queue, "inbox": selectors.inbox, "archive": selectors.archive}
 
 
 def _flow_choices():
@@ -46,7 +42,7 @@ def home(request):
 @login_required
 @require_safe
 def task_list(request, kind):
-    selector, _title = LISTS[kind]
+    selector = LISTS[kind]
     tasks = selectors.filter_tasks(selector(request.user), request.GET)
     listing = paginate(request, tasks)
     municipalities = (
@@ -109,8 +105,7 @@ def task_detail(request, pk):
             "process": task.process,
             "form": form,
             "can_claim": permissions.can_claim(request.user, task),
-            "can_release": task.status == "ASSIGNED"
-            and (task.owner_id == request.user.pk or permissions.can_manage(request.user)),
+            "can_release": permissions.can_release(request.user, task),
             "reassign_form": reassign_form,
         },
     )

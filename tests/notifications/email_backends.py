@@ -2,7 +2,6 @@
 
 import smtplib
 
-from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocMemBackend
 
 
@@ -16,10 +15,6 @@ class RefusingBackend(LocMemBackend):
             if not self.refused or set(message.to) & self.refused:
                 raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
         return super().send_messages(messages)
-
-
-def outbox():
-    return getattr(mail, "outbox", [])
 
 
 class SlowFileBackend:

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connections
 
 from notifications import reminders
 from notifications.models import Notification
@@ -14,7 +14,7 @@ from ..conftest import make_user, open_task, start
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+    pytest.mark.usefixtures("postgresql"),
 ]
 
 

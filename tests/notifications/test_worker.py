@@ -20,10 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql" or not settings.REDIS_URL,
-        reason="needs PostgreSQL and Redis (always there in CI)",
-    ),
+    pytest.mark.usefixtures("postgresql", "redis_broker"),
 ]
 
 

@@ -61,7 +61,7 @@ def test_events_cannot_be_edited_or_deleted_through_the_orm(onboarding_a):
         AuditEvent.objects.all().delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="database trigger is PostgreSQL's")
+@pytest.mark.usefixtures("postgresql")
 def test_database_refuses_updates_to_events(onboarding_a):
     from django.db import DatabaseError
 

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from agreements import scope
 from workflows import services
@@ -13,7 +13,7 @@ from ..conftest import make_user, open_task
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="locking needs PostgreSQL"),
+    pytest.mark.usefixtures("postgresql"),
 ]
 
 
