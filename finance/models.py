@@ -1,1 +1,524 @@
-"""finance: placeholder until its issue lands."""
+"""Municipal public finance: classifier, fiscal periods, submissions and their lines.
+
+A submission is one municipality's budget (period 0) or cumulative budget
+execution (quarters 1 to 4) for one fiscal period, in the classifier's codes.
+Amounts are Decimal in the period's currency; ``Currency`` records the
+bolivar's redenominations so that series across periods can be stated in one unit.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+AMOUNT = {"max_digits": 24, "decimal_places": 2}
+
+
+class Currency(models.Model):
+    """A unit of the bolivar. ``per_previous`` old units make one of this one."""
+
+    code = models.CharField(_("code"), max_length=3, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    symbol = models.CharField(_("symbol"), max_length=10)
+    valid_from = models.DateField(_("in force from"), unique=True)
+    per_previous = models.DecimalField(
+        _("units of the previous currency per unit"), max_digits=20, decimal_places=0, default=1
+    )
+
+    class Meta:
+        verbose_name = _("currency")
+        verbose_name_plural = _("currencies")
+        ordering = ["valid_from"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @classmethod
+    def in_force_on(cls, day):
+        return cls.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
+
+    @classmethod
+    def current(cls):
+        return cls.objects.order_by("-valid_from").first()
+
+    def factor_to(self, target, *, chain=None):
+        """What one unit of this currency is worth in ``target``."""
+        chain = chain if chain is not None else list(Currency.objects.order_by("valid_from"))
+        scale = {}
+        running = Decimal(1)
+        for currency in chain:
+            running = running * currency.per_previous
+            scale[currency.pk] = running
+        return scale[self.pk] / scale[target.pk]
+
+
+class ClassifierEntry(models.Model):
+    """One code of ONAPRE's budget classifier of revenues (3) and expenditures (4)."""
+
+    class Kind(models.TextChoices):
+        REVENUE = "revenue", _("Revenue")
+        EXPENDITURE = "expenditure", _("Expenditure")
+
+    class Level(models.IntegerChoices):
+        ROOT = 0, _("Root")
+        ITEM = 1, pgettext_lazy("budget classifier level", "Partida")
+        GENERIC = 2, pgettext_lazy("budget classifier level", "Genérica")
+        SPECIFIC = 3, pgettext_lazy("budget classifier level", "Específica")
+        SUBSPECIFIC = 4, pgettext_lazy("budget classifier level", "Subespecífica")
+
+    code = models.CharField(_("code"), max_length=13, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    cofog = models.CharField(
+        _("COFOG function"),
+        max_length=5,
+        blank=True,
+        help_text=_("UN Classification of the Functions of Government, where one applies."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("classifier entry")
+        verbose_name_plural = _("budget classifier")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @staticmethod
+    def parent_code(code):
+        """The code with its last non-zero segment zeroed; None for a root."""
+        parts = code.split(".")
+        for index in range(len(parts) - 1, 0, -1):
+            if int(parts[index]):
+                parts[index] = "00"
+                return ".".join(parts)
+        return None
+
+    @staticmethod
+    def level_of(code):
+        parts = code.split(".")
+        return sum(1 for part in parts[1:] if int(part))
+
+    @staticmethod
+    def kind_of(code):
+        return (
+            ClassifierEntry.Kind.REVENUE
+            if code.startswith("3")
+            else ClassifierEntry.Kind.EXPENDITURE
+        )
+
+
+class FiscalPeriod(models.Model):
+    """A year's budget (quarter 0) or one quarter's cumulative execution."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"),
+        validators=[MaxValueValidator(4)],
+        help_text=_("0 is the annual budget ordinance; 1 to 4 the cumulative execution."),
+    )
+    currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, related_name="+", verbose_name=_("currency")
+    )
+    opens_on = models.DateField(_("opens on"))
+    deadline = models.DateField(_("submission deadline"))
+    state = FSMField(_("state"), default=State.OPEN, choices=State.choices, protected=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("fiscal period")
+        verbose_name_plural = _("fiscal periods")
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "quarter"], name="fiscal_period_unique")
+        ]
+
+    def __str__(self):
+        if self.quarter == 0:
+            return _("%(year)s budget") % {"year": self.year}
+        return _("%(year)s Q%(quarter)s") % {"year": self.year, "quarter": self.quarter}
+
+    def get_absolute_url(self):
+        return reverse("finance:board", args=[self.pk])
+
+    @property
+    def is_budget(self):
+        return self.quarter == 0
+
+    def clean(self):
+        if self.opens_on and self.deadline and self.deadline < self.opens_on:
+            raise ValidationError({"deadline": _("The deadline must not precede the opening.")})
+
+    def audit_snapshot(self):
+        return {"state": self.state, "deadline": self.deadline, "currency": self.currency.code}
+
+    @transition(field=state, source=State.OPEN, target=State.CLOSED)
+    def close(self, by=None, comment=""):
+        pass
+
+    @transition(field=state, source=State.CLOSED, target=State.OPEN)
+    def reopen(self, by=None, comment=""):
+        pass
+
+    def previous_quarter(self):
+        if self.quarter <= 1:
+            return None
+        return FiscalPeriod.objects.filter(year=self.year, quarter=self.quarter - 1).first()
+
+    def same_quarter_last_year(self):
+        return FiscalPeriod.objects.filter(year=self.year - 1, quarter=self.quarter).first()
+
+
+class Submission(ConcurrentTransitionMixin, models.Model):
+    """One municipality's data for one period, in one version."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        VALIDATED = "validated", _("Validated")
+        IN_REVIEW = "in_review", _("In review")
+        RETURNED = "returned", _("Returned with comments")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+        SUPERSEDED = "superseded", _("Superseded by a correction")
+
+    municipality = models.ForeignKey(
+        "agreements.Municipality",
+        on_delete=models.PROTECT,
+        related_name="finance_submissions",
+        verbose_name=_("municipality"),
+    )
+    period = models.ForeignKey(
+        FiscalPeriod,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        verbose_name=_("period"),
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction",
+        verbose_name=_("corrects"),
+    )
+    state = FSMField(
+        _("state"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
+    )
+    quality = models.DecimalField(
+        _("data quality"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Share of the automatic checks passed."),
+    )
+    checks_run = models.PositiveIntegerField(_("checks run"), default=0)
+    checks_failed = models.PositiveIntegerField(_("checks failed"), default=0)
+    justification = models.TextField(_("justification of the warnings"), blank=True)
+    review_comment = models.TextField(_("reviewer's comments"), blank=True)
+    accepted_upload = models.ForeignKey(
+        "Upload",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted file"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("finance submission")
+        verbose_name_plural = _("finance submissions")
+        ordering = ["-period__year", "-period__quarter", "municipality__name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "period", "version"], name="submission_version_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["period", "state"])]
+        permissions = [
+            ("review_finance", _("Can approve or return finance submissions")),
+        ]
+
+    def __str__(self):
+        return _("%(municipality)s, %(period)s (v%(version)s)") % {
+            "municipality": self.municipality.name,
+            "period": self.period,
+            "version": self.version,
+        }
+
+    def get_absolute_url(self):
+        return reverse("finance:submission_detail", args=[self.pk])
+
+    def audit_snapshot(self):
+        return {
+            "state": self.state,
+            "version": self.version,
+            "quality": self.quality,
+            "checks_run": self.checks_run,
+            "checks_failed": self.checks_failed,
+            "accepted_upload": self.accepted_upload_id,
+            "justification": self.justification,
+        }
+
+    task_panel_template = "finance/includes/task_panel.html"
+
+    @property
+    def is_editable(self):
+        return self.state in (self.State.DRAFT, self.State.VALIDATED, self.State.RETURNED)
+
+    @property
+    def is_public(self):
+        return self.state == self.State.PUBLISHED
+
+    # Conditions
+    def has_lines(self):
+        return self.accepted_upload_id is not None
+
+    def warnings_justified(self):
+        return self.checks_failed == 0 or bool(self.justification.strip())
+
+    # Transitions: ``by`` and ``comment`` are recorded by workflows.transitions.apply.
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.VALIDATED, State.RETURNED],
+        target=State.VALIDATED,
+    )
+    def validate(self, by=None, comment="", *, upload, quality, checks_run, checks_failed):
+        """An accepted file's lines now stand for the submission."""
+        self.accepted_upload = upload
+        self.quality = quality
+        self.checks_run = checks_run
+        self.checks_failed = checks_failed
+        self.justification = ""
+
+    @transition(
+        field=state,
+        source=[State.VALIDATED, State.RETURNED],
+        target=State.IN_REVIEW,
+        conditions=[has_lines],
+    )
+    def submit(self, by=None, comment="", justification=""):
+        self.justification = (justification or "").strip()
+        if not self.warnings_justified():
+            raise ValidationError(
+                {"justification": _("Explain the warnings of the checks before submitting.")}
+            )
+        self.submitted_at = timezone.now()
+        self.submitted_by = by
+        self.review_comment = ""
+
+    @transition(field=state, source=State.IN_REVIEW, target=State.RETURNED)
+    def return_for_changes(self, by=None, comment=""):
+        if not comment:
+            raise ValidationError({"comment": _("Say what must change when returning.")})
+        self.review_comment = comment
+
+    @transition(
+        field=state,
+        source=State.IN_REVIEW,
+        target=State.APPROVED,
+        permission="finance.review_finance",
+    )
+    def approve(self, by=None, comment=""):
+        self.review_comment = comment
+
+    @transition(field=state, source=State.APPROVED, target=State.PUBLISHED)
+    def publish(self, by=None, comment=""):
+        self.published_at = timezone.now()
+
+    @transition(field=state, source=State.PUBLISHED, target=State.SUPERSEDED)
+    def supersede(self, by=None, comment=""):
+        pass
+
+
+def upload_path(instance, filename):
+    return f"finance/uploads/{instance.submission.period.year}/{instance.submission_id}/{filename}"
+
+
+class Upload(models.Model):
+    """A file as received, kept for the record whether it was accepted or not."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("Being checked")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "XLSX"
+        CSV = "csv", "CSV"
+        JSON = "json", "JSON"
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("submission")
+    )
+    file = models.FileField(_("file"), upload_to=upload_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    result = models.CharField(
+        _("result"), max_length=10, choices=Result.choices, default=Result.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    findings = models.JSONField(_("validation report"), default=list, blank=True)
+    checks_run = models.PositiveIntegerField(_("checks run"), default=0)
+
+    class Meta:
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def errors(self):
+        return [f for f in self.findings if f["severity"] == "error"]
+
+    @property
+    def warnings(self):
+        return [f for f in self.findings if f["severity"] == "warning"]
+
+
+class Line(models.Model):
+    """A classifier code with its amounts at each budget stage (cumulative in quarters)."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="lines", verbose_name=_("submission")
+    )
+    program = models.CharField(
+        _("programme category"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_("The budget's programme structure (sector, programme, activity), if used."),
+    )
+    code = models.CharField(_("code"), max_length=13)
+    row = models.PositiveIntegerField(_("row in the file"))
+    # Expenditure stages
+    initial = models.DecimalField(_("initial budget"), null=True, blank=True, **AMOUNT)
+    modified = models.DecimalField(_("modified budget"), null=True, blank=True, **AMOUNT)
+    committed = models.DecimalField(_("committed"), null=True, blank=True, **AMOUNT)
+    caused = models.DecimalField(_("caused"), null=True, blank=True, **AMOUNT)
+    paid = models.DecimalField(_("paid"), null=True, blank=True, **AMOUNT)
+    # Revenue stages
+    estimated = models.DecimalField(_("estimated"), null=True, blank=True, **AMOUNT)
+    liquidated = models.DecimalField(_("liquidated"), null=True, blank=True, **AMOUNT)
+    collected = models.DecimalField(_("collected"), null=True, blank=True, **AMOUNT)
+
+    class Meta:
+        verbose_name = _("line")
+        verbose_name_plural = _("lines")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "program", "code"], name="line_code_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+EXPENDITURE_STAGES = ("initial", "modified", "committed", "caused", "paid")
+REVENUE_STAGES = ("estimated", "liquidated", "collected")
+STAGES = EXPENDITURE_STAGES + REVENUE_STAGES
+
+
+class LineComment(models.Model):
+    """A reviewer's comment on one line, shown beside it when the data is returned."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="line_comments"
+    )
+    code = models.CharField(_("code"), max_length=13)
+    text = models.TextField(_("comment"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("line comment")
+        verbose_name_plural = _("line comments")
+        ordering = ["code", "created"]
+
+    def __str__(self):
+        return f"{self.code}: {self.text[:40]}"
+
+
+class IndicatorValue(models.Model):
+    """An indicator of a published submission; recomputed when a correction is published."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="indicators")
+    municipality = models.ForeignKey(
+        "agreements.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.ForeignKey(FiscalPeriod, on_delete=models.PROTECT, related_name="+")
+    indicator = models.CharField(_("indicator"), max_length=40)
+    value = models.DecimalField(_("value"), max_digits=28, decimal_places=6, null=True)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "indicator"], name="indicator_value_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["period", "indicator"]),
+            models.Index(fields=["municipality", "indicator"]),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator}={self.value}"

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
@@ -187,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.generate_monthly_report",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
+    "open-fiscal-periods-daily": {
+        "task": "finance.tasks.open_due_periods",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "seal-audit-chains-hourly": {
         "task": "workflows.tasks.seal_audit_checkpoint",
         "schedule": 60 * 60,
@@ -206,6 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -214,9 +220,14 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PAGG Municipal API",
-    "DESCRIPTION": "Task queues, processes, municipalities and agreements of PAGGMunicipal.",
+    "DESCRIPTION": (
+        "Task queues, processes, municipalities and agreements of PAGGMunicipal, "
+        "and the open data of municipal public finance."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema documents the public open-data API too, so anyone may read it.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
 # The engine's territorial scope: the model a task or process is scoped to and
@@ -234,9 +245,15 @@ WORKFLOWS_SCOPED_ROLE_PERMISSIONS = {
     "facilitator": "agreements.facilitate_municipality",
     "municipal_officer": "agreements.represent_municipality",
 }
+# A task for one role that another may take on the same object: a facilitator
+# may act for the municipal officers of their municipalities.
+WORKFLOWS_ACTS_FOR = {
+    "agreements.represent_municipality": ["agreements.facilitate_municipality"],
+}
 WORKFLOWS_FLOWS = [
     "agreements.flows.OnboardingFlow",
     "agreements.flows.FollowUpFlow",
+    "finance.flows.FinanceSubmissionFlow",
 ]
 
 # Notifications: reminder days before a due date, escalation threshold when a
@@ -246,3 +263,12 @@ NOTIFICATIONS_DUE_SOON_DAYS = [
 ]
 NOTIFICATIONS_ESCALATE_AFTER_DAYS = 5
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Finance data: how long municipalities have to submit after a period opens,
+# how long after a return, upload limits, and the year-on-year change flagged.
+FINANCE_SUBMISSION_DAYS = int(os.environ.get("FINANCE_SUBMISSION_DAYS", "30"))
+FINANCE_RESUBMIT_DAYS = 5
+FINANCE_MAX_UPLOAD_SIZE = int(os.environ.get("FINANCE_MAX_UPLOAD_SIZE", str(50 * 1024 * 1024)))
+FINANCE_MAX_UNPACKED_SIZE = 200 * 1024 * 1024
+FINANCE_BACKGROUND_BYTES = int(os.environ.get("FINANCE_BACKGROUND_BYTES", str(1024 * 1024)))
+FINANCE_LARGE_CHANGE = 0.5

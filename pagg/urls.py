@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from agreements.api import AgreementViewSet, MunicipalityViewSet
+from finance import api as finance_api
 from workflows.api import ProcessViewSet, TaskViewSet
 
 router = DefaultRouter()
@@ -12,12 +13,18 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("processes", ProcessViewSet, basename="process")
 router.register("municipalities", MunicipalityViewSet, basename="municipality")
 router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("finance/periods", finance_api.FiscalPeriodViewSet, basename="finance-period")
+router.register("finance/classifier", finance_api.ClassifierViewSet, basename="finance-classifier")
+router.register("finance/indicators", finance_api.IndicatorViewSet, basename="finance-indicator")
+router.register("finance/lines", finance_api.LineViewSet, basename="finance-line")
+router.register("finance/submissions", finance_api.SubmissionViewSet, basename="finance-submission")
 
 urlpatterns = [
     path("", include("workflows.urls")),
     path("municipalities/", include("agreements.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("finance/", include("finance.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -49,6 +49,22 @@ def object_permission_pks(user, perm):
     return by_user.union(by_group)
 
 
+def acting_permissions(perm):
+    """The permissions that let a user take a task requiring ``perm`` on an object.
+
+    ``settings.WORKFLOWS_ACTS_FOR`` names the roles that may act on behalf of
+    another on the same object: a facilitator for the officers of their
+    municipalities, say. Delegation is data here, not a check in a view.
+    """
+    return [perm, *getattr(settings, "WORKFLOWS_ACTS_FOR", {}).get(perm, [])]
+
+
+def served_permissions(perm):
+    """The task permissions that holding ``perm`` on an object lets a user take."""
+    acts_for = getattr(settings, "WORKFLOWS_ACTS_FOR", {})
+    return [perm, *(task_perm for task_perm, also in acts_for.items() if perm in also)]
+
+
 def candidate_filter(user):
     """A Q over tasks that ``user`` may take, built from their permissions."""
     from .roles import scoped_role_permissions
@@ -64,7 +80,9 @@ def candidate_filter(user):
     for perm in scoped_role_permissions().values():
         pks = list(object_permission_pks(user, perm))
         if pks:
-            condition |= Q(owner_permission=perm, owner_permission_obj_pk__in=pks)
+            condition |= Q(
+                owner_permission__in=served_permissions(perm), owner_permission_obj_pk__in=pks
+            )
     return condition
 
 
@@ -77,7 +95,9 @@ def can_take(user, task):
     if task.owner_permission_obj_pk is None:
         return user.has_perm(task.owner_permission)
     obj = task.owner_permission_obj
-    return obj is not None and user.has_perm(task.owner_permission, obj)
+    return obj is not None and any(
+        user.has_perm(perm, obj) for perm in acting_permissions(task.owner_permission)
+    )
 
 
 def can_claim(user, task):
@@ -109,13 +129,13 @@ def candidates(task):
             groups__permissions__content_type__app_label=app_label,
         )
         return User.objects.filter(perm_q, is_active=True).distinct().order_by("username")
-    app_label, codename = _split(task.owner_permission)
+    codenames = [_split(perm)[1] for perm in acting_permissions(task.owner_permission)]
     ct = ContentType.objects.get_for_id(task.owner_permission_content_type_id)
     direct = UserObjectPermission.objects.filter(
-        permission__codename=codename, content_type=ct, object_pk=task.owner_permission_obj_pk
+        permission__codename__in=codenames, content_type=ct, object_pk=task.owner_permission_obj_pk
     ).values("user_id")
     via_group = GroupObjectPermission.objects.filter(
-        permission__codename=codename, content_type=ct, object_pk=task.owner_permission_obj_pk
+        permission__codename__in=codenames, content_type=ct, object_pk=task.owner_permission_obj_pk
     ).values("group_id")
     return (
         User.objects.filter(Q(pk__in=direct) | Q(groups__in=via_group), is_active=True)
@@ -158,7 +178,8 @@ def candidates_for_tasks(tasks):
         if task.owner_permission:
             by_permission.setdefault(task.owner_permission, []).append(task)
     for perm, group in by_permission.items():
-        app_label, codename = _split(perm)
+        app_label, _codename = _split(perm)
+        codenames = [_split(p)[1] for p in acting_permissions(perm)]
         scoped = [t for t in group if t.owner_permission_obj_pk is not None]
         unscoped = [t for t in group if t.owner_permission_obj_pk is None]
         if unscoped:
@@ -169,7 +190,7 @@ def candidates_for_tasks(tasks):
             pks = {t.owner_permission_obj_pk for t in scoped}
             pairs = set(
                 UserObjectPermission.objects.filter(
-                    permission__codename=codename,
+                    permission__codename__in=codenames,
                     permission__content_type__app_label=app_label,
                     object_pk__in=pks,
                     user__is_active=True,
@@ -177,7 +198,7 @@ def candidates_for_tasks(tasks):
             )
             pairs |= set(
                 GroupObjectPermission.objects.filter(
-                    permission__codename=codename,
+                    permission__codename__in=codenames,
                     permission__content_type__app_label=app_label,
                     object_pk__in=pks,
                     group__user__is_active=True,

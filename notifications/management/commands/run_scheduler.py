@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from agreements.services import expire_due_agreements
+from finance.services import open_due_periods
 from notifications import digest, reminders, services
 from workflows import audit
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
             if last_daily != today:
                 digest.send_digests()
                 expire_due_agreements()
+                open_due_periods()
                 audit.seal_checkpoint()
                 last_daily = today
             if sent:

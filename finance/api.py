@@ -1,0 +1,262 @@
+"""Finance API: public read-only open data, and submission with a personal token."""
+
+import json
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from workflows.services import TaskUnavailable
+
+from . import services
+from .models import STAGES, ClassifierEntry, FiscalPeriod, IndicatorValue, Line, Submission, Upload
+from .scope import submission_filter
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    currency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    label = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = FiscalPeriod
+        fields = ["id", "year", "quarter", "label", "currency", "opens_on", "deadline", "state"]
+
+
+class ClassifierSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ClassifierEntry
+        fields = ["code", "name", "kind", "level", "parent", "cofog", "is_active"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    municipality_code = serializers.CharField(source="municipality.code", read_only=True)
+    municipality = serializers.CharField(source="municipality.name", read_only=True)
+    year = serializers.IntegerField(source="period.year", read_only=True)
+    quarter = serializers.IntegerField(source="period.quarter", read_only=True)
+    currency = serializers.CharField(source="period.currency.code", read_only=True)
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "municipality_code",
+            "municipality",
+            "year",
+            "quarter",
+            "currency",
+            "indicator",
+            "value",
+        ]
+
+
+class LineSerializer(serializers.ModelSerializer):
+    municipality_code = serializers.CharField(source="submission.municipality.code", read_only=True)
+    year = serializers.IntegerField(source="submission.period.year", read_only=True)
+    quarter = serializers.IntegerField(source="submission.period.quarter", read_only=True)
+    currency = serializers.CharField(source="submission.period.currency.code", read_only=True)
+
+    class Meta:
+        model = Line
+        fields = [
+            "id",
+            "municipality_code",
+            "year",
+            "quarter",
+            "currency",
+            "program",
+            "code",
+            *STAGES,
+        ]
+
+
+class IndicatorFilter(filters.FilterSet):
+    municipality = filters.CharFilter(field_name="municipality__code")
+    region = filters.CharFilter(field_name="municipality__region__code")
+    year = filters.NumberFilter(field_name="period__year")
+    quarter = filters.NumberFilter(field_name="period__quarter")
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["municipality", "region", "year", "quarter", "indicator"]
+
+
+class LineFilter(filters.FilterSet):
+    municipality = filters.CharFilter(field_name="submission__municipality__code")
+    period = filters.NumberFilter(field_name="submission__period")
+    code = filters.CharFilter(field_name="code", lookup_expr="startswith")
+
+    class Meta:
+        model = Line
+        fields = ["municipality", "period", "code"]
+
+
+class LinePagination(CursorPagination):
+    ordering = "id"
+    page_size = 500
+
+
+class PublicReadOnly(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+
+class FiscalPeriodViewSet(PublicReadOnly):
+    serializer_class = PeriodSerializer
+    queryset = FiscalPeriod.objects.select_related("currency").order_by("-year", "-quarter")
+    filterset_fields = ["year", "quarter", "state"]
+
+
+class ClassifierViewSet(PublicReadOnly):
+    serializer_class = ClassifierSerializer
+    queryset = ClassifierEntry.objects.select_related("parent").order_by("code")
+    filterset_fields = ["kind", "level", "is_active"]
+    lookup_field = "code"
+    lookup_value_regex = r"[34](\.\d{2}){4}"
+
+
+class IndicatorViewSet(PublicReadOnly):
+    """Indicators of published data; amounts in the currency of their period."""
+
+    serializer_class = IndicatorSerializer
+    filterset_class = IndicatorFilter
+    queryset = (
+        IndicatorValue.objects.filter(submission__state=Submission.State.PUBLISHED)
+        .exclude(indicator__startswith="total:")
+        .select_related("municipality", "period__currency")
+        .order_by("municipality__code", "period__year", "period__quarter", "indicator")
+    )
+
+
+class LineViewSet(PublicReadOnly):
+    """Published budget lines, cursor-paginated so that deep pages stay cheap."""
+
+    serializer_class = LineSerializer
+    filterset_class = LineFilter
+    pagination_class = LinePagination
+    queryset = Line.objects.filter(submission__state=Submission.State.PUBLISHED).select_related(
+        "submission__municipality", "submission__period__currency"
+    )
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Upload
+        fields = [
+            "id",
+            "original_name",
+            "format",
+            "result",
+            "progress",
+            "line_count",
+            "checks_run",
+            "findings",
+            "uploaded_at",
+        ]
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    municipality_code = serializers.CharField(source="municipality.code", read_only=True)
+    period = PeriodSerializer(read_only=True)
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "municipality_code",
+            "period",
+            "version",
+            "state",
+            "quality",
+            "checks_run",
+            "checks_failed",
+            "submitted_at",
+            "published_at",
+        ]
+
+
+line_input = inline_serializer(
+    "FinanceLineInput",
+    {
+        "code": serializers.CharField(),
+        "program": serializers.CharField(required=False),
+        **{stage: serializers.DecimalField(24, 2, required=False) for stage in STAGES},
+    },
+)
+
+
+class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Submissions in the user's territory; officers upload and submit with their token."""
+
+    serializer_class = SubmissionSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["state", "period"]
+    queryset = Submission.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Submission.objects.none()
+        return (
+            Submission.objects.filter(submission_filter(self.request.user))
+            .select_related("municipality", "period__currency")
+            .order_by("-period__year", "-period__quarter", "municipality__code", "-version")
+        )
+
+    @extend_schema(
+        request={
+            "application/json": inline_serializer(
+                "FinanceUploadInput", {"lines": serializers.ListField(child=line_input)}
+            ),
+            "multipart/form-data": inline_serializer(
+                "FinanceUploadFile", {"file": serializers.FileField()}
+            ),
+        },
+        responses={201: UploadSerializer, 422: UploadSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
+    def upload(self, request, pk=None):
+        """Send lines as JSON (or a file); the checks run as for an uploaded file."""
+        submission = self.get_object()
+        if "file" in request.FILES:
+            handle = request.FILES["file"]
+            name, data = handle.name, handle.read()
+        else:
+            payload = request.data if isinstance(request.data, dict | list) else {}
+            name = "api.json"
+            data = json.dumps(payload, default=str, ensure_ascii=False).encode("utf-8")
+        try:
+            upload = services.receive_upload(submission, request.user, name, data, background=False)
+        except PermissionDenied as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        except ValidationError as error:
+            return Response({"detail": error.messages}, status=status.HTTP_409_CONFLICT)
+        code = status.HTTP_201_CREATED if upload.result == Upload.Result.ACCEPTED else 422
+        return Response(UploadSerializer(upload).data, status=code)
+
+    @extend_schema(
+        request=inline_serializer(
+            "FinanceSubmitInput", {"justification": serializers.CharField(required=False)}
+        ),
+        responses={200: SubmissionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send the validated data for review (completes the submission task)."""
+        submission = self.get_object()
+        try:
+            services.submit_for_review(
+                submission, request.user, request.data.get("justification", "")
+            )
+        except PermissionDenied as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        except (ValidationError, TaskUnavailable) as error:
+            detail = error.messages if isinstance(error, ValidationError) else [str(error)]
+            return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
+        submission.refresh_from_db()
+        return Response(SubmissionSerializer(submission).data)

@@ -1,0 +1,118 @@
+"""Finance data submission: from a period's opening to published, comparable data."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.lock import SelectForUpdateLock
+
+from workflows.forms import DecisionForm
+from workflows.models import Process, Task
+from workflows.nodes import HumanTask
+from workflows.roles import Role
+
+from . import services
+from .forms import SpecialistReviewForm, SubmitDataForm
+from .models import Submission
+
+
+def process_of(submission):
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        Process.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Submission), subject_id=submission.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def submission_due(process):
+    """The period's deadline (end of day); after a return, at least a few days to correct."""
+    deadline = process.subject.period.deadline
+    due = timezone.make_aware(datetime.datetime.combine(deadline, datetime.time(23, 59)))
+    if process.subject.state == Submission.State.RETURNED:
+        due = max(due, timezone.now() + datetime.timedelta(days=settings.FINANCE_RESUBMIT_DAYS))
+    return due
+
+
+class FinanceSubmissionFlow(flow.Flow):
+    """Municipal finance data
+
+    The municipality uploads its budget or its execution for a fiscal period;
+    the checks run, the facilitator and a finance specialist review it, and on
+    approval it is published with its indicators.
+    """
+
+    process_class = Process
+    task_class = Task
+    lock_impl = SelectForUpdateLock(nowait=False)
+    process_title = _("Finance data")
+
+    start = flow.StartHandle(this.start_submission).Next(this.prepare_data)
+
+    prepare_data = (
+        HumanTask(
+            role=Role.MUNICIPAL_OFFICER,
+            title=_("Upload and submit the finance data"),
+            form_class=SubmitDataForm,
+            due=submission_due,
+        )
+        .OnComplete(this.data_submitted)
+        .Next(this.facilitator_review)
+    )
+    facilitator_review = (
+        HumanTask(
+            role=Role.FACILITATOR,
+            title=_("Review the finance data (facilitator)"),
+            form_class=DecisionForm,
+            sla_days=5,
+        )
+        .OnComplete(this.facilitator_reviewed)
+        .Next(this.check_facilitator_review)
+    )
+    check_facilitator_review = (
+        flow.If(this.is_returned).Then(this.prepare_data).Else(this.specialist_review)
+    )
+    specialist_review = (
+        HumanTask(
+            role=Role.SPECIALIST,
+            title=_("Approve or return the finance data"),
+            form_class=SpecialistReviewForm,
+            sla_days=10,
+        )
+        .OnComplete(this.specialist_reviewed)
+        .Next(this.check_specialist_review)
+    )
+    check_specialist_review = (
+        flow.If(this.is_approved).Then(this.publish_data).Else(this.prepare_data)
+    )
+    publish_data = flow.Function(this.publish).Next(this.end)
+    end = flow.End()
+
+    def start_submission(self, activation, submission, by=None):
+        return services.bind_process(activation.process, submission, by, self.process_title)
+
+    def is_returned(self, activation):
+        return activation.process.subject.state == Submission.State.RETURNED
+
+    def is_approved(self, activation):
+        return activation.process.subject.state == Submission.State.APPROVED
+
+    def data_submitted(self, activation, data, user):
+        services.submit(
+            activation.process.subject, user, data.get("justification", ""), activation.task
+        )
+
+    def facilitator_reviewed(self, activation, data, user):
+        services.facilitator_review(activation.process.subject, data, user, activation.task)
+
+    def specialist_reviewed(self, activation, data, user):
+        services.specialist_review(activation.process.subject, data, user, activation.task)
+
+    def publish(self, activation):
+        services.publish(activation.process.subject, process=activation.process)

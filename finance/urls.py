@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "finance"
+
+urlpatterns = [
+    # Public
+    path("", views.public_index, name="public_index"),
+    path("municipalities/<str:code>/", views.profile, name="profile"),
+    path("compare/", views.compare, name="compare"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("data/", views.downloads, name="downloads"),
+    path("data/lines.<str:fmt>", views.download_lines, name="download_lines"),
+    path("data/indicators.<str:fmt>", views.download_indicators, name="download_indicators"),
+    path("data/datapackage.json", views.datapackage, name="datapackage"),
+    path("periods/<int:pk>/board/", views.board, name="board"),
+    # Working pages
+    path("periods/", views.period_list, name="period_list"),
+    path("periods/<int:pk>/close/", views.period_close, name="period_close"),
+    path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
+    path("submissions/<int:pk>/upload/", views.submission_upload, name="submission_upload"),
+    path("submissions/<int:pk>/template.xlsx", views.template_download, name="template"),
+    path("submissions/<int:pk>/correct/", views.submission_correct, name="submission_correct"),
+    path("uploads/<int:pk>/status/", views.upload_status, name="upload_status"),
+    path("uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
+    path("api-token/", views.api_token, name="api_token"),
+]

@@ -1,0 +1,457 @@
+"""Finance pages: working pages for the people who submit and review, public pages for all."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from rest_framework.authtoken.models import Token
+
+from agreements.models import Municipality, Region
+from workflows import audit
+from workflows.models import Task
+
+from . import exports, flows, indicators, selectors, services, templates_xlsx, validation
+from .forms import PeriodForm, UploadForm
+from .models import STAGES, ClassifierEntry, FiscalPeriod, Submission, Upload
+from .scope import MANAGE_PERIODS, can_submit, can_view, can_view_working
+
+LINES_PER_PAGE = 200
+
+
+def _submission(request, pk):
+    submission = get_object_or_404(
+        Submission.objects.select_related("municipality__region", "period__currency"), pk=pk
+    )
+    if not can_view(request.user, submission):
+        raise Http404
+    return submission
+
+
+# Working pages -------------------------------------------------------------
+
+
+@login_required
+def period_list(request):
+    form = None
+    if request.user.has_perm(MANAGE_PERIODS):
+        form = PeriodForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                period = services.open_period(
+                    data["year"],
+                    data["quarter"],
+                    by=request.user,
+                    deadline=data.get("deadline"),
+                    opens_on=data.get("opens_on"),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Period %(period)s opened.") % {"period": period})
+                return redirect("finance:board", pk=period.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    periods = FiscalPeriod.objects.select_related("currency").annotate(
+        submissions_count=Count("submissions")
+    )
+    paginator = Paginator(periods, 20)
+    return render(
+        request,
+        "finance/period_list.html",
+        {"page": paginator.get_page(request.GET.get("page")), "form": form},
+    )
+
+
+@require_safe
+def board(request, pk):
+    period = get_object_or_404(FiscalPeriod.objects.select_related("currency"), pk=pk)
+    region = request.GET.get("region") or None
+    rows, counts = selectors.board(period, request.user, region=region)
+    return render(
+        request,
+        "finance/board.html",
+        {
+            "period": period,
+            "rows": rows,
+            "counts": counts,
+            "regions": Region.objects.all(),
+            "region": region,
+            "periods": FiscalPeriod.objects.all()[:20],
+            "show_links": request.user.is_authenticated,
+        },
+    )
+
+
+@login_required
+def submission_detail(request, pk):
+    submission = _submission(request, pk)
+    lines = submission.lines.all().order_by("program", "code")
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    names = dict(
+        ClassifierEntry.objects.filter(code__in=[line.code for line in page]).values_list(
+            "code", "name"
+        )
+    )
+    comments = {}
+    for comment in submission.line_comments.select_related("author"):
+        comments.setdefault(comment.code, []).append(comment)
+    process = flows.process_of(submission)
+    open_task = None
+    if process is not None:
+        open_task = (
+            Task.objects.filter(process=process, finished__isnull=True)
+            .exclude(status="CANCELED")
+            .filter(flow_task_type="HUMAN")
+            .first()
+        )
+    may_submit = can_submit(request.user, submission.municipality)
+    return render(
+        request,
+        "finance/submission_detail.html",
+        {
+            "submission": submission,
+            "page": page,
+            "names": names,
+            "stages": stages_for_display(submission),
+            "comments": comments,
+            "uploads": submission.uploads.select_related("uploaded_by")[:10],
+            "process": process,
+            "open_task": open_task,
+            "can_upload": may_submit and submission.is_editable,
+            "can_correct": may_submit
+            and submission.state == Submission.State.PUBLISHED
+            and not Submission.objects.filter(corrects=submission).exists(),
+            "upload_form": UploadForm(),
+            "versions": Submission.objects.filter(
+                municipality=submission.municipality, period=submission.period
+            ).order_by("version"),
+            "indicator_values": indicator_rows(submission),
+            "rules": validation.RULES,
+        },
+    )
+
+
+def stages_for_display(submission):
+    keys = templates_xlsx.stages_for(submission.period)
+    return [(key, templates_xlsx.COLUMN_TITLES[key]) for key in keys]
+
+
+def indicator_rows(submission):
+    values = dict(submission.indicators.values_list("indicator", "value"))
+    return [(indicator, values.get(indicator.key)) for indicator in indicators.INDICATORS]
+
+
+@login_required
+@require_POST
+def submission_upload(request, pk):
+    submission = _submission(request, pk)
+    form = UploadForm(request.POST, request.FILES)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        messages.error(request, _("Choose a file to upload."))
+        return redirect(submission)
+    upload = form.cleaned_data["file"]
+    try:
+        result = services.receive_upload(submission, request.user, upload.name, upload.read())
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        if wants_json:
+            return JsonResponse({"errors": error.messages}, status=409)
+        messages.error(request, " ".join(error.messages))
+        return redirect(submission)
+    if wants_json:
+        return JsonResponse(upload_status_data(result), status=202)
+    _announce(request, result)
+    return redirect(submission)
+
+
+def _announce(request, upload):
+    if upload.result == Upload.Result.ACCEPTED:
+        messages.success(
+            request,
+            _("The file passed the checks: %(lines)s lines stored.") % {"lines": upload.line_count},
+        )
+    elif upload.result == Upload.Result.REJECTED:
+        messages.error(
+            request,
+            _("The file was refused: %(errors)s error(s). Nothing was stored; see the report.")
+            % {"errors": len(upload.errors)},
+        )
+    else:
+        messages.info(request, _("The file is being checked; this page shows its progress."))
+
+
+def upload_status_data(upload):
+    return {
+        "id": upload.pk,
+        "result": upload.result,
+        "result_label": upload.get_result_display(),
+        "progress": upload.progress,
+        "lines": upload.line_count,
+        "errors": len(upload.errors),
+        "warnings": len(upload.warnings),
+        "url": reverse("finance:submission_detail", args=[upload.submission_id]),
+    }
+
+
+@login_required
+@require_safe
+def upload_status(request, pk):
+    upload = get_object_or_404(Upload, pk=pk)
+    if not can_view(request.user, upload.submission):
+        raise Http404
+    return JsonResponse(upload_status_data(upload))
+
+
+@login_required
+@require_safe
+def upload_file(request, pk):
+    """The file as received: for the people who work on the submission, not the public."""
+    upload = get_object_or_404(Upload.objects.select_related("submission"), pk=pk)
+    if not can_view_working(request.user, upload.submission):
+        raise Http404
+    audit.record(
+        "upload.downloaded",
+        actor=request.user,
+        subject=upload.submission,
+        after={"upload": upload.pk},
+    )
+    return FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)
+
+
+@login_required
+@require_safe
+def template_download(request, pk):
+    submission = _submission(request, pk)
+    entries = ClassifierEntry.objects.filter(is_active=True).order_by("code")
+    data = templates_xlsx.build(submission.municipality, submission.period, entries)
+    period = submission.period
+    name = f"finanzas-{submission.municipality.code}-{period.year}-T{period.quarter}.xlsx"
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def submission_correct(request, pk):
+    submission = _submission(request, pk)
+    try:
+        correction, _process = services.start_correction(submission, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(submission)
+    messages.success(
+        request,
+        _("Version %(version)s opened to correct the published data.")
+        % {"version": correction.version},
+    )
+    return redirect(correction)
+
+
+@login_required
+def api_token(request):
+    """Officers and facilitators submit through the API with a personal token."""
+    if request.method == "POST":
+        Token.objects.filter(user=request.user).delete()
+        token = Token.objects.create(user=request.user)
+        audit.record("api_token.issued", actor=request.user, after={"user": request.user.pk})
+        messages.success(request, _("A new token was issued; the old one no longer works."))
+        return render(request, "finance/api_token.html", {"token": token, "shown": True})
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "finance/api_token.html", {"token": token, "shown": False})
+
+
+@login_required
+@permission_required(MANAGE_PERIODS, raise_exception=True)
+@require_POST
+def period_close(request, pk):
+    period = get_object_or_404(FiscalPeriod, pk=pk)
+    services.close_period(period, request.user)
+    messages.success(request, _("Period %(period)s closed.") % {"period": period})
+    return redirect("finance:period_list")
+
+
+# Public pages --------------------------------------------------------------
+
+
+@require_safe
+def public_index(request):
+    periods = list(selectors.published_periods()[:8])
+    latest_open = FiscalPeriod.objects.order_by("-opens_on").first()
+    query = request.GET.get("q", "").strip()
+    found = []
+    if query:
+        found = Municipality.objects.filter(name__icontains=query).select_related("region")[:20]
+    return render(
+        request,
+        "finance/public_index.html",
+        {
+            "periods": periods,
+            "latest_open": latest_open,
+            "published_count": selectors.published().count(),
+            "query": query,
+            "found": found,
+            "indicators": indicators.INDICATORS,
+        },
+    )
+
+
+@require_safe
+def profile(request, code):
+    municipality = get_object_or_404(Municipality.objects.select_related("region"), code=code)
+    series = selectors.profile_series(municipality)
+    factors, currency = selectors.unit_factors()
+    periods = list(series)
+    chart = {
+        "labels": [str(p) for p in periods],
+        "series": {
+            indicator.key: [
+                _float(
+                    selectors.in_unit(series[p].get(indicator.key), indicator.key, factors[p.pk])
+                )
+                for p in periods
+            ]
+            for indicator in indicators.INDICATORS
+        },
+        "revenue": [
+            _float(selectors.in_unit(series[p].get("total:total_revenue"), "money", factors[p.pk]))
+            for p in periods
+        ],
+        "expenditure": [
+            _float(
+                selectors.in_unit(series[p].get("total:total_expenditure"), "money", factors[p.pk])
+            )
+            for p in periods
+        ],
+    }
+    table = [
+        (
+            period,
+            [
+                (ind, selectors.in_unit(series[period].get(ind.key), ind.key, factors[period.pk]))
+                for ind in indicators.INDICATORS
+            ],
+        )
+        for period in reversed(periods)
+    ]
+    submissions = selectors.published().filter(municipality=municipality).select_related("period")
+    return render(
+        request,
+        "finance/profile.html",
+        {
+            "municipality": municipality,
+            "table": table,
+            "indicators": indicators.INDICATORS,
+            "chart_json": json.dumps(chart),
+            "currency": currency,
+            "submissions": submissions,
+        },
+    )
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+@require_safe
+def compare(request):
+    periods = list(selectors.published_periods())
+    period = None
+    if request.GET.get("period"):
+        period = next((p for p in periods if str(p.pk) == request.GET["period"]), None)
+    period = period or (periods[0] if periods else None)
+    indicator = request.GET.get("indicator") or "fiscal_autonomy"
+    if indicator != "quality" and indicator not in indicators.BY_KEY:
+        indicator = "fiscal_autonomy"
+    region = request.GET.get("region") or None
+    band = request.GET.get("band") or None
+    ranked = selectors.comparison(period, indicator, region=region, band=band) if period else []
+    factors, currency = selectors.unit_factors()
+    factor = factors.get(period.pk, 1) if period else 1
+    rows = [(m, selectors.in_unit(v, indicator, factor)) for m, v in ranked]
+    info = indicators.BY_KEY.get(indicator)
+    chart = {
+        "labels": [m.name for m, _v in rows[:40]],
+        "values": [_float(v) for _m, v in rows[:40]],
+    }
+    return render(
+        request,
+        "finance/compare.html",
+        {
+            "periods": periods,
+            "period": period,
+            "indicator": indicator,
+            "info": info,
+            "unit": info.unit if info else "ratio",
+            "indicators": indicators.INDICATORS,
+            "regions": Region.objects.all(),
+            "region": region,
+            "bands": selectors.POPULATION_BANDS,
+            "band": band,
+            "rows": rows,
+            "chart_json": json.dumps(chart),
+            "currency": currency,
+        },
+    )
+
+
+@require_safe
+def methodology(request):
+    return render(
+        request,
+        "finance/methodology.html",
+        {
+            "indicators": indicators.INDICATORS,
+            "aggregates": [
+                (key, label, " ".join(terms))
+                for key, (label, terms) in indicators.AGGREGATES.items()
+            ],
+            "rules": [
+                (code, severity, label) for code, (severity, label) in validation.RULES.items()
+            ],
+        },
+    )
+
+
+@require_safe
+def downloads(request):
+    return render(
+        request,
+        "finance/downloads.html",
+        {"periods": selectors.published_periods(), "stages": STAGES},
+    )
+
+
+@require_safe
+def download_lines(request, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    period = get_object_or_404(FiscalPeriod, pk=request.GET.get("period") or 0)
+    return exports.lines_response(period, fmt)
+
+
+@require_safe
+def download_indicators(request, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    return exports.indicators_response(fmt)
+
+
+@require_safe
+def datapackage(request):
+    return JsonResponse(exports.datapackage(request), json_dumps_params={"ensure_ascii": False})
