@@ -108,7 +108,7 @@ def quarter_file(share=Decimal("0.25"), **kwargs):
 
 
 @pytest.fixture
-def member_a(municipality_a):
+def member_a(db, municipality_a):
     municipality_a.is_member = True
     municipality_a.population = 100_000
     municipality_a.save(update_fields=["is_member", "population"])
@@ -116,7 +116,7 @@ def member_a(municipality_a):
 
 
 @pytest.fixture
-def member_b(municipality_b):
+def member_b(db, municipality_b):
     municipality_b.is_member = True
     municipality_b.population = 400_000
     municipality_b.save(update_fields=["is_member", "population"])
