@@ -29,7 +29,7 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 
 class ClassifierSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = ClassifierEntry

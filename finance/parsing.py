@@ -436,6 +436,8 @@ def read_table(rows, fmt, parsed):
                     )
                 )
                 amounts[key] = None
+        if all(value is None for value in amounts.values()):
+            continue  # a template row left empty: the code is not reported
         parsed.lines.append(ParsedLine(number, code, program, amounts))
 
 

@@ -198,18 +198,34 @@ class Checker:
                     )
 
     def sums(self, lines):
+        """Children sum to their parent; a parent left blank takes its children's sum.
+
+        Parents are checked from the deepest level up, so that a blank parent filled
+        from its children is itself checked against (or fills) its own parent.
+        """
         present = {(line.program, line.code): line for line in lines}
         children = defaultdict(list)
-        for line in lines:
+        for line in lines:  # a line's parent here is its nearest ancestor in the file
             parent = self.classifier[line.code][1]
-            if parent and (line.program, parent) in present:
+            while parent and (line.program, parent) not in present:
+                parent = self.classifier.get(parent, (None, None))[1]
+            if parent:
                 children[(line.program, parent)].append(line)
-        for key, kids in children.items():
+        order = sorted(children, key=lambda key: -ClassifierEntry.level_of(key[1]))
+        for key in order:
+            kids = children[key]
             parent = present[key]
             self.checks += 1
-            for stage in parent.amounts:
-                total = sum((kid.amounts.get(stage) or 0 for kid in kids), Decimal(0))
-                value = parent.amounts.get(stage) or Decimal(0)
+            stages = {stage for kid in kids for stage in kid.amounts} | set(parent.amounts)
+            for stage in sorted(stages):
+                values = [kid.amounts.get(stage) for kid in kids]
+                if all(value is None for value in values):
+                    continue
+                total = sum((value or 0 for value in values), Decimal(0))
+                value = parent.amounts.get(stage)
+                if value is None:
+                    parent.amounts[stage] = total
+                    continue
                 if abs(total - value) > CENT * len(kids):
                     rows = sorted(kid.row for kid in kids)
                     self.add(

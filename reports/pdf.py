@@ -4,6 +4,7 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def render(report, user):
@@ -80,6 +81,18 @@ def render(report, user):
     story.append(Paragraph(_("Overdue tasks by role and state"), styles["Heading3"]))
     rows = [[_("Role"), _("State"), _("Overdue")]]
     rows += [[str(r), s or "—", n] for r, s, n in report.overdue] or [["—", "—", 0]]
+    story += [Table(rows, style=grid), Spacer(1, 0.4 * cm)]
+    story.append(Paragraph(_("Finance submission coverage"), styles["Heading3"]))
+    rows = [
+        [
+            _("Period"),
+            _("Member municipalities"),
+            _("Submitted"),
+            pgettext("finance coverage", "Approved"),
+            _("Missing"),
+        ]
+    ]
+    rows += [[str(p), m, s, a, x] for p, m, s, a, x in report.finance] or [["—", 0, 0, 0, 0]]
     story.append(Table(rows, style=grid))
     doc.build(story)
     return buffer.getvalue()

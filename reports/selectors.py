@@ -29,6 +29,7 @@ class ProgrammeReport:
     processes: list = field(default_factory=list)  # (type, opened, closed, open now)
     overdue: list = field(default_factory=list)  # (role label, region name, count)
     municipalities: int = 0
+    finance: list = field(default_factory=list)  # (period, members, submitted, approved, missing)
 
 
 def build(user, start, end, region=None):
@@ -107,4 +108,45 @@ def build(user, start, end, region=None):
         )
         for row in overdue
     ]
+    report.finance = finance_coverage(scope_ids, start, end)
     return report
+
+
+def finance_coverage(scope_ids, start, end, limit=8):
+    """Per fiscal period due in the dates: member municipalities, submitted, approved, missing.
+
+    Submitted counts data sent for review or beyond; approved counts approved or
+    published data. One query for the periods and one for every count.
+    """
+    from finance.models import FiscalPeriod, Submission
+
+    periods = list(
+        FiscalPeriod.objects.filter(deadline__range=(start, end)).order_by("-year", "-quarter")[
+            :limit
+        ]
+    )
+    if not periods:
+        return []
+    members = Municipality.objects.filter(pk__in=scope_ids, is_member=True).count()
+    sent = (
+        Submission.State.IN_REVIEW,
+        Submission.State.APPROVED,
+        Submission.State.PUBLISHED,
+        Submission.State.SUPERSEDED,
+    )
+    approved = (Submission.State.APPROVED, Submission.State.PUBLISHED, Submission.State.SUPERSEDED)
+    rows = {
+        row["period"]: row
+        for row in Submission.objects.filter(period__in=periods, municipality__in=scope_ids)
+        .values("period")
+        .annotate(
+            submitted=Count("municipality", filter=Q(state__in=sent), distinct=True),
+            approved=Count("municipality", filter=Q(state__in=approved), distinct=True),
+        )
+    }
+    coverage = []
+    for period in periods:
+        row = rows.get(period.pk, {"submitted": 0, "approved": 0})
+        missing = max(members - row["submitted"], 0)
+        coverage.append((period, members, row["submitted"], row["approved"], missing))
+    return coverage

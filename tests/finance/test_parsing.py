@@ -11,7 +11,7 @@ from agreements.models import Municipality
 from finance import parsing, templates_xlsx
 from finance.models import ClassifierEntry, Currency, FiscalPeriod
 
-from .conftest import HEADER, quarter_amounts, with_parents
+from .conftest import HEADER, quarter_amounts
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_the_template_filled_in_a_spreadsheet_program_reads_back(db):
     assert sheet["B1"].value.startswith(municipality.code)
     header = [cell.value for cell in sheet[5]]
     assert header[0] == "Código" and "Causado" in header
-    amounts = with_parents(quarter_amounts())
+    amounts = quarter_amounts()  # leaves only: the parents are left blank
     columns = {name: index for index, name in enumerate(header)}
     stage_titles = {key: str(title) for key, title in templates_xlsx.COLUMN_TITLES.items()}
     for row in sheet.iter_rows(min_row=6):
@@ -139,11 +139,31 @@ def test_the_template_filled_in_a_spreadsheet_program_reads_back(db):
     workbook.save(buffer)
     parsed = parsing.parse("plantilla.xlsx", buffer.getvalue())
     assert not parsed.findings
-    assert len(parsed.lines) == entries.count()
+    assert {line.code for line in parsed.lines} == set(amounts)  # empty rows are not lines
     by_code = {line.code: line for line in parsed.lines}
     assert by_code["4.01.01.01.00"].amounts["initial"] == Decimal("900000.00")
     assert by_code["4.01.01.01.00"].row > 5
     assert parsed.columns["code"] == "A" and parsed.columns["caused"] == "F"
+
+
+def test_blank_parents_take_the_sum_of_their_children(db):
+    from finance import services, validation
+
+    text = (
+        "Código;Causado;Pagado\n"
+        "4.01.00.00.00;;12\n"  # caused left blank: taken from what lies under it
+        "4.01.01.01.00;10;8\n"
+        "4.01.05.01.00;5,5;4\n"  # its parent 4.01.05 is not in the file: 4.01 adds it
+    )
+    parsed = parsing.parse("d.csv", text.encode())
+    validation.check(parsed, _period(), services.classifier_map())
+    assert [f.rule for f in parsed.findings] == ["FIN-001"]  # the other columns are missing
+    caused = {line.code: line.amounts["caused"] for line in parsed.lines}
+    assert caused["4.01.00.00.00"] == Decimal("15.50")
+    wrong = text.replace(";;12", ";;13")
+    parsed = parsing.parse("d.csv", wrong.encode())
+    validation.check(parsed, _period(), services.classifier_map())
+    assert [(f.rule, f.row, f.column) for f in parsed.findings][1:] == [("FIN-010", 2, "C")]
 
 
 def _xlsx_bytes(extra_entries=()):

@@ -2,13 +2,18 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from agreements import demo
+from finance import demo as finance_demo
 
 
 class Command(BaseCommand):
-    help = "Create demo users (one per role) and onboarding processes in every state. Idempotent."
+    help = (
+        "Create demo users (one per role), onboarding processes in every state and two "
+        "years of published finance data. Idempotent."
+    )
 
     def handle(self, *args, **options):
-        demo.seed()
+        users = demo.seed()
+        finance_demo.seed(users)
         self.stdout.write(self.style.SUCCESS(_("Demo data ready. Log in with:")))
         for username, _first, _last, role in demo.USERS:
             self.stdout.write(f"  {username:<22} {demo.PASSWORD}   ({role.label})")
