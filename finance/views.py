@@ -26,6 +26,12 @@ from .scope import MANAGE_PERIODS, can_submit, can_view, can_view_working
 LINES_PER_PAGE = 200
 
 
+def int_param(request, name):
+    """A numeric query parameter, or None when it is missing or not a number."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
 def _submission(request, pk):
     submission = get_object_or_404(
         Submission.objects.select_related("municipality__region", "period__currency"), pk=pk
@@ -74,7 +80,7 @@ def period_list(request):
 @require_safe
 def board(request, pk):
     period = get_object_or_404(FiscalPeriod.objects.select_related("currency"), pk=pk)
-    region = request.GET.get("region") or None
+    region = int_param(request, "region")
     rows, counts = selectors.board(period, request.user, region=region)
     return render(
         request,
@@ -84,7 +90,7 @@ def board(request, pk):
             "rows": rows,
             "counts": counts,
             "regions": Region.objects.all(),
-            "region": region,
+            "region": str(region) if region else "",
             "periods": FiscalPeriod.objects.all()[:20],
             "show_links": request.user.is_authenticated,
         },
@@ -378,7 +384,7 @@ def compare(request):
     indicator = request.GET.get("indicator") or "fiscal_autonomy"
     if indicator != "quality" and indicator not in indicators.BY_KEY:
         indicator = "fiscal_autonomy"
-    region = request.GET.get("region") or None
+    region = int_param(request, "region")
     band = request.GET.get("band") or None
     ranked = selectors.comparison(period, indicator, region=region, band=band) if period else []
     factors, currency = selectors.unit_factors()
@@ -400,7 +406,7 @@ def compare(request):
             "unit": info.unit if info else "ratio",
             "indicators": indicators.INDICATORS,
             "regions": Region.objects.all(),
-            "region": region,
+            "region": str(region) if region else "",
             "bands": selectors.POPULATION_BANDS,
             "band": band,
             "rows": rows,
@@ -441,7 +447,7 @@ def downloads(request):
 def download_lines(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    period = get_object_or_404(FiscalPeriod, pk=request.GET.get("period") or 0)
+    period = get_object_or_404(FiscalPeriod, pk=int_param(request, "period") or 0)
     return exports.lines_response(period, fmt)
 
 

@@ -1,3 +1,5 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
 from django.utils.formats import number_format
 
@@ -9,14 +11,21 @@ def money(value):
     """1.234.567,89 in es-ve; a dash when there is no figure."""
     if value is None or value == "":
         return "—"
-    return number_format(value, 2, force_grouping=True)
+    return number_format(_rounded(value, 2), 2, force_grouping=True)
+
+
+def _rounded(value, places):
+    """Half up, as people round: Django's number_format cuts digits off instead."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 @register.filter
 def percent(value, places=1):
     if value is None:
         return "—"
-    return f"{number_format(value * 100, int(places), force_grouping=True)} %"
+    places = int(places)
+    shown = _rounded(Decimal(str(value)) * 100, places)
+    return f"{number_format(shown, places, force_grouping=True)} %"
 
 
 @register.filter
