@@ -44,3 +44,10 @@ def can_view_working(user, submission):
         return False
     ids = scope_ids(user)
     return ids is None or user.has_perm(REVIEW) or submission.municipality_id in ids
+
+
+def submits_for_someone(user):
+    """Holds an officer's or facilitator's scope on at least one municipality."""
+    from agreements.scope import municipality_ids_for
+
+    return user.is_authenticated and municipality_ids_for(user).exists()

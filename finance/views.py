@@ -21,7 +21,13 @@ from workflows.models import Task
 from . import exports, flows, indicators, selectors, services, templates_xlsx, validation
 from .forms import PeriodForm, UploadForm
 from .models import STAGES, ClassifierEntry, FiscalPeriod, Submission, Upload
-from .scope import MANAGE_PERIODS, can_submit, can_view, can_view_working
+from .scope import (
+    MANAGE_PERIODS,
+    can_submit,
+    can_view,
+    can_view_working,
+    submits_for_someone,
+)
 
 LINES_PER_PAGE = 200
 
@@ -272,6 +278,8 @@ def submission_correct(request, pk):
 @login_required
 def api_token(request):
     """Officers and facilitators submit through the API with a personal token."""
+    if not submits_for_someone(request.user):
+        raise PermissionDenied
     if request.method == "POST":
         Token.objects.filter(user=request.user).delete()
         token = Token.objects.create(user=request.user)

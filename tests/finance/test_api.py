@@ -309,3 +309,13 @@ def test_a_new_token_replaces_the_old(client, period, member_a, officer_a):
     assert first != second
     assert token_client(first).get("/api/finance/submissions/").status_code in (401, 403)
     assert token_client(second).get("/api/finance/submissions/").status_code == 200
+
+
+def test_only_people_who_submit_get_a_token(client, auditor, specialist, coordinator):
+    for user in (auditor, specialist, coordinator):
+        client.force_login(user)
+        assert client.post(reverse("finance:api_token")).status_code == 403
+        assert client.get(reverse("finance:api_token")).status_code == 403
+    from rest_framework.authtoken.models import Token
+
+    assert not Token.objects.exists()

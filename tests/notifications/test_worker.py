@@ -98,6 +98,10 @@ def test_killed_worker_loses_nothing_and_doubles_nothing(tmp_path):
         assert not [p for p in mail_dir.iterdir() if not p.name.startswith("sending-")]
         assert Notification.objects.filter(email_state=EmailState.SENT).count() == 0
 
+        # The broker hands an unacknowledged job out again once the visibility timeout
+        # has passed; kombu looks for such jobs when a worker starts (and then only
+        # every ~100 s), so the second worker starts after the timeout.
+        time.sleep(3.5)
         second = _worker({**env, "SLOW_MAIL_SECONDS": "0"})
         try:
             done = _wait(
