@@ -250,3 +250,25 @@ def test_the_process_names_the_municipality_and_period(period, member_a):
     process = process_of(submission_of(member_a, period))
     assert isinstance(process, Process)
     assert member_a.name in process.title and "2026" in process.title
+
+
+def test_the_deadline_drives_reminders_and_escalation(
+    period, member_a, officer_a, facilitator_a, coordinator
+):
+    import time_machine
+
+    from notifications import reminders
+
+    task = open_task(process_of(submission_of(member_a, period)))
+    tasks.claim(task, officer_a)
+    with time_machine.travel(task.due_at - datetime.timedelta(hours=20), tick=False):
+        sent = reminders.sweep()
+        assert [(r.kind, r.recipient) for r in sent if r.task.pk == task.pk] == [
+            ("due_soon", officer_a)
+        ]
+        # B's task is nobody's yet: its facilitator, who may act for the officer, hears of it.
+        assert {r.recipient.username for r in sent if r.task.pk != task.pk} == {"fac_b"}
+        assert reminders.sweep() == []  # a second sweep sends nothing twice
+    with time_machine.travel(task.due_at + datetime.timedelta(days=6), tick=False):
+        kinds = {(r.kind, r.recipient) for r in reminders.sweep() if r.task.pk == task.pk}
+    assert ("overdue", officer_a) in kinds and ("escalation", coordinator) in kinds
