@@ -1,1 +1,423 @@
-"""knowledge: placeholder until its issue lands."""
+"""Innovation cases in municipal management: registered, systematised, curated, published.
+
+A case follows Oscar Jara's five steps of "sistematización de experiencias"
+(starting point, guiding questions, reconstruction, critical reflection,
+conclusions and lessons) with the content of UN-Habitat's best-practice format
+(situation before, objectives and strategy, resources, process, results,
+sustainability, lessons, transferability), and is curated against the OECD
+OPSI inclusion criteria before publication.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .validators import validate_evidence_file
+
+STEPS = [
+    (1, _("Starting point")),
+    (2, _("Guiding questions")),
+    (3, _("Reconstruction of the process")),
+    (4, _("Critical reflection")),
+    (5, _("Conclusions and lessons")),
+]
+
+# The fields each step of the guided form edits; a step is complete when they are filled.
+STEP_FIELDS = {
+    1: ["situation_before", "records"],
+    2: ["guiding_questions", "objectives"],
+    3: ["process", "resources"],
+    4: ["reflection"],
+    5: ["results", "lessons", "sustainability", "replicability"],
+}
+REQUIRED_STEP_FIELDS = {
+    1: ["situation_before"],
+    2: ["guiding_questions", "objectives"],
+    3: ["process"],
+    4: ["reflection"],
+    5: ["results", "lessons", "replicability"],
+}
+
+# The OECD OPSI case library's inclusion criteria, checked at curation.
+CRITERIA = [
+    ("public_sector", _("It is a public sector innovation")),
+    ("novel", _("It is novel in its context")),
+    ("implemented", _("It has been implemented")),
+    ("impact", _("There is evidence of its impact")),
+]
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    class State(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        IN_SYSTEMATISATION = "in_systematisation", _("In systematisation")
+        IN_CURATION = "in_curation", _("In curation")
+        RETURNED = "returned", _("Returned with comments")
+        APPROVED = "approved", _("Approved by curation")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    class ResultsType(models.TextChoices):
+        COVERAGE = "coverage", _("Service coverage")
+        FISCAL = "fiscal", _("Revenue and fiscal health")
+        EFFICIENCY = "efficiency", _("Efficiency and time")
+        PARTICIPATION = "participation", _("Participation and transparency")
+        QUALITY_OF_LIFE = "quality_of_life", _("Quality of life and environment")
+        OTHER = "other", _("Other results")
+
+    # Registration
+    title = models.CharField(_("title"), max_length=200)
+    municipality = models.ForeignKey(
+        "agreements.Municipality",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("municipality"),
+    )
+    theme = models.ForeignKey(
+        "networks.Theme", on_delete=models.PROTECT, related_name="cases", verbose_name=_("theme")
+    )
+    summary = models.TextField(_("summary"))
+    contact_name = models.CharField(_("contact person"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    partners = models.TextField(_("partners"), blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    # Systematisation (five steps)
+    situation_before = models.TextField(_("situation before"), blank=True)
+    records = models.TextField(_("records of the experience"), blank=True)
+    guiding_questions = models.TextField(_("guiding questions"), blank=True)
+    objectives = models.TextField(_("objectives and strategy"), blank=True)
+    process = models.TextField(_("process"), blank=True)
+    resources = models.TextField(_("resources"), blank=True)
+    reflection = models.TextField(_("critical reflection"), blank=True)
+    results = models.TextField(_("results"), blank=True)
+    results_type = models.CharField(
+        _("type of results"), max_length=20, choices=ResultsType.choices, blank=True
+    )
+    lessons = models.TextField(_("lessons learned"), blank=True)
+    sustainability = models.TextField(_("sustainability"), blank=True)
+    replicability = models.TextField(_("conditions to replicate it"), blank=True)
+    specialist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("specialist"),
+    )
+    draft_saved_at = models.DateTimeField(_("draft saved"), null=True, blank=True)
+    # Life cycle
+    state = FSMField(
+        _("state"), default=State.REGISTERED, choices=State.choices, protected=True, db_index=True
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    revises = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revision",
+        verbose_name=_("revises"),
+    )
+    review_comment = models.TextField(_("reviewer's comments"), blank=True)
+    criteria = models.JSONField(_("inclusion criteria met"), default=dict, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    # PostgreSQL full-text search ("es_unaccent" configuration, GIN index made by the
+    # migration); ``search_text`` is the unaccented lower-case text SQLite searches.
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_text = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("innovation case")
+        verbose_name_plural = _("innovation cases")
+        ordering = ["-published_at", "-created"]
+        indexes = [
+            models.Index(fields=["state", "theme"], name="case_state_theme"),
+            models.Index(fields=["state", "-published_at"], name="case_state_published"),
+        ]
+        permissions = [
+            ("curate_case", _("Can curate innovation cases and moderate their feedback")),
+            ("approve_case", _("Can approve the publication of innovation cases")),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("knowledge:case_detail", args=[self.pk])
+
+    def audit_snapshot(self):
+        return {
+            "state": self.state,
+            "version": self.version,
+            "title": self.title,
+            "specialist": self.specialist_id,
+            "criteria": self.criteria,
+        }
+
+    def clean(self):
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("The end date must not precede the start.")})
+
+    # Steps
+    def step_complete(self, step):
+        return all(
+            str(getattr(self, name) or "").strip() for name in REQUIRED_STEP_FIELDS[step]
+        ) and (step != 3 or self.milestones.exists())
+
+    def missing_steps(self):
+        return [number for number, _label in STEPS if not self.step_complete(number)]
+
+    def is_systematised(self):
+        return not self.missing_steps()
+
+    @property
+    def is_public(self):
+        return self.state == self.State.PUBLISHED
+
+    @property
+    def is_editable(self):
+        return self.state in (
+            self.State.REGISTERED,
+            self.State.IN_SYSTEMATISATION,
+            self.State.RETURNED,
+        )
+
+    # Transitions: ``by`` and ``comment`` are recorded by workflows.transitions.apply.
+    @transition(
+        field=state,
+        source=[State.REGISTERED, State.RETURNED],
+        target=State.IN_SYSTEMATISATION,
+    )
+    def begin_systematisation(self, by=None, comment=""):
+        if by is not None and self.specialist_id is None:
+            self.specialist = by
+
+    @transition(
+        field=state,
+        source=[State.IN_SYSTEMATISATION, State.RETURNED],
+        target=State.IN_CURATION,
+        conditions=[is_systematised],
+    )
+    def submit_for_curation(self, by=None, comment=""):
+        self.review_comment = ""
+
+    @transition(field=state, source=[State.IN_CURATION, State.APPROVED], target=State.RETURNED)
+    def return_for_changes(self, by=None, comment=""):
+        if not comment:
+            raise ValidationError({"comment": _("Say what must change when returning.")})
+        self.review_comment = comment
+
+    @transition(
+        field=state,
+        source=State.IN_CURATION,
+        target=State.APPROVED,
+        permission="knowledge.curate_case",
+    )
+    def approve(self, by=None, comment="", criteria=None):
+        criteria = criteria or {}
+        if not all(criteria.get(key) for key, _label in CRITERIA):
+            raise ValidationError(
+                {"criteria": _("A case is approved only when it meets every inclusion criterion.")}
+            )
+        self.criteria = criteria
+        self.review_comment = comment
+
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.PUBLISHED,
+        permission="knowledge.approve_case",
+    )
+    def publish(self, by=None, comment=""):
+        self.published_at = timezone.now()
+
+    @transition(field=state, source=State.PUBLISHED, target=State.ARCHIVED)
+    def archive(self, by=None, comment=""):
+        pass
+
+
+class Milestone(models.Model):
+    """A dated step of the reconstructed process (step 3)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="milestones")
+    date = models.DateField(_("date"))
+    title = models.CharField(_("milestone"), max_length=200)
+    description = models.TextField(_("what happened"), blank=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["date", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class ResultIndicator(models.Model):
+    """A result measured before and after, where one exists (step 5)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField(_("indicator"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    before = models.DecimalField(_("before"), max_digits=18, decimal_places=2, null=True)
+    after = models.DecimalField(_("after"), max_digits=18, decimal_places=2, null=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("result indicator")
+        verbose_name_plural = _("result indicators")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+
+def evidence_path(instance, filename):
+    return f"knowledge/evidence/{instance.case_id}/{filename}"
+
+
+class Evidence(models.Model):
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        IMAGE = "image", _("Image")
+        LINK = "link", _("Link")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(
+        _("file"), upload_to=evidence_path, blank=True, validators=[validate_evidence_file]
+    )
+    url = models.URLField(_("link"), blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["added"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.kind == self.Kind.LINK and not self.url:
+            raise ValidationError({"url": _("A link needs its address.")})
+        if self.kind != self.Kind.LINK and not self.file:
+            raise ValidationError({"file": _("Attach the file.")})
+
+
+class Curation(models.Model):
+    """A curator's review against the inclusion criteria, kept for every round."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="curations")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    criteria = models.JSONField(_("criteria met"), default=dict)
+    approved = models.BooleanField(_("approved"))
+    comment = models.TextField(_("comment"), blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("curation review")
+        verbose_name_plural = _("curation reviews")
+        ordering = ["created"]
+
+    def __str__(self):
+        return f"{self.case} ({self.reviewer})"
+
+
+class Replication(models.Model):
+    """A municipality adopting a published case, followed until it is done or abandoned."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        ABANDONED = "abandoned", _("Abandoned")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="replications")
+    municipality = models.ForeignKey(
+        "agreements.Municipality",
+        on_delete=models.PROTECT,
+        related_name="replications",
+        verbose_name=_("municipality"),
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.PLANNED
+    )
+    started_on = models.DateField(_("started on"), default=timezone.localdate)
+    report = models.TextField(_("report"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("replication")
+        verbose_name_plural = _("replications")
+        ordering = ["-updated"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "municipality"], name="replication_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.case} → {self.municipality.name}"
+
+    def audit_snapshot(self):
+        return {"state": self.state, "report": self.report}
+
+
+class Comment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"), max_length=4000)
+    hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created"]
+        indexes = [models.Index(fields=["case", "created"])]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Rating(models.Model):
+    """How useful a signed-in person found a case: one rating per person, 1 to 5."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    usefulness = models.PositiveSmallIntegerField(
+        _("usefulness"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    updated = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="rating_unique")]
+
+    def __str__(self):
+        return f"{self.case}: {self.usefulness}"

@@ -11,6 +11,7 @@ class Kind(models.TextChoices):
     OVERDUE = "overdue", _("Task overdue")
     ESCALATION = "escalation", _("Escalation of an overdue task")
     RETURNED = "returned", _("Work returned to you")
+    FEEDBACK = "feedback", _("Feedback on your work")
 
 
 class Delivery(models.TextChoices):

@@ -254,6 +254,7 @@ WORKFLOWS_FLOWS = [
     "agreements.flows.OnboardingFlow",
     "agreements.flows.FollowUpFlow",
     "finance.flows.FinanceSubmissionFlow",
+    "knowledge.flows.CaseFlow",
 ]
 
 # Notifications: reminder days before a due date, escalation threshold when a

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from agreements.api import AgreementViewSet, MunicipalityViewSet
 from finance import api as finance_api
+from knowledge.api import CaseViewSet
 from workflows.api import ProcessViewSet, TaskViewSet
 
 router = DefaultRouter()
@@ -18,6 +19,7 @@ router.register("finance/classifier", finance_api.ClassifierViewSet, basename="f
 router.register("finance/indicators", finance_api.IndicatorViewSet, basename="finance-indicator")
 router.register("finance/lines", finance_api.LineViewSet, basename="finance-line")
 router.register("finance/submissions", finance_api.SubmissionViewSet, basename="finance-submission")
+router.register("knowledge/cases", CaseViewSet, basename="knowledge-case")
 
 urlpatterns = [
     path("", include("workflows.urls")),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("finance/", include("finance.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     SPECIALIST = "specialist", _("Specialist")
     AUDITOR = "auditor", _("Auditor")
     MUNICIPAL_OFFICER = "municipal_officer", _("Municipal officer")
+    KNOWLEDGE_CURATOR = "knowledge_curator", _("Knowledge team")
 
 
 COORDINATION_STAFF = (
@@ -34,6 +35,7 @@ GLOBAL_ROLE_PERMISSIONS = {
     Role.SPECIALIST: "workflows.act_as_specialist",
     Role.LOGISTICS_COORDINATOR: "workflows.act_as_logistics",
     Role.ASSISTANT: "workflows.act_as_assistant",
+    Role.KNOWLEDGE_CURATOR: "workflows.act_as_curator",
 }
 
 

@@ -1,0 +1,88 @@
+"""The public library as a read-only API: published cases, searchable and filterable."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.permissions import AllowAny
+
+from . import selectors
+from .models import Case
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    municipality_code = serializers.CharField(source="municipality.code", read_only=True)
+    municipality = serializers.CharField(source="municipality.name", read_only=True)
+    state_name = serializers.CharField(source="municipality.region.name", read_only=True)
+    theme = serializers.CharField(source="theme.name", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="knowledge:case_detail")
+    milestones = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "url",
+            "title",
+            "municipality_code",
+            "municipality",
+            "state_name",
+            "theme",
+            "summary",
+            "started_on",
+            "ended_on",
+            "contact_name",
+            "partners",
+            "situation_before",
+            "objectives",
+            "process",
+            "resources",
+            "reflection",
+            "results",
+            "results_type",
+            "lessons",
+            "sustainability",
+            "replicability",
+            "milestones",
+            "version",
+            "published_at",
+        ]
+
+    def get_milestones(self, case) -> list[dict]:
+        return [
+            {"date": m.date.isoformat(), "title": m.title, "description": m.description}
+            for m in case.milestones.all()
+        ]
+
+
+FILTERS = [
+    OpenApiParameter("q", str, description="Full-text search (Spanish, accents ignored)"),
+    OpenApiParameter("theme", str, description="Theme slug"),
+    OpenApiParameter("region", int, description="State id"),
+    OpenApiParameter("year", int, description="Year the experience started"),
+    OpenApiParameter("size", str, enum=["small", "medium", "large"]),
+    OpenApiParameter("results", str, enum=list(Case.ResultsType.values)),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=FILTERS))
+class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published innovation cases: the library as open data."""
+
+    serializer_class = CaseSerializer
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    filter_backends = []
+    queryset = Case.objects.filter(state=Case.State.PUBLISHED)
+
+    def get_queryset(self):
+        params = {k: self.request.query_params.get(k, "") for k in ("q", "theme", "region")}
+        params.update(
+            {k: self.request.query_params.get(k, "") for k in ("year", "size", "results")}
+        )
+        queryset, ranked = selectors._search(self.queryset, (params["q"] or "").strip())
+        queryset = selectors._filter(queryset, params)
+        order = ["-rank", "pk"] if ranked else ["-published_at", "pk"]
+        return (
+            queryset.select_related("municipality__region", "theme")
+            .prefetch_related("milestones")
+            .order_by(*order)
+        )

@@ -1,0 +1,117 @@
+"""Case systematisation: from a registered experience to a published case."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.lock import SelectForUpdateLock
+
+from workflows.forms import DecisionForm
+from workflows.models import Process, Task
+from workflows.nodes import HumanTask
+from workflows.roles import Role
+
+from . import services
+from .forms import CurationForm, SubmitCaseForm
+from .models import Case
+
+
+def process_of(case):
+    return (
+        Process.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Case), subject_id=case.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+class CaseFlow(flow.Flow):
+    """Innovation case
+
+    A case registered by a facilitator, specialist or municipal officer is
+    systematised by a specialist of its theme, curated by the knowledge team
+    against the inclusion criteria and published with the coordinator's approval.
+    """
+
+    process_class = Process
+    task_class = Task
+    lock_impl = SelectForUpdateLock(nowait=False)
+    process_title = _("Innovation case")
+
+    start = flow.StartHandle(this.start_case).Next(this.systematise)
+    revise = flow.StartHandle(this.start_revision).Next(this.systematise)
+
+    systematise = (
+        HumanTask(
+            role=Role.SPECIALIST,
+            title=_("Systematise the case"),
+            form_class=SubmitCaseForm,
+            sla_days=30,
+        )
+        .Assign(this.case_specialist)
+        .OnComplete(this.systematised)
+        .Next(this.curate)
+    )
+    curate = (
+        HumanTask(
+            role=Role.KNOWLEDGE_CURATOR,
+            title=_("Curate the case"),
+            form_class=CurationForm,
+            sla_days=10,
+        )
+        .OnComplete(this.curated)
+        .Next(this.check_curation)
+    )
+    check_curation = flow.If(this.is_approved).Then(this.approve_publication).Else(this.systematise)
+    approve_publication = (
+        HumanTask(
+            role=Role.COORDINATOR,
+            title=_("Approve the publication of the case"),
+            form_class=DecisionForm,
+            sla_days=5,
+        )
+        .OnComplete(this.decided)
+        .Next(this.check_publication)
+    )
+    check_publication = flow.If(this.is_published).Then(this.end).Else(this.systematise)
+    end = flow.End()
+
+    def start_case(self, activation, case, by=None):
+        return services.bind_process(activation.process, case, by, self.process_title)
+
+    def start_revision(self, activation, case, by=None):
+        return services.bind_process(activation.process, case, by, _("Case revision"))
+
+    def case_specialist(self, activation):
+        """Who systematised it before, else the theme's specialist with the least open work."""
+        case = activation.process.subject
+        if case.specialist_id:
+            return case.specialist
+        return (
+            case.theme.specialists.filter(is_active=True)
+            .annotate(
+                open_work=Count(
+                    "task",
+                    filter=Q(task__flow_task_type="HUMAN", task__finished__isnull=True),
+                )
+            )
+            .order_by("open_work", "pk")
+            .first()
+        )
+
+    def is_approved(self, activation):
+        return activation.process.subject.state == Case.State.APPROVED
+
+    def is_published(self, activation):
+        return activation.process.subject.state == Case.State.PUBLISHED
+
+    def systematised(self, activation, data, user):
+        services.submit_for_curation(activation.process.subject, user, activation.task)
+
+    def curated(self, activation, data, user):
+        services.curate(activation.process.subject, user, data, activation.task)
+
+    def decided(self, activation, data, user):
+        services.decide_publication(activation.process.subject, user, data, activation.task)

@@ -1,0 +1,452 @@
+"""Case operations: registration, systematisation, curation, publication, revision, feedback.
+
+State changes go through ``workflows.transitions.apply`` (the transition and its
+audit event in one transaction); content edits are recorded with the fields that
+changed. People who registered or systematised a case hear about its feedback.
+"""
+
+import unicodedata
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.scope import FACILITATE, REPRESENT
+from notifications import services as notices
+from notifications.models import Kind
+from workflows import audit, transitions
+from workflows.forms import DecisionForm
+from workflows.roles import Role, has_role
+
+from .models import STEP_FIELDS, Case, Comment, Curation, Rating, Replication
+
+CURATE = "knowledge.curate_case"
+
+
+# Who may do what -------------------------------------------------------------
+
+
+def can_register(user, municipality):
+    """Facilitators and officers for their municipalities; specialists anywhere."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if has_role(user, Role.SPECIALIST):
+        return True
+    return user.has_perm(FACILITATE, municipality) or user.has_perm(REPRESENT, municipality)
+
+
+def registrable_municipalities(user):
+    """Every municipality for specialists; the ones in their territory for the others."""
+    from agreements.models import Municipality
+    from agreements.scope import municipality_ids_for
+
+    if not user.is_authenticated:
+        return Municipality.objects.none()
+    if has_role(user, Role.SPECIALIST):
+        return Municipality.objects.all()
+    return Municipality.objects.filter(pk__in=municipality_ids_for(user))
+
+
+def can_register_somewhere(user):
+    return registrable_municipalities(user).exists()
+
+
+def can_moderate(user):
+    return user.has_perm(CURATE) or has_role(user, Role.SPECIALIST)
+
+
+def can_revise(user):
+    return has_role(user, Role.SPECIALIST) or user.has_perm(CURATE)
+
+
+def systematise_task(case):
+    from workflows.models import Task
+
+    from .flows import CaseFlow, process_of
+
+    process = process_of(case)
+    if process is None:
+        return None
+    return (
+        Task.objects.filter(process=process, flow_task=CaseFlow.systematise, finished__isnull=True)
+        .exclude(status="CANCELED")
+        .first()
+    )
+
+
+def can_edit(user, case):
+    """The specialist who holds the open systematisation task edits the case."""
+    if not case.is_editable:
+        return False
+    task = systematise_task(case)
+    return task is not None and task.owner_id == user.pk
+
+
+# Registration ---------------------------------------------------------------
+
+REGISTRATION_FIELDS = [
+    "title",
+    "municipality",
+    "theme",
+    "summary",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "started_on",
+    "ended_on",
+    "partners",
+]
+
+
+def register_case(user, data):
+    from .flows import CaseFlow
+
+    if not can_register(user, data["municipality"]):
+        raise PermissionDenied(_("You cannot register cases for this municipality."))
+    with transaction.atomic():
+        case = Case(registered_by=user, **{name: data.get(name) for name in REGISTRATION_FIELDS})
+        for name in ("contact_email", "contact_phone", "partners"):
+            setattr(case, name, getattr(case, name) or "")
+        case.full_clean(exclude=["state", "search_vector", "search_text"])
+        case.save()
+        refresh_search(case)
+        audit.record("case.registered", actor=user, subject=case, after=case.audit_snapshot())
+        CaseFlow.start.run(case=case, by=user)
+    return case
+
+
+def bind_process(process, case, by, title):
+    process.municipality = case.municipality
+    process.subject = case
+    process.started_by = by
+    process.title = f"{title}: {case.title}"[:255]
+    return process
+
+
+# Systematisation --------------------------------------------------------------
+
+
+def save_step(case, user, step, data, *, autosave=False):
+    """Save one step's fields; the first save starts the systematisation."""
+    if not can_edit(user, case):
+        raise PermissionDenied(_("Take the systematisation task to edit this case."))
+    fields = [name for name in STEP_FIELDS[step] + (["results_type"] if step == 5 else [])]
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        before = {name: getattr(locked, name) for name in fields}
+        for name in fields:
+            if name in data:
+                setattr(locked, name, data[name] or "")
+        after = {name: getattr(locked, name) for name in fields}
+        locked.draft_saved_at = timezone.now()
+        locked.save(update_fields=[*fields, "draft_saved_at"])
+        changed = {k: v for k, v in after.items() if before[k] != v}
+        if changed:
+            audit.record(
+                "case.draft_saved" if autosave else "case.step_saved",
+                actor=user,
+                subject=locked,
+                before={k: before[k] for k in changed},
+                after=changed,
+                comment=str(step),
+            )
+        if locked.state in (Case.State.REGISTERED, Case.State.RETURNED):
+            transitions.apply(locked, "begin_systematisation", actor=user, check_perm=False)
+        refresh_search(locked)
+    case.refresh_from_db()
+    return case
+
+
+def record_children(case, user, label, formset):
+    """Save a milestone or indicator formset and record what changed."""
+    if not can_edit(user, case):
+        raise PermissionDenied(_("Take the systematisation task to edit this case."))
+    with transaction.atomic():
+        saved = formset.save()
+        deleted = [str(obj) for obj in formset.deleted_objects]
+        if saved or deleted:
+            audit.record(
+                f"case.{label}_saved",
+                actor=user,
+                subject=case,
+                after={"saved": [str(obj) for obj in saved], "deleted": deleted},
+            )
+        if case.state in (Case.State.REGISTERED, Case.State.RETURNED):
+            transitions.apply(case, "begin_systematisation", actor=user, check_perm=False)
+
+
+def add_evidence(case, user, evidence):
+    if not can_edit(user, case):
+        raise PermissionDenied(_("Take the systematisation task to edit this case."))
+    with transaction.atomic():
+        evidence.case = case
+        evidence.added_by = user
+        if evidence.file:
+            evidence.size = evidence.file.size
+        evidence.full_clean(exclude=["case", "added_by"])
+        evidence.save()
+        audit.record(
+            "case.evidence_added",
+            actor=user,
+            subject=case,
+            after={"title": evidence.title, "kind": evidence.kind, "size": evidence.size},
+        )
+    return evidence
+
+
+def submit_for_curation(case, user, task):
+    transitions.apply(case, "submit_for_curation", actor=user, task=task, check_perm=False)
+
+
+# Curation and approval ------------------------------------------------------------
+
+
+def curate(case, user, data, task):
+    """Check the inclusion criteria; approve or return. Nobody curates their own case."""
+    if case.specialist_id == user.pk:
+        raise ValidationError(_("A case is curated by someone other than who systematised it."))
+    approved = data["decision"] == DecisionForm.APPROVE
+    criteria = {key: bool(data.get(key)) for key in data.get("criteria_keys", [])}
+    with transaction.atomic():
+        Curation.objects.create(
+            case=case,
+            reviewer=user,
+            criteria=criteria,
+            approved=approved,
+            comment=data.get("comment", ""),
+        )
+        if approved:
+            transitions.apply(
+                case,
+                "approve",
+                actor=user,
+                task=task,
+                comment=data.get("comment", ""),
+                criteria=criteria,
+            )
+        else:
+            _return(case, user, task, data.get("comment", ""))
+
+
+def decide_publication(case, user, data, task):
+    if data["decision"] != DecisionForm.APPROVE:
+        _return(case, user, task, data.get("comment", ""))
+        return
+    with transaction.atomic():
+        transitions.apply(case, "publish", actor=user, task=task, comment=data.get("comment", ""))
+        case.refresh_from_db()
+        if case.revises_id:
+            transitions.apply(
+                case.revises,
+                "archive",
+                actor=user,
+                check_perm=False,
+                comment=_("Replaced by version %(version)s") % {"version": case.version},
+            )
+        refresh_search(case)
+        for recipient in authors(case):
+            notices.notify(
+                recipient,
+                Kind.FEEDBACK,
+                f"case-published:{case.pk}",
+                title=_("Case published: %(title)s") % {"title": case.title},
+                body=_("The case is now in the public library."),
+                url=reverse("knowledge:case_detail", args=[case.pk]),
+            )
+
+
+def _return(case, user, task, comment):
+    transitions.apply(
+        case, "return_for_changes", actor=user, task=task, comment=comment, check_perm=False
+    )
+    if case.specialist_id:
+        notices.notify(
+            case.specialist,
+            Kind.RETURNED,
+            f"returned:{task.pk}",
+            title=_("Case returned: %(title)s") % {"title": case.title},
+            body=_("%(reviewer)s returned the case with this comment: %(comment)s")
+            % {"reviewer": user.get_full_name() or user.get_username(), "comment": comment},
+            url=reverse("knowledge:case_detail", args=[case.pk]),
+            task=task,
+        )
+
+
+def revise(case, user):
+    """A published case is revised as a new version; the published one stays until replaced."""
+    from .flows import CaseFlow
+
+    if not can_revise(user):
+        raise PermissionDenied(_("Only specialists revise published cases."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.state != Case.State.PUBLISHED:
+            raise ValidationError(_("Only a published case can be revised."))
+        if Case.objects.filter(revises=case).exists():
+            raise ValidationError(_("A revision of this case is already under way."))
+        milestones = list(case.milestones.all())
+        indicators = list(case.indicators.all())
+        evidence = list(case.evidence.all())
+        copied = {
+            field.name: getattr(case, field.name)
+            for field in Case._meta.concrete_fields
+            if field.name in REGISTRATION_FIELDS
+            or field.name in {name for names in STEP_FIELDS.values() for name in names}
+            or field.name in ("results_type", "registered_by")
+        }
+        new = Case(**copied, revises=case, version=case.version + 1, specialist=user)
+        new.save()
+        for child in milestones + indicators + evidence:
+            child.pk = None
+            child.case = new
+            child.save()
+        audit.record(
+            "case.revision_opened",
+            actor=user,
+            subject=new,
+            after={"revises": case.pk, "version": new.version},
+        )
+        CaseFlow.revise.run(case=new, by=user)
+    return new
+
+
+# Transfer and feedback --------------------------------------------------------------
+
+
+def authors(case):
+    return {u for u in (case.registered_by, case.specialist) if u is not None and u.is_active}
+
+
+def can_report_replication(user, municipality):
+    return user.is_authenticated and (
+        user.has_perm(REPRESENT, municipality) or user.has_perm(FACILITATE, municipality)
+    )
+
+
+def record_replication(case, user, municipality, state, report=""):
+    if case.state != Case.State.PUBLISHED:
+        raise ValidationError(_("Only published cases can be replicated."))
+    if not can_report_replication(user, municipality):
+        raise PermissionDenied(_("You cannot report for this municipality."))
+    if municipality.pk == case.municipality_id:
+        raise ValidationError(_("A municipality does not replicate its own case."))
+    with transaction.atomic():
+        replication, created = Replication.objects.select_for_update().get_or_create(
+            case=case,
+            municipality=municipality,
+            defaults={"state": state, "report": report, "recorded_by": user},
+        )
+        before = None if created else replication.audit_snapshot()
+        replication.state, replication.report = state, report
+        replication.recorded_by, replication.updated = user, timezone.now()
+        replication.save()
+        audit.record(
+            "replication.recorded",
+            actor=user,
+            subject=case,
+            before=before,
+            after={"municipality": municipality.code, **replication.audit_snapshot()},
+        )
+        for recipient in authors(case) - {user}:
+            notices.notify(
+                recipient,
+                Kind.FEEDBACK,
+                f"replication:{replication.pk}:{state}",
+                title=_("%(municipality)s is replicating “%(title)s”")
+                % {"municipality": municipality.name, "title": case.title},
+                body=replication.get_state_display(),
+                url=reverse("knowledge:case_detail", args=[case.pk]),
+            )
+    return replication
+
+
+def add_comment(case, user, text):
+    if case.state != Case.State.PUBLISHED:
+        raise ValidationError(_("Only published cases take comments."))
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write a comment."))
+    with transaction.atomic():
+        comment = Comment.objects.create(case=case, author=user, text=text)
+        audit.record("comment.added", actor=user, subject=case, after={"comment": comment.pk})
+        for recipient in authors(case) - {user}:
+            notices.notify(
+                recipient,
+                Kind.FEEDBACK,
+                f"comment:{comment.pk}",
+                title=_("New comment on “%(title)s”") % {"title": case.title},
+                body=text[:300],
+                url=reverse("knowledge:case_detail", args=[case.pk]) + f"#comment-{comment.pk}",
+            )
+    return comment
+
+
+def moderate(comment, user, hidden=True):
+    if not can_moderate(user):
+        raise PermissionDenied(_("Only specialists and the knowledge team moderate comments."))
+    with transaction.atomic():
+        Comment.objects.filter(pk=comment.pk).update(hidden=hidden)
+        audit.record(
+            "comment.hidden" if hidden else "comment.shown",
+            actor=user,
+            subject=comment.case,
+            after={"comment": comment.pk},
+        )
+
+
+def rate(case, user, usefulness):
+    if case.state != Case.State.PUBLISHED:
+        raise ValidationError(_("Only published cases can be rated."))
+    if not 1 <= int(usefulness) <= 5:
+        raise ValidationError(_("Rate from 1 to 5."))
+    with transaction.atomic():
+        Rating.objects.update_or_create(
+            case=case, user=user, defaults={"usefulness": usefulness, "updated": timezone.now()}
+        )
+        audit.record("case.rated", actor=user, subject=case, after={"usefulness": int(usefulness)})
+
+
+def feedback_summary(case):
+    return Case.objects.filter(pk=case.pk).aggregate(
+        replicated=Count(
+            "replications",
+            filter=~Q(replications__state=Replication.State.ABANDONED),
+            distinct=True,
+        ),
+    )
+
+
+# Search text --------------------------------------------------------------------
+
+SEARCHED = [
+    ("title", "A"),
+    ("summary", "B"),
+    ("results", "B"),
+    ("lessons", "C"),
+    ("situation_before", "C"),
+    ("process", "D"),
+    ("replicability", "D"),
+]
+
+
+def plain(text):
+    """Lower case without accents: what SQLite's fallback search compares."""
+    text = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def refresh_search(case):
+    text = " ".join(str(getattr(case, name) or "") for name, _weight in SEARCHED)
+    text = f"{text} {case.municipality.name} {case.theme.name}"
+    Case.objects.filter(pk=case.pk).update(search_text=plain(text))
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchVector
+
+        vector = None
+        for name, weight in SEARCHED:
+            part = SearchVector(name, weight=weight, config="es_unaccent")
+            vector = part if vector is None else vector + part
+        Case.objects.filter(pk=case.pk).update(search_vector=vector)

@@ -1,0 +1,402 @@
+"""Library pages (public), the guided systematisation, transfer and feedback (signed in)."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Avg, Count
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from agreements.models import Municipality
+from agreements.scope import municipality_ids_for
+from workflows.exports import safe_cell
+
+from . import pdf, selectors, services
+from .forms import (
+    CaseRegistrationForm,
+    CommentForm,
+    EvidenceForm,
+    IndicatorFormSet,
+    MilestoneFormSet,
+    RatingForm,
+    ReplicationForm,
+    step_form,
+)
+from .models import CRITERIA, STEPS, Case, Comment, Replication
+
+
+def _case(request, pk):
+    case = get_object_or_404(Case.objects.select_related("municipality__region", "theme"), pk=pk)
+    if not selectors.can_view(request.user, case):
+        raise Http404
+    return case
+
+
+def _page(request):
+    value = request.GET.get("page", "1")
+    return max(1, int(value)) if value.isdigit() else 1
+
+
+# The public library -----------------------------------------------------------------
+
+
+@require_safe
+def library(request):
+    params = {
+        key: request.GET.get(key, "") for key in ("q", "theme", "region", "year", "size", "results")
+    }
+    result = selectors.library(params, page=_page(request))
+    return render(
+        request,
+        "knowledge/library.html",
+        {
+            "library": result,
+            "params": params,
+            "facet_names": {
+                "theme": _("Theme"),
+                "region": _("State"),
+                "size": _("Municipality size"),
+                "year": _("Year"),
+                "results": _("Type of results"),
+            },
+            "can_register": request.user.is_authenticated
+            and services.can_register_somewhere(request.user),
+        },
+    )
+
+
+@require_safe
+def case_detail(request, pk):
+    case = _case(request, pk)
+    user = request.user
+    replications = list(case.replications.select_related("municipality__region"))
+    comments = case.comments.select_related("author")
+    may_moderate = user.is_authenticated and services.can_moderate(user)
+    if not may_moderate:
+        comments = comments.filter(hidden=False)
+    rating = case.ratings.aggregate(average=Avg("usefulness"), count=Count("pk"))
+    reporting = (
+        Municipality.objects.filter(pk__in=municipality_ids_for(user)).exclude(
+            pk=case.municipality_id
+        )
+        if user.is_authenticated and case.is_public
+        else Municipality.objects.none()
+    )
+    task = services.systematise_task(case) if not case.is_public else None
+    return render(
+        request,
+        "knowledge/case_detail.html",
+        {
+            "case": case,
+            "steps": STEPS,
+            "milestones": case.milestones.all(),
+            "indicators": case.indicators.all(),
+            "evidence": case.evidence.all(),
+            "replications": replications,
+            "replicated": sum(1 for r in replications if r.state != Replication.State.ABANDONED),
+            "comments": comments,
+            "rating": rating,
+            "related": selectors.related(case) if case.is_public else [],
+            "comment_form": CommentForm() if user.is_authenticated and case.is_public else None,
+            "rating_form": RatingForm() if user.is_authenticated and case.is_public else None,
+            "replication_form": ReplicationForm(municipalities=reporting)
+            if reporting.exists()
+            else None,
+            "may_moderate": may_moderate,
+            "can_edit": user.is_authenticated and services.can_edit(user, case),
+            "can_revise": user.is_authenticated
+            and case.is_public
+            and services.can_revise(user)
+            and not Case.objects.filter(revises=case).exists(),
+            "task": task,
+            "criteria": [(label, case.criteria.get(key)) for key, label in CRITERIA],
+            "curations": case.curations.select_related("reviewer") if not case.is_public else [],
+        },
+    )
+
+
+@require_safe
+def case_pdf(request, pk):
+    case = _case(request, pk)
+    response = HttpResponse(pdf.render(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="caso-{case.pk}.pdf"'
+    return response
+
+
+# Registration and the guided systematisation ----------------------------------------------
+
+
+@login_required
+def register(request):
+    municipalities = services.registrable_municipalities(request.user)
+    if not municipalities.exists():
+        raise PermissionDenied
+    form = CaseRegistrationForm(request.POST or None, municipalities=municipalities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.register_case(request.user, form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Case registered; a specialist will systematise it."))
+            return redirect(case)
+    return render(request, "knowledge/register.html", {"form": form})
+
+
+@login_required
+def systematise(request, pk, step):
+    case = _case(request, pk)
+    if step not in dict(STEPS):
+        raise Http404
+    if not services.can_edit(request.user, case):
+        raise PermissionDenied
+    Form = step_form(step)
+    form = Form(request.POST or None, instance=case, prefix="case")
+    formset = None
+    if step == 3:
+        formset = MilestoneFormSet(request.POST or None, instance=case, prefix="milestones")
+    elif step == 5:
+        formset = IndicatorFormSet(request.POST or None, instance=case, prefix="indicators")
+    evidence_form = EvidenceForm(prefix="evidence") if step == 5 else None
+    if request.method == "POST":
+        valid = form.is_valid() and (formset is None or formset.is_valid())
+        if valid:
+            services.save_step(case, request.user, step, form.cleaned_data)
+            if formset is not None:
+                services.record_children(
+                    case, request.user, "milestones" if step == 3 else "indicators", formset
+                )
+            messages.success(request, _("Step %(step)s saved.") % {"step": step})
+            following = step + 1 if step < len(STEPS) and "next" in request.POST else step
+            return redirect("knowledge:systematise", pk=case.pk, step=following)
+    case.refresh_from_db()
+    return render(
+        request,
+        "knowledge/systematise.html",
+        {
+            "case": case,
+            "step": step,
+            "steps": [(n, label, case.step_complete(n)) for n, label in STEPS],
+            "form": form,
+            "formset": formset,
+            "evidence_form": evidence_form,
+            "evidence": case.evidence.all(),
+            "task": services.systematise_task(case),
+        },
+    )
+
+
+@login_required
+@require_POST
+def autosave(request, pk, step):
+    """Drafts are saved as the specialist types; nothing is validated until the step is saved."""
+    case = _case(request, pk)
+    if step not in dict(STEPS):
+        raise Http404
+    Form = step_form(step)
+    data = {}
+    for name in Form.base_fields:
+        key = f"case-{name}"
+        if key in request.POST:
+            data[name] = request.POST[key][:20000]
+    if "results_type" in data and data["results_type"] not in Case.ResultsType.values:
+        data.pop("results_type")
+    try:
+        case = services.save_step(case, request.user, step, data, autosave=True)
+    except PermissionDenied:
+        return JsonResponse({"saved": False}, status=403)
+    return JsonResponse({"saved": True, "at": case.draft_saved_at.isoformat()})
+
+
+@login_required
+@require_POST
+def add_evidence(request, pk):
+    case = _case(request, pk)
+    form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
+    if form.is_valid():
+        try:
+            services.add_evidence(case, request.user, form.save(commit=False))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Evidence added."))
+    else:
+        messages.error(
+            request,
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+        )
+    return redirect("knowledge:systematise", pk=case.pk, step=5)
+
+
+@login_required
+@require_POST
+def revise(request, pk):
+    case = _case(request, pk)
+    try:
+        new = services.revise(case, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(case)
+    messages.success(request, _("Version %(version)s opened.") % {"version": new.version})
+    return redirect(new)
+
+
+# Transfer and feedback ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def replication(request, pk):
+    case = _case(request, pk)
+    municipalities = Municipality.objects.filter(pk__in=municipality_ids_for(request.user))
+    form = ReplicationForm(request.POST, municipalities=municipalities)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(case)
+    data = form.cleaned_data
+    try:
+        services.record_replication(
+            case, request.user, data["municipality"], data["state"], data.get("report", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Replication recorded."))
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def comment(request, pk):
+    case = _case(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            new = services.add_comment(case, request.user, form.cleaned_data["text"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            return redirect(reverse("knowledge:case_detail", args=[case.pk]) + f"#comment-{new.pk}")
+    else:
+        messages.error(request, _("Write a comment."))
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def moderate(request, pk):
+    target = get_object_or_404(Comment.objects.select_related("case"), pk=pk)
+    services.moderate(target, request.user, hidden=request.POST.get("hidden") != "0")
+    return redirect(target.case)
+
+
+@login_required
+@require_POST
+def rate(request, pk):
+    case = _case(request, pk)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rate(case, request.user, form.cleaned_data["usefulness"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Thank you for rating this case."))
+    return redirect(case)
+
+
+# Working list and open data ----------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def my_cases(request):
+    cases = (
+        selectors.visible_cases(request.user)
+        .exclude(state=Case.State.PUBLISHED)
+        .select_related("municipality", "theme", "specialist")
+        .order_by("-created")[:200]
+    )
+    return render(request, "knowledge/my_cases.html", {"cases": cases})
+
+
+EXPORT_FIELDS = [
+    "id",
+    "title",
+    "municipality_code",
+    "municipality",
+    "state_name",
+    "theme",
+    "summary",
+    "started_on",
+    "ended_on",
+    "results_type",
+    "results",
+    "lessons",
+    "replicability",
+    "contact_name",
+    "published_at",
+    "version",
+    "url",
+]
+
+
+def _export_rows(request):
+    cases = (
+        Case.objects.filter(state=Case.State.PUBLISHED)
+        .select_related("municipality__region", "theme")
+        .order_by("pk")
+    )
+    for case in cases.iterator(chunk_size=1000):
+        yield {
+            "id": case.pk,
+            "title": case.title,
+            "municipality_code": case.municipality.code,
+            "municipality": case.municipality.name,
+            "state_name": case.municipality.region.name,
+            "theme": case.theme.name,
+            "summary": case.summary,
+            "started_on": case.started_on.isoformat(),
+            "ended_on": case.ended_on.isoformat() if case.ended_on else None,
+            "results_type": case.results_type,
+            "results": case.results,
+            "lessons": case.lessons,
+            "replicability": case.replicability,
+            "contact_name": case.contact_name,
+            "published_at": case.published_at.isoformat() if case.published_at else None,
+            "version": case.version,
+            "url": request.build_absolute_uri(case.get_absolute_url()),
+        }
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_safe
+def export(request, fmt):
+    if fmt == "json":
+        return JsonResponse(
+            {"cases": list(_export_rows(request))}, json_dumps_params={"ensure_ascii": False}
+        )
+    if fmt != "csv":
+        raise Http404
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff"
+        yield writer.writerow(EXPORT_FIELDS)
+        for row in _export_rows(request):
+            yield writer.writerow(
+                [safe_cell(row[k]) if isinstance(row[k], str) else row[k] for k in EXPORT_FIELDS]
+            )
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="casos-de-innovacion.csv"'
+    return response
