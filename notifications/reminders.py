@@ -10,6 +10,7 @@ the database, so a repeated or concurrent sweep sends nothing twice.
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -50,6 +51,11 @@ class DueTask:
     def title(self):
         return self.flow_task.task_title if self.flow_task else ""
 
+    @cached_property
+    def due_iso(self):
+        """The due date as idempotency keys spell it, computed once for all its reminders."""
+        return self.due_at.isoformat()
+
 
 @dataclass
 class Reminder:
@@ -58,10 +64,9 @@ class Reminder:
     recipient: object
     step: str
 
-    @property
+    @cached_property
     def key(self):
-        due = self.task.due_at.isoformat()
-        return f"{self.kind}:{self.task.pk}:{due}:{self.step}:{self.recipient.pk}"
+        return f"{self.kind}:{self.task.pk}:{self.task.due_iso}:{self.step}:{self.recipient.pk}"
 
 
 def due_soon_days():
@@ -118,8 +123,18 @@ def plan(now=None):
     days_before = due_soon_days()
     default_threshold = settings.NOTIFICATIONS_ESCALATE_AFTER_DAYS
 
+    thresholds = {}
+
     def _recipients(task):
         return [task.owner] if task.owner_id else pools.get(task.pk, [])
+
+    def _threshold(node):
+        if node not in thresholds:
+            thresholds[node] = escalate_after.get(
+                (node.flow_class.instance.flow_label, node.name) if node else None,
+                default_threshold,
+            )
+        return thresholds[node]
 
     for task in tasks:
         if task.due_at > now:
@@ -132,12 +147,7 @@ def plan(now=None):
         if days_over >= 1:
             for person in _recipients(task):
                 reminders.append(Reminder(Kind.OVERDUE, task, person, f"w{(days_over - 1) // 7}"))
-        node = task.flow_task
-        threshold = escalate_after.get(
-            (node.flow_class.instance.flow_label, node.name) if node else None,
-            default_threshold,
-        )
-        if days_over >= threshold:
+        if days_over >= _threshold(task.flow_task):
             if chiefs is None:
                 chiefs = coordinators()
             for person in chiefs:
@@ -169,18 +179,43 @@ def _formats():
     }
 
 
-def _texts(reminder, formats):
-    task = reminder.task
-    owner = task.owner
-    values = {
-        "task": formats.setdefault(task.flow_task, str(task.title)),
-        "process": task.process_title,
-        "municipality": task.municipality_name,
-        "owner": (owner.get_full_name() or owner.get_username()) if owner else formats["nobody"],
-        "due": timezone.localtime(task.due_at).strftime("%d/%m/%Y"),
-    }
-    title, body = formats[reminder.kind]
-    return title % values, body % values, values
+class _Texts:
+    """Reminder texts, rendered once per task and kind: every recipient gets the same."""
+
+    def __init__(self):
+        self.formats = _formats()
+        self.zone = timezone.get_current_timezone()
+        self.titles = {}  # flow node -> its translated title
+        self.owners = {}  # owner pk -> the name shown in escalations
+        self.rendered = {}  # (kind, task pk) -> (title, body)
+
+    def __call__(self, kind, task):
+        key = (kind, task.pk)
+        texts = self.rendered.get(key)
+        if texts is None:
+            texts = self.rendered[key] = self._render(kind, task)
+        return texts
+
+    def _render(self, kind, task):
+        node, owner = task.flow_task, task.owner
+        if node not in self.titles:
+            self.titles[node] = str(task.title)
+        if owner is None:
+            owner_label = self.formats["nobody"]
+        else:
+            if owner.pk not in self.owners:
+                self.owners[owner.pk] = owner.get_full_name() or owner.get_username()
+            owner_label = self.owners[owner.pk]
+        values = {
+            "task": self.titles[node],
+            "process": task.process_title,
+            "municipality": task.municipality_name,
+            "owner": owner_label,
+            # timezone.localtime() without looking up the current zone each time
+            "due": task.due_at.astimezone(self.zone).strftime("%d/%m/%Y"),
+        }
+        title, body = self.formats[kind]
+        return title % values, body % values
 
 
 def _acquire_lock():
@@ -211,9 +246,10 @@ def sweep(now=None, dry_run=False):
             return pending
         items = []
         task_url = reverse("workflows:task_detail", args=[0]).replace("/0/", "/{}/")
-        formats = _formats()
+        texts = _Texts()
         for reminder in pending:
-            title, body, values = _texts(reminder, formats)
+            task = reminder.task
+            title, body = texts(reminder.kind, task)
             items.append(
                 {
                     "recipient": reminder.recipient,
@@ -221,10 +257,10 @@ def sweep(now=None, dry_run=False):
                     "key": reminder.key,
                     "title": title,
                     "body": body,
-                    "url": task_url.format(reminder.task.pk),
-                    "task_id": reminder.task.pk,
-                    "process_id": reminder.task.process_id,
-                    "municipality_id": reminder.task.municipality_id,
+                    "url": task_url.format(task.pk),
+                    "task_id": task.pk,
+                    "process_id": task.process_id,
+                    "municipality_id": task.municipality_id,
                 }
             )
         services.notify_many(items)
