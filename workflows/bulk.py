@@ -13,8 +13,10 @@ def allocate_ids(model, count):
         return None
     table, column = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
+        # The sequence is looked up once (a materialized CTE), not once per id.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+            "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
             [table, column, count],
         )
         return [row[0] for row in cursor.fetchall()]
@@ -41,7 +43,11 @@ def update_chain_heads(chains):
 
 
 def copy_rows(model, columns, rows, json_columns=()):
-    """Insert plain tuples (in ``columns`` order): COPY on PostgreSQL, INSERTs elsewhere."""
+    """Insert plain tuples (in ``columns`` order): COPY on PostgreSQL, INSERTs elsewhere.
+
+    A value in one of ``json_columns`` is encoded as JSON, unless it is a ``str``: that is
+    taken as JSON text already encoded (``None`` is SQL NULL).
+    """
     rows = list(rows)
     if not rows:
         return
@@ -61,7 +67,7 @@ def copy_rows(model, columns, rows, json_columns=()):
             row = list(row)
             for i, value in enumerate(row):
                 if i in json_index:
-                    row[i] = None if value is None else json.dumps(value)
+                    row[i] = value if value is None or isinstance(value, str) else json.dumps(value)
                 elif isinstance(value, datetime.datetime):
                     row[i] = connection.ops.adapt_datetimefield_value(value)
             prepared.append(row)
@@ -75,10 +81,19 @@ def copy_rows(model, columns, rows, json_columns=()):
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            write_row = copy.write_row
             for row in rows:
-                if json_index:
-                    row = list(row)
-                    for i in json_index:
-                        if row[i] is not None and not isinstance(row[i], str):
-                            row[i] = dumps(row[i])  # text COPY: PostgreSQL parses the JSON
-                copy.write_row(row)
+                for i in json_index:
+                    if not (row[i] is None or isinstance(row[i], str)):
+                        row = _encode_json(row, json_index, dumps)
+                        break
+                write_row(row)
+
+
+def _encode_json(row, json_index, dumps):
+    """``row`` with its JSON values as text (text COPY: PostgreSQL parses the JSON)."""
+    row = list(row)
+    for i in json_index:
+        if not (row[i] is None or isinstance(row[i], str)):
+            row[i] = dumps(row[i])
+    return row
