@@ -21,6 +21,7 @@ from .models import Delivery, EmailState, Kind, Notification, Preference, Profil
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+_AUDITED_KINDS = frozenset((Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED))
 _STATE_FOR_DELIVERY = {
     Delivery.IMMEDIATE: EmailState.PENDING,
     Delivery.DIGEST: EmailState.DIGEST,
@@ -61,7 +62,7 @@ def notify(recipient, kind, key, *, title, body="", url="", task=None, process=N
                 context=audit.to_json(context or {}),
                 email_state=state,
             )
-            if kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED):
+            if kind in _AUDITED_KINDS:
                 audit.record(
                     f"notification.{kind}",
                     task=task,
@@ -114,10 +115,16 @@ def notify_many(items):
     now = timezone.now()
     ids = bulk.allocate_ids(Notification, len(items))
     rows, pending, events = [], [], []
+    states, usernames = {}, {}  # per recipient and kind, per recipient: the same for many items
     for index, item in enumerate(items):
         recipient, kind = item["recipient"], item["kind"]
-        delivery = preferences.get((recipient.pk, kind), Delivery.IMMEDIATE)
-        state = _STATE_FOR_DELIVERY[Delivery(delivery)] if recipient.email else EmailState.SKIPPED
+        state = states.get((recipient.pk, kind))
+        if state is None:
+            delivery = preferences.get((recipient.pk, kind), Delivery.IMMEDIATE)
+            state = (
+                _STATE_FOR_DELIVERY[Delivery(delivery)] if recipient.email else EmailState.SKIPPED
+            )
+            states[recipient.pk, kind] = state
         pk = ids[index] if ids else None
         rows.append(
             (
@@ -130,7 +137,7 @@ def notify_many(items):
                 item.get("url", ""),
                 item.get("task_id"),
                 item.get("process_id"),
-                {},
+                "{}",  # the context, as JSON text
                 now,
                 None,
                 state,
@@ -139,14 +146,16 @@ def notify_many(items):
                 None,
             )
         )
-        if kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED):
+        if kind in _AUDITED_KINDS:
+            if recipient.pk not in usernames:
+                usernames[recipient.pk] = recipient.get_username()
             events.append(
                 {
                     "action": f"notification.{kind}",
                     "process_id": item["process_id"],
                     "task_id": item.get("task_id"),
                     "municipality_id": item.get("municipality_id"),
-                    "after": {"recipient": recipient.get_username(), "key": item["key"]},
+                    "after": {"recipient": usernames[recipient.pk], "key": item["key"]},
                 }
             )
         if state == EmailState.PENDING:
