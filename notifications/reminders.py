@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
+from workflows.bulk import gc_paused
 from workflows.models import SlaPolicy, Task
 from workflows.permissions import candidates_for_tasks
 
@@ -228,7 +229,7 @@ def _acquire_lock():
 
 def sweep(now=None, dry_run=False):
     """Send what is due and not yet sent; returns the reminders sent (or that would be)."""
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():
         if not dry_run and not _acquire_lock():
             return []  # another sweep is running; it will send these
         reminders = plan(now)

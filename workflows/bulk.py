@@ -4,7 +4,29 @@ The ORM's bulk_create spends most of its time preparing each value; COPY sends
 rows as they are. Used where thousands of append-only rows are written at once.
 """
 
+import gc
+from contextlib import contextmanager
+
 from django.db import connection
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector during a burst of short-lived objects.
+
+    A sweep makes some hundred thousand rows, tuples and dicts at once; reference
+    counting frees them, since they form no cycles, but while they live their
+    number alone sets off collections that walk the whole heap of the process
+    (a fifth of a sweep's time). The collector is switched back on afterwards if
+    it was on; whatever cycles were made meanwhile are collected then.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def allocate_ids(model, count):
