@@ -116,19 +116,22 @@ def notify_many(items):
     ids = bulk.allocate_ids(Notification, len(items))
     rows, pending, events = [], [], []
     states, usernames = {}, {}  # per recipient and kind, per recipient: the same for many items
-    for index, item in enumerate(items):
-        recipient, kind = item["recipient"], item["kind"]
-        state = states.get((recipient.pk, kind))
-        if state is None:
-            delivery = preferences.get((recipient.pk, kind), Delivery.IMMEDIATE)
-            state = (
-                _STATE_FOR_DELIVERY[Delivery(delivery)] if recipient.email else EmailState.SKIPPED
-            )
-            states[recipient.pk, kind] = state
-        pk = ids[index] if ids else None
-        rows.append(
-            (
-                pk,
+
+    def _rows():
+        """Each item's row, made while COPY streams the earlier ones to the server."""
+        for index, item in enumerate(items):
+            recipient, kind = item["recipient"], item["kind"]
+            state = states.get((recipient.pk, kind))
+            if state is None:
+                delivery = preferences.get((recipient.pk, kind), Delivery.IMMEDIATE)
+                state = (
+                    _STATE_FOR_DELIVERY[Delivery(delivery)]
+                    if recipient.email
+                    else EmailState.SKIPPED
+                )
+                states[recipient.pk, kind] = state
+            row = (
+                ids[index] if ids else None,
                 recipient.pk,
                 kind,
                 item["key"],
@@ -145,26 +148,26 @@ def notify_many(items):
                 "",
                 None,
             )
-        )
-        if kind in _AUDITED_KINDS:
-            if recipient.pk not in usernames:
-                usernames[recipient.pk] = recipient.get_username()
-            events.append(
-                {
-                    "action": f"notification.{kind}",
-                    "process_id": item["process_id"],
-                    "task_id": item.get("task_id"),
-                    "municipality_id": item.get("municipality_id"),
-                    "after": {"recipient": usernames[recipient.pk], "key": item["key"]},
-                }
-            )
-        if state == EmailState.PENDING:
-            pending.append(item["key"])
+            rows.append(row)
+            if kind in _AUDITED_KINDS:
+                if recipient.pk not in usernames:
+                    usernames[recipient.pk] = recipient.get_username()
+                events.append(
+                    {
+                        "action": f"notification.{kind}",
+                        "process_id": item["process_id"],
+                        "task_id": item.get("task_id"),
+                        "municipality_id": item.get("municipality_id"),
+                        "after": {"recipient": usernames[recipient.pk], "key": item["key"]},
+                    }
+                )
+            if state == EmailState.PENDING:
+                pending.append(item["key"])
+            yield row if ids else row[1:]
+
     columns = NOTIFICATION_COLUMNS if ids else NOTIFICATION_COLUMNS[1:]
-    if not ids:
-        rows = [row[1:] for row in rows]
     with transaction.atomic():
-        bulk.copy_rows(Notification, columns, rows, json_columns={"context"})
+        bulk.copy_rows(Notification, columns, _rows(), json_columns={"context"})
         audit.record_many(events)
     if pending:
         waiting = set(pending)

@@ -234,34 +234,34 @@ def record_many(rows):
         chain_texts = {key: _canonical(key) for key in chains}
         prev_texts = {key: _canonical(chain.head_hash) for key, chain in chains.items()}
         action_texts = {}
-        records = []
-        for row in rows:
-            process = row["process_id"]
-            chain = chains[f"process:{process}"]
-            action, task, municipality = (
-                row["action"],
-                row.get("task_id"),
-                row.get("municipality_id"),
-            )
-            if action not in action_texts:
-                action_texts[action] = _canonical(action)
-            after = to_json(row.get("after"))
-            after_text = _canonical(after)
-            seq, prev = chain.length + 1, chain.head_hash
-            text = _system_event_text(
-                chain_texts[chain.key],
-                seq,
-                prev_texts[chain.key],
-                at_text,
-                action_texts[action],
-                _scalar(process),
-                _scalar(task),
-                _scalar(municipality),
-                after_text,
-            )
-            digest = sha256(text.encode("utf-8")).hexdigest()
-            records.append(
-                (
+
+        def records():
+            """Each event's row, hashed while COPY streams the earlier ones to the server."""
+            for row in rows:
+                process = row["process_id"]
+                chain = chains[f"process:{process}"]
+                action = row["action"]
+                task, municipality = row.get("task_id"), row.get("municipality_id")
+                if action not in action_texts:
+                    action_texts[action] = _canonical(action)
+                after = to_json(row.get("after"))
+                after_text = _canonical(after)
+                seq, prev = chain.length + 1, chain.head_hash
+                text = _system_event_text(
+                    chain_texts[chain.key],
+                    seq,
+                    prev_texts[chain.key],
+                    at_text,
+                    action_texts[action],
+                    _scalar(process),
+                    _scalar(task),
+                    _scalar(municipality),
+                    after_text,
+                )
+                digest = sha256(text.encode("utf-8")).hexdigest()
+                chain.length, chain.head_hash = seq, digest
+                prev_texts[chain.key] = f'"{digest}"'  # hex digits: nothing to escape
+                yield (
                     chain.key,
                     seq,
                     at,
@@ -280,12 +280,10 @@ def record_many(rows):
                     prev,
                     digest,
                 )
-            )
-            chain.length, chain.head_hash = seq, digest
-            prev_texts[chain.key] = f'"{digest}"'  # hex digits: nothing to escape
-        bulk.copy_rows(AuditEvent, AUDIT_COLUMNS, records, json_columns={"before", "after"})
+
+        bulk.copy_rows(AuditEvent, AUDIT_COLUMNS, records(), json_columns={"before", "after"})
         bulk.update_chain_heads(chains.values())
-    return len(records)
+    return len(rows)
 
 
 @dataclass

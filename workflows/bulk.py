@@ -68,13 +68,17 @@ def copy_rows(model, columns, rows, json_columns=()):
     """Insert plain tuples (in ``columns`` order): COPY on PostgreSQL, INSERTs elsewhere.
 
     A value in one of ``json_columns`` is encoded as JSON, unless it is a ``str``: that is
-    taken as JSON text already encoded (``None`` is SQL NULL).
+    taken as JSON text already encoded (``None`` is SQL NULL). On PostgreSQL ``rows``
+    may be a generator: it is consumed as COPY streams, so the server stores the first
+    rows while the next are still being made.
     """
-    rows = list(rows)
-    if not rows:
+    if isinstance(rows, list | tuple) and not rows:
         return
     json_index = [i for i, column in enumerate(columns) if column in json_columns]
     if connection.vendor != "postgresql":
+        rows = list(rows)
+        if not rows:
+            return
         import json
 
         placeholders = ", ".join(["%s"] * len(columns))
