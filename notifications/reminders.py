@@ -8,7 +8,7 @@ the database, so a repeated or concurrent sweep sends nothing twice.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
@@ -58,16 +58,16 @@ class DueTask:
         return self.due_at.isoformat()
 
 
-@dataclass
+@dataclass(slots=True)
 class Reminder:
     kind: str
     task: DueTask
     recipient: object
     step: str
+    key: str = field(init=False)  # the idempotency key, unique in the database
 
-    @cached_property
-    def key(self):
-        return f"{self.kind}:{self.task.pk}:{self.task.due_iso}:{self.step}:{self.recipient.pk}"
+    def __post_init__(self):
+        self.key = f"{self.kind}:{self.task.pk}:{self.task.due_iso}:{self.step}:{self.recipient.pk}"
 
 
 def due_soon_days():
@@ -219,6 +219,30 @@ class _Texts:
         return title % values, body % values
 
 
+def _sent_keys(task_ids):
+    """Keys of the reminders already sent for these tasks (their keys name the task)."""
+    kinds = [Kind.DUE_SOON.value, Kind.OVERDUE.value, Kind.ESCALATION.value]
+    if not task_ids:
+        return set()
+    if connection.vendor == "postgresql":
+        # One query with the ids as one array: no statement with thousands of parameters.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT key FROM {Notification._meta.db_table} "
+                "WHERE task_id = ANY(%s::bigint[]) AND kind = ANY(%s::text[])",
+                [task_ids, kinds],
+            )
+            return {key for (key,) in cursor.fetchall()}
+    existing = set()
+    for start in range(0, len(task_ids), 5000):
+        existing.update(
+            Notification.objects.filter(
+                task_id__in=task_ids[start : start + 5000], kind__in=kinds
+            ).values_list("key", flat=True)
+        )
+    return existing
+
+
 def _acquire_lock():
     if connection.vendor != "postgresql":
         return True
@@ -233,15 +257,7 @@ def sweep(now=None, dry_run=False):
         if not dry_run and not _acquire_lock():
             return []  # another sweep is running; it will send these
         reminders = plan(now)
-        existing = set()
-        task_ids = sorted({r.task.pk for r in reminders})
-        for start in range(0, len(task_ids), 5000):
-            existing.update(
-                Notification.objects.filter(
-                    task_id__in=task_ids[start : start + 5000],
-                    kind__in=(Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION),
-                ).values_list("key", flat=True)
-            )
+        existing = _sent_keys(sorted({r.task.pk for r in reminders}))
         pending = [r for r in reminders if r.key not in existing]
         if dry_run:
             return pending
