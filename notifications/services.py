@@ -121,18 +121,19 @@ def notify_many(items):
         """Each item's row, made while COPY streams the earlier ones to the server."""
         for index, item in enumerate(items):
             recipient, kind = item["recipient"], item["kind"]
-            state = states.get((recipient.pk, kind))
+            user_id = recipient.pk
+            state = states.get((user_id, kind))
             if state is None:
-                delivery = preferences.get((recipient.pk, kind), Delivery.IMMEDIATE)
+                delivery = preferences.get((user_id, kind), Delivery.IMMEDIATE)
                 state = (
                     _STATE_FOR_DELIVERY[Delivery(delivery)]
                     if recipient.email
                     else EmailState.SKIPPED
                 )
-                states[recipient.pk, kind] = state
+                states[user_id, kind] = state
             row = (
                 ids[index] if ids else None,
-                recipient.pk,
+                user_id,
                 kind,
                 item["key"],
                 str(item["title"])[:255],
@@ -150,15 +151,15 @@ def notify_many(items):
             )
             rows.append(row)
             if kind in _AUDITED_KINDS:
-                if recipient.pk not in usernames:
-                    usernames[recipient.pk] = recipient.get_username()
+                if user_id not in usernames:
+                    usernames[user_id] = recipient.get_username()
                 events.append(
                     {
                         "action": f"notification.{kind}",
                         "process_id": item["process_id"],
                         "task_id": item.get("task_id"),
                         "municipality_id": item.get("municipality_id"),
-                        "after": {"recipient": usernames[recipient.pk], "key": item["key"]},
+                        "after": {"recipient": usernames[user_id], "key": item["key"]},
                     }
                 )
             if state == EmailState.PENDING:
