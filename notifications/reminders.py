@@ -226,9 +226,10 @@ def _sent_keys(task_ids):
         return set()
     if connection.vendor == "postgresql":
         # One query with the ids as one array: no statement with thousands of parameters.
+        table = connection.ops.quote_name(Notification._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT key FROM {Notification._meta.db_table} "
+                f"SELECT key FROM {table} "
                 "WHERE task_id = ANY(%s::bigint[]) AND kind = ANY(%s::text[])",
                 [task_ids, kinds],
             )
