@@ -8,8 +8,9 @@ the database, so a repeated or concurrent sweep sends nothing twice.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
+from workflows.bulk import gc_paused
 from workflows.models import SlaPolicy, Task
 from workflows.permissions import candidates_for_tasks
 
@@ -50,18 +52,22 @@ class DueTask:
     def title(self):
         return self.flow_task.task_title if self.flow_task else ""
 
+    @cached_property
+    def due_iso(self):
+        """The due date as idempotency keys spell it, computed once for all its reminders."""
+        return self.due_at.isoformat()
 
-@dataclass
+
+@dataclass(slots=True)
 class Reminder:
     kind: str
     task: DueTask
     recipient: object
     step: str
+    key: str = field(init=False)  # the idempotency key, unique in the database
 
-    @property
-    def key(self):
-        due = self.task.due_at.isoformat()
-        return f"{self.kind}:{self.task.pk}:{due}:{self.step}:{self.recipient.pk}"
+    def __post_init__(self):
+        self.key = f"{self.kind}:{self.task.pk}:{self.task.due_iso}:{self.step}:{self.recipient.pk}"
 
 
 def due_soon_days():
@@ -118,8 +124,18 @@ def plan(now=None):
     days_before = due_soon_days()
     default_threshold = settings.NOTIFICATIONS_ESCALATE_AFTER_DAYS
 
+    thresholds = {}
+
     def _recipients(task):
         return [task.owner] if task.owner_id else pools.get(task.pk, [])
+
+    def _threshold(node):
+        if node not in thresholds:
+            thresholds[node] = escalate_after.get(
+                (node.flow_class.instance.flow_label, node.name) if node else None,
+                default_threshold,
+            )
+        return thresholds[node]
 
     for task in tasks:
         if task.due_at > now:
@@ -132,12 +148,7 @@ def plan(now=None):
         if days_over >= 1:
             for person in _recipients(task):
                 reminders.append(Reminder(Kind.OVERDUE, task, person, f"w{(days_over - 1) // 7}"))
-        node = task.flow_task
-        threshold = escalate_after.get(
-            (node.flow_class.instance.flow_label, node.name) if node else None,
-            default_threshold,
-        )
-        if days_over >= threshold:
+        if days_over >= _threshold(task.flow_task):
             if chiefs is None:
                 chiefs = coordinators()
             for person in chiefs:
@@ -169,18 +180,68 @@ def _formats():
     }
 
 
-def _texts(reminder, formats):
-    task = reminder.task
-    owner = task.owner
-    values = {
-        "task": formats.setdefault(task.flow_task, str(task.title)),
-        "process": task.process_title,
-        "municipality": task.municipality_name,
-        "owner": (owner.get_full_name() or owner.get_username()) if owner else formats["nobody"],
-        "due": timezone.localtime(task.due_at).strftime("%d/%m/%Y"),
-    }
-    title, body = formats[reminder.kind]
-    return title % values, body % values, values
+class _Texts:
+    """Reminder texts, rendered once per task and kind: every recipient gets the same."""
+
+    def __init__(self):
+        self.formats = _formats()
+        self.zone = timezone.get_current_timezone()
+        self.titles = {}  # flow node -> its translated title
+        self.owners = {}  # owner pk -> the name shown in escalations
+        self.rendered = {}  # (kind, task pk) -> (title, body)
+
+    def __call__(self, kind, task):
+        key = (kind, task.pk)
+        texts = self.rendered.get(key)
+        if texts is None:
+            texts = self.rendered[key] = self._render(kind, task)
+        return texts
+
+    def _render(self, kind, task):
+        node, owner = task.flow_task, task.owner
+        if node not in self.titles:
+            self.titles[node] = str(task.title)
+        if owner is None:
+            owner_label = self.formats["nobody"]
+        else:
+            if owner.pk not in self.owners:
+                self.owners[owner.pk] = owner.get_full_name() or owner.get_username()
+            owner_label = self.owners[owner.pk]
+        values = {
+            "task": self.titles[node],
+            "process": task.process_title,
+            "municipality": task.municipality_name,
+            "owner": owner_label,
+            # timezone.localtime() without looking up the current zone each time
+            "due": task.due_at.astimezone(self.zone).strftime("%d/%m/%Y"),
+        }
+        title, body = self.formats[kind]
+        return title % values, body % values
+
+
+def _sent_keys(task_ids):
+    """Keys of the reminders already sent for these tasks (their keys name the task)."""
+    kinds = [Kind.DUE_SOON.value, Kind.OVERDUE.value, Kind.ESCALATION.value]
+    if not task_ids:
+        return set()
+    if connection.vendor == "postgresql":
+        # One query with the ids as one array: no statement with thousands of parameters.
+        table = connection.ops.quote_name(Notification._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT key FROM {table} "
+                "WHERE task_id = ANY(%s::bigint[]) AND kind = ANY(%s::text[])",
+                [task_ids, kinds],
+            )
+            return {key for (key,) in cursor.fetchall()}
+    existing = set()
+    for start in range(0, len(task_ids), 5000):
+        existing.update(
+            Notification.objects.filter(
+                task_id__in=task_ids[start : start + 5000], kind__in=kinds
+            ).values_list("key", flat=True)
+        )
+    return existing
 
 
 def _acquire_lock():
@@ -193,27 +254,20 @@ def _acquire_lock():
 
 def sweep(now=None, dry_run=False):
     """Send what is due and not yet sent; returns the reminders sent (or that would be)."""
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():
         if not dry_run and not _acquire_lock():
             return []  # another sweep is running; it will send these
         reminders = plan(now)
-        existing = set()
-        task_ids = sorted({r.task.pk for r in reminders})
-        for start in range(0, len(task_ids), 5000):
-            existing.update(
-                Notification.objects.filter(
-                    task_id__in=task_ids[start : start + 5000],
-                    kind__in=(Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION),
-                ).values_list("key", flat=True)
-            )
+        existing = _sent_keys(sorted({r.task.pk for r in reminders}))
         pending = [r for r in reminders if r.key not in existing]
         if dry_run:
             return pending
         items = []
         task_url = reverse("workflows:task_detail", args=[0]).replace("/0/", "/{}/")
-        formats = _formats()
+        texts = _Texts()
         for reminder in pending:
-            title, body, values = _texts(reminder, formats)
+            task = reminder.task
+            title, body = texts(reminder.kind, task)
             items.append(
                 {
                     "recipient": reminder.recipient,
@@ -221,10 +275,10 @@ def sweep(now=None, dry_run=False):
                     "key": reminder.key,
                     "title": title,
                     "body": body,
-                    "url": task_url.format(reminder.task.pk),
-                    "task_id": reminder.task.pk,
-                    "process_id": reminder.task.process_id,
-                    "municipality_id": reminder.task.municipality_id,
+                    "url": task_url.format(task.pk),
+                    "task_id": task.pk,
+                    "process_id": task.process_id,
+                    "municipality_id": task.municipality_id,
                 }
             )
         services.notify_many(items)

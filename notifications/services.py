@@ -21,6 +21,7 @@ from .models import Delivery, EmailState, Kind, Notification, Preference, Profil
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+_AUDITED_KINDS = frozenset((Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED))
 _STATE_FOR_DELIVERY = {
     Delivery.IMMEDIATE: EmailState.PENDING,
     Delivery.DIGEST: EmailState.DIGEST,
@@ -61,7 +62,7 @@ def notify(recipient, kind, key, *, title, body="", url="", task=None, process=N
                 context=audit.to_json(context or {}),
                 email_state=state,
             )
-            if kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED):
+            if kind in _AUDITED_KINDS:
                 audit.record(
                     f"notification.{kind}",
                     task=task,
@@ -114,15 +115,25 @@ def notify_many(items):
     now = timezone.now()
     ids = bulk.allocate_ids(Notification, len(items))
     rows, pending, events = [], [], []
-    for index, item in enumerate(items):
-        recipient, kind = item["recipient"], item["kind"]
-        delivery = preferences.get((recipient.pk, kind), Delivery.IMMEDIATE)
-        state = _STATE_FOR_DELIVERY[Delivery(delivery)] if recipient.email else EmailState.SKIPPED
-        pk = ids[index] if ids else None
-        rows.append(
-            (
-                pk,
-                recipient.pk,
+    states, usernames = {}, {}  # per recipient and kind, per recipient: the same for many items
+
+    def _rows():
+        """Each item's row, made while COPY streams the earlier ones to the server."""
+        for index, item in enumerate(items):
+            recipient, kind = item["recipient"], item["kind"]
+            user_id = recipient.pk
+            state = states.get((user_id, kind))
+            if state is None:
+                delivery = preferences.get((user_id, kind), Delivery.IMMEDIATE)
+                state = (
+                    _STATE_FOR_DELIVERY[Delivery(delivery)]
+                    if recipient.email
+                    else EmailState.SKIPPED
+                )
+                states[user_id, kind] = state
+            row = (
+                ids[index] if ids else None,
+                user_id,
                 kind,
                 item["key"],
                 str(item["title"])[:255],
@@ -130,7 +141,7 @@ def notify_many(items):
                 item.get("url", ""),
                 item.get("task_id"),
                 item.get("process_id"),
-                {},
+                "{}",  # the context, as JSON text
                 now,
                 None,
                 state,
@@ -138,24 +149,26 @@ def notify_many(items):
                 "",
                 None,
             )
-        )
-        if kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED):
-            events.append(
-                {
-                    "action": f"notification.{kind}",
-                    "process_id": item["process_id"],
-                    "task_id": item.get("task_id"),
-                    "municipality_id": item.get("municipality_id"),
-                    "after": {"recipient": recipient.get_username(), "key": item["key"]},
-                }
-            )
-        if state == EmailState.PENDING:
-            pending.append(item["key"])
+            rows.append(row)
+            if kind in _AUDITED_KINDS:
+                if user_id not in usernames:
+                    usernames[user_id] = recipient.get_username()
+                events.append(
+                    {
+                        "action": f"notification.{kind}",
+                        "process_id": item["process_id"],
+                        "task_id": item.get("task_id"),
+                        "municipality_id": item.get("municipality_id"),
+                        "after": {"recipient": usernames[user_id], "key": item["key"]},
+                    }
+                )
+            if state == EmailState.PENDING:
+                pending.append(item["key"])
+            yield row if ids else row[1:]
+
     columns = NOTIFICATION_COLUMNS if ids else NOTIFICATION_COLUMNS[1:]
-    if not ids:
-        rows = [row[1:] for row in rows]
     with transaction.atomic():
-        bulk.copy_rows(Notification, columns, rows, json_columns={"context"})
+        bulk.copy_rows(Notification, columns, _rows(), json_columns={"context"})
         audit.record_many(events)
     if pending:
         waiting = set(pending)

@@ -23,13 +23,21 @@ GENESIS = "0" * 64
 SYSTEM_CHAIN = "system"
 
 
+_SCALARS = (str, bool, int)
+
+
 def _is_plain(value):
-    if value is None or isinstance(value, str | bool | int):
+    if value is None or isinstance(value, _SCALARS):
         return True
     if isinstance(value, list):
         return all(_is_plain(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+        for k, v in value.items():  # a loop, not all(): most values are scalars
+            if not isinstance(k, str):
+                return False
+            if not (v is None or isinstance(v, _SCALARS) or _is_plain(v)):
+                return False
+        return True
     return False
 
 
@@ -40,9 +48,13 @@ def to_json(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+# The hashed form of a payload: json.dumps(payload, sort_keys=True, separators=(",", ":"),
+# ensure_ascii=False), with one encoder made once rather than one per call.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _digest(payload):
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(payload).encode("utf-8")).hexdigest()
 
 
 def event_payload(event):
@@ -172,18 +184,45 @@ AUDIT_COLUMNS = (
 )
 
 
+def _scalar(value):
+    """``_canonical(value)`` for a key or id, without the encoder's overhead for ints."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return int.__repr__(value)  # what the JSON encoder writes for an int
+    return _canonical(value)
+
+
+def _system_event_text(chain, seq, prev, at, action, process, task, municipality, after):
+    """``_canonical(payload)`` of an event without actor, subject, before or comment.
+
+    The arguments are already canonical JSON texts (``seq`` an int). The keys are
+    written in sorted order, so the text, and so the hash, is the one that
+    ``event_hash`` computes from the stored row; a test holds the two together.
+    """
+    return (
+        f'{{"action":{action},"actor":null,"actor_label":"","after":{after},"at":{at},'
+        f'"before":null,"chain":{chain},"comment":"","municipality":{municipality},'
+        f'"prev":{prev},"process":{process},"seq":{seq},"subject_id":"","subject_repr":"",'
+        f'"subject_type":null,"task":{task}}}'
+    )
+
+
 def record_many(rows):
     """Append many system events at once (a reminder sweep): one lock per chain, one COPY.
 
     ``rows`` are dicts with ``action``, ``process_id`` and optionally ``task_id``,
     ``municipality_id`` and ``after`` (plain JSON); each goes to its process's chain.
+    The hashes are those ``record`` would give: the payload's canonical text is
+    written directly rather than through a dict per event.
     """
     rows = list(rows)
     if not rows:
         return 0
     at = timezone.now()
-    at_text = at.astimezone(UTC).isoformat()
+    at_text = _canonical(at.astimezone(UTC).isoformat())
     keys = sorted({f"process:{row['process_id']}" for row in rows})
+    sha256 = hashlib.sha256
     with transaction.atomic():
         AuditChain.objects.bulk_create(
             [AuditChain(key=key) for key in keys], ignore_conflicts=True, batch_size=1000
@@ -192,53 +231,59 @@ def record_many(rows):
             chain.key: chain
             for chain in AuditChain.objects.select_for_update().filter(key__in=keys).order_by("key")
         }
-        records = []
-        for row in rows:
-            chain = chains[f"process:{row['process_id']}"]
-            payload = {
-                "chain": chain.key,
-                "seq": chain.length + 1,
-                "prev": chain.head_hash,
-                "at": at_text,
-                "actor": None,
-                "actor_label": "",
-                "action": row["action"],
-                "process": row["process_id"],
-                "task": row.get("task_id"),
-                "subject_type": None,
-                "subject_id": "",
-                "subject_repr": "",
-                "municipality": row.get("municipality_id"),
-                "before": None,
-                "after": to_json(row.get("after")),
-                "comment": "",
-            }
-            digest = _digest(payload)
-            records.append(
-                (
+        chain_texts = {key: _canonical(key) for key in chains}
+        prev_texts = {key: _canonical(chain.head_hash) for key, chain in chains.items()}
+        action_texts = {}
+
+        def records():
+            """Each event's row, hashed while COPY streams the earlier ones to the server."""
+            for row in rows:
+                process = row["process_id"]
+                chain = chains[f"process:{process}"]
+                action = row["action"]
+                task, municipality = row.get("task_id"), row.get("municipality_id")
+                if action not in action_texts:
+                    action_texts[action] = _canonical(action)
+                after = to_json(row.get("after"))
+                after_text = _canonical(after)
+                seq, prev = chain.length + 1, chain.head_hash
+                text = _system_event_text(
+                    chain_texts[chain.key],
+                    seq,
+                    prev_texts[chain.key],
+                    at_text,
+                    action_texts[action],
+                    _scalar(process),
+                    _scalar(task),
+                    _scalar(municipality),
+                    after_text,
+                )
+                digest = sha256(text.encode("utf-8")).hexdigest()
+                chain.length, chain.head_hash = seq, digest
+                prev_texts[chain.key] = f'"{digest}"'  # hex digits: nothing to escape
+                yield (
                     chain.key,
-                    payload["seq"],
+                    seq,
                     at,
                     None,
                     "",
-                    payload["action"],
-                    payload["process"],
-                    payload["task"],
+                    action,
+                    process,
+                    task,
                     None,
                     "",
                     "",
-                    payload["municipality"],
+                    municipality,
                     None,
-                    payload["after"],
+                    None if after is None else after_text,  # SQL NULL, as an ORM save stores it
                     "",
-                    chain.head_hash,
+                    prev,
                     digest,
                 )
-            )
-            chain.length, chain.head_hash = payload["seq"], digest
-        bulk.copy_rows(AuditEvent, AUDIT_COLUMNS, records, json_columns={"before", "after"})
+
+        bulk.copy_rows(AuditEvent, AUDIT_COLUMNS, records(), json_columns={"before", "after"})
         bulk.update_chain_heads(chains.values())
-    return len(records)
+    return len(rows)
 
 
 @dataclass

@@ -112,3 +112,93 @@ def test_failure_mid_completion_rolls_back_everything(onboarding_a, facilitator_
     assert Agreement.objects.get(pk=onboarding_a.subject_id).state == "draft"
     assert AuditEvent.objects.count() == before
     assert audit.verify().ok
+
+
+def test_bulk_events_hash_as_verification_recomputes_them(onboarding_a):
+    """record_many writes the canonical text directly; it must be what event_hash computes."""
+    import datetime
+    from decimal import Decimal
+
+    task = open_task(onboarding_a)
+    key = f"process:{onboarding_a.pk}"
+    awkward = 'quote " backslash \\ tab \t newline \n ñandú € \u2028 \x01'
+    rows = [
+        {
+            "action": "notification.overdue",
+            "process_id": onboarding_a.pk,
+            "task_id": task.pk,
+            "municipality_id": onboarding_a.municipality_id,
+            "after": {"recipient": "fac", "key": "overdue:1:2026-01-01T00:00:00+00:00:w0:3"},
+        },
+        {
+            "action": f"notification.{awkward}",
+            "process_id": onboarding_a.pk,
+            "after": {"z": awkward, "a": [1, True, None, {"y": 2, "b": "é"}], "m": {}},
+        },
+        {"action": "notification.due_soon", "process_id": onboarding_a.pk, "after": None},
+        {
+            "action": "notification.escalation",
+            "process_id": onboarding_a.pk,
+            "task_id": task.pk,
+            "after": {
+                "when": datetime.datetime(2026, 5, 1, 12, 30, tzinfo=datetime.UTC),
+                "amount": Decimal("1.50"),
+                "pair": (1, 2),
+            },
+        },
+    ]
+    assert audit.record_many(rows) == len(rows)
+    events = list(AuditEvent.objects.filter(chain_key=key).order_by("-seq")[: len(rows)])[::-1]
+    assert [e.action for e in events] == [r["action"] for r in rows]
+    for event in events:
+        assert audit.event_hash(event) == event.hash
+    assert events[2].after is None
+    assert AuditEvent.objects.filter(pk=events[2].pk, after__isnull=True).exists()  # SQL NULL
+    assert events[3].after == {"when": "2026-05-01T12:30:00Z", "amount": "1.50", "pair": [1, 2]}
+    audit.record("after.bulk", process=onboarding_a)  # the chain goes on from the new head
+    assert audit.verify_chain(key)["ok"]
+    assert audit.verify().ok
+
+
+def test_system_event_text_is_the_canonical_payload():
+    """The hand-written text of a bulk event is json.dumps(payload, sort_keys=True, ...)."""
+    import json
+
+    cases = [
+        ("process:7", 3, audit.GENESIS, "2026-01-01T00:00:00+00:00", "a", 7, None, None, None),
+        ("process:7", 1, "ab" * 32, "2026-01-01T00:00:00.5+00:00", 'x"\\ñ\n', 7, 9, 4, {"k": 1}),
+        ("process:8", 10**12, "ff" * 32, "t", "notification.due_soon", 8, 10**15, 0, ["é", None]),
+    ]
+    for chain, seq, prev, at, action, process, task, municipality, after in cases:
+        payload = {
+            "chain": chain,
+            "seq": seq,
+            "prev": prev,
+            "at": at,
+            "actor": None,
+            "actor_label": "",
+            "action": action,
+            "process": process,
+            "task": task,
+            "subject_type": None,
+            "subject_id": "",
+            "subject_repr": "",
+            "municipality": municipality,
+            "before": None,
+            "after": after,
+            "comment": "",
+        }
+        text = audit._system_event_text(
+            audit._canonical(chain),
+            seq,
+            audit._canonical(prev),
+            audit._canonical(at),
+            audit._canonical(action),
+            audit._scalar(process),
+            audit._scalar(task),
+            audit._scalar(municipality),
+            audit._canonical(after),
+        )
+        assert text == json.dumps(
+            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
