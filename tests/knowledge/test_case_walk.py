@@ -49,7 +49,9 @@ def test_register_systematise_curate_return_and_publish(
     case.refresh_from_db()
     assert case.situation_before == "Borrador" and case.state == Case.State.IN_SYSTEMATISATION
     for step in range(1, 6):
-        response = client.post(reverse("knowledge:systematise", args=[case.pk, step]), step_post(step))
+        response = client.post(
+            reverse("knowledge:systematise", args=[case.pk, step]), step_post(step)
+        )
         assert response.status_code == 302, response.content.decode()[:2000]
     case.refresh_from_db()
     assert case.missing_steps() == []
