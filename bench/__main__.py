@@ -8,8 +8,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagg.settings")
 
-BENCHMARKS = {"sweep": "bench.sweep", "audit": "bench.audit", "finance": "bench.finance"}
-SIZES = {"sweep": 1_000_000, "audit": 2_000_000, "finance": 200_000}
+BENCHMARKS = {
+    "sweep": "bench.sweep",
+    "audit": "bench.audit",
+    "finance": "bench.finance",
+    "knowledge": "bench.knowledge",
+}
+SIZES = {"sweep": 1_000_000, "audit": 2_000_000, "finance": 200_000, "knowledge": 100_000}
 
 
 def main():

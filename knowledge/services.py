@@ -251,7 +251,7 @@ def decide_publication(case, user, data, task):
             notices.notify(
                 recipient,
                 Kind.FEEDBACK,
-                f"case-published:{case.pk}",
+                f"case-published:{case.pk}:{recipient.pk}",
                 title=_("Case published: %(title)s") % {"title": case.title},
                 body=_("The case is now in the public library."),
                 url=reverse("knowledge:case_detail", args=[case.pk]),
@@ -309,6 +309,8 @@ def revise(case, user):
             subject=new,
             after={"revises": case.pk, "version": new.version},
         )
+        transitions.apply(new, "begin_systematisation", actor=user, check_perm=False)
+        refresh_search(new)
         CaseFlow.revise.run(case=new, by=user)
     return new
 
@@ -354,7 +356,7 @@ def record_replication(case, user, municipality, state, report=""):
             notices.notify(
                 recipient,
                 Kind.FEEDBACK,
-                f"replication:{replication.pk}:{state}",
+                f"replication:{replication.pk}:{state}:{recipient.pk}",
                 title=_("%(municipality)s is replicating “%(title)s”")
                 % {"municipality": municipality.name, "title": case.title},
                 body=replication.get_state_display(),
@@ -376,7 +378,7 @@ def add_comment(case, user, text):
             notices.notify(
                 recipient,
                 Kind.FEEDBACK,
-                f"comment:{comment.pk}",
+                f"comment:{comment.pk}:{recipient.pk}",
                 title=_("New comment on “%(title)s”") % {"title": case.title},
                 body=text[:300],
                 url=reverse("knowledge:case_detail", args=[case.pk]) + f"#comment-{comment.pk}",
@@ -427,7 +429,10 @@ SEARCHED = [
     ("results", "B"),
     ("lessons", "C"),
     ("situation_before", "C"),
+    ("objectives", "C"),
     ("process", "D"),
+    ("reflection", "D"),
+    ("sustainability", "D"),
     ("replicability", "D"),
 ]
 
