@@ -32,6 +32,7 @@ USERS = [
     ("especialista", "Laura", "Martínez", Role.SPECIALIST),
     ("auditor", "Ricardo", "Suárez", Role.AUDITOR),
     ("funcionario", "Elena", "Ramírez", Role.MUNICIPAL_OFFICER),
+    ("curaduria", "Sofía", "Blanco", Role.KNOWLEDGE_CURATOR),
 ]
 
 

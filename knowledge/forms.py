@@ -78,6 +78,8 @@ IndicatorFormSet = inlineformset_factory(
 
 
 class EvidenceForm(forms.ModelForm):
+    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+
     class Meta:
         model = Evidence
         fields = ["kind", "title", "file", "url"]
