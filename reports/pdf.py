@@ -93,6 +93,13 @@ def render(report, user):
         ]
     ]
     rows += [[str(p), m, s, a, x] for p, m, s, a, x in report.finance] or [["—", 0, 0, 0, 0]]
+    story += [Table(rows, style=grid), Spacer(1, 0.4 * cm)]
+    story.append(Paragraph(_("Innovation cases"), styles["Heading3"]))
+    rows = [
+        [_("Registered in the period"), report.cases.get("registered", 0)],
+        [_("Published in the period"), report.cases.get("published", 0)],
+        [_("In the public library"), report.cases.get("public", 0)],
+    ]
     story.append(Table(rows, style=grid))
     doc.build(story)
     return buffer.getvalue()

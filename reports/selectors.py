@@ -30,6 +30,7 @@ class ProgrammeReport:
     overdue: list = field(default_factory=list)  # (role label, region name, count)
     municipalities: int = 0
     finance: list = field(default_factory=list)  # (period, members, submitted, approved, missing)
+    cases: dict = field(default_factory=dict)  # registered, published (in the dates), public now
 
 
 def build(user, start, end, region=None):
@@ -109,7 +110,19 @@ def build(user, start, end, region=None):
         for row in overdue
     ]
     report.finance = finance_coverage(scope_ids, start, end)
+    report.cases = innovation_cases(scope_ids, since, until)
     return report
+
+
+def innovation_cases(scope_ids, since, until):
+    """Cases registered and published between the dates, and the library's size now."""
+    from knowledge.models import Case
+
+    return Case.objects.filter(municipality__in=scope_ids).aggregate(
+        registered=Count("pk", filter=Q(created__range=(since, until), revises__isnull=True)),
+        published=Count("pk", filter=Q(published_at__range=(since, until))),
+        public=Count("pk", filter=Q(state=Case.State.PUBLISHED)),
+    )
 
 
 def finance_coverage(scope_ids, start, end, limit=8):

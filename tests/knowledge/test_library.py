@@ -303,3 +303,20 @@ def test_open_data_exports(client, people, municipality_a, theme):
     assert client.get(reverse("knowledge:export", args=["pdf"])).status_code == 404
     api = client.get(f"/api/knowledge/cases/{case.pk}/").json()
     assert api["milestones"][0]["title"] == "Primera ruta concertada"
+
+
+def test_programme_report_counts_cases_in_the_facilitators_territory(
+    client, people, municipality_a, municipality_b, theme
+):
+    published(people, municipality_a, theme)
+    register(people["fac_b"], municipality_b, theme)
+    dates = {"start": "2000-01-01", "end": "2099-12-31"}
+    client.force_login(people["coordinator"])
+    report = client.get(reverse("reports:dashboard"), dates).context["report"]
+    assert report.cases == {"registered": 2, "published": 1, "public": 1}
+    client.force_login(people["fac_b"])
+    report = client.get(reverse("reports:dashboard"), dates).context["report"]
+    assert report.cases == {"registered": 1, "published": 0, "public": 0}
+    pdf = client.get(reverse("reports:dashboard_pdf"), dates)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Casos de innovación" in text and "Registrados en el período" in text
