@@ -320,3 +320,32 @@ def test_programme_report_counts_cases_in_the_facilitators_territory(
     pdf = client.get(reverse("reports:dashboard_pdf"), dates)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Casos de innovación" in text and "Registrados en el período" in text
+
+
+def test_library_page_query_count_does_not_grow_with_cases(
+    client, people, municipality_a, municipality_b, theme, django_assert_max_num_queries
+):
+    published(people, municipality_a, theme)
+    with django_assert_max_num_queries(16) as first:
+        client.get(reverse("knowledge:library"), {"q": "desechos"})
+    for municipality in (municipality_b, municipality_a):
+        published(people, municipality, Theme.objects.get(slug="gobierno-abierto"))
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        page = client.get(reverse("knowledge:library"), {"q": "desechos"})
+    assert "3 casos" in page.content.decode()
+
+
+def test_drafts_and_feedback_refuse_the_wrong_people(client, people, municipality_a, theme):
+    case = register(people["fac_a"], municipality_a, theme)
+    client.force_login(people["fac_a"])  # registered it, but does not hold the task
+    response = client.post(
+        reverse("knowledge:autosave", args=[case.pk, 1]), {"case-situation_before": "x"}
+    )
+    assert response.status_code == 403
+    assert client.get(reverse("knowledge:systematise", args=[case.pk, 1])).status_code == 403
+    with pytest.raises(ValidationError):
+        services.add_comment(case, people["fac_a"], "Antes de publicar")
+    with pytest.raises(ValidationError):
+        services.rate(case, people["fac_a"], 5)
+    case.refresh_from_db()
+    assert case.situation_before == "" and not case.comments.exists()
