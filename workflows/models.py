@@ -60,6 +60,7 @@ class Process(AbstractProcess):
             ("act_as_logistics", _("Can take logistics tasks")),
             ("act_as_assistant", _("Can take coordination assistant tasks")),
             ("act_as_curator", _("Can take knowledge curation tasks")),
+            ("act_as_deputy", _("Can take deputy coordination tasks")),
             ("verify_audit_trail", _("Can verify the audit trail")),
         ]
 

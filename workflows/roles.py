@@ -36,6 +36,7 @@ GLOBAL_ROLE_PERMISSIONS = {
     Role.LOGISTICS_COORDINATOR: "workflows.act_as_logistics",
     Role.ASSISTANT: "workflows.act_as_assistant",
     Role.KNOWLEDGE_CURATOR: "workflows.act_as_curator",
+    Role.DEPUTY_COORDINATOR: "workflows.act_as_deputy",
 }
 
 

@@ -3,6 +3,21 @@
 from django.db import migrations, models
 
 
+def grant_deputy_tasks(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("workflows")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _created = Group.objects.get_or_create(name="deputy_coordinator")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="workflows", codename="act_as_deputy")
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -12,11 +27,12 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='process',
-            options={'ordering': ['-created'], 'permissions': [('view_all_processes', 'Can view every process and its history'), ('manage_tasks', 'Can reassign tasks and edit SLA policies'), ('act_as_coordinator', 'Can take coordination tasks'), ('act_as_specialist', 'Can take specialist tasks'), ('act_as_logistics', 'Can take logistics tasks'), ('act_as_assistant', 'Can take coordination assistant tasks'), ('act_as_curator', 'Can take knowledge curation tasks'), ('verify_audit_trail', 'Can verify the audit trail')], 'verbose_name': 'process', 'verbose_name_plural': 'processes'},
+            options={'ordering': ['-created'], 'permissions': [('view_all_processes', 'Can view every process and its history'), ('manage_tasks', 'Can reassign tasks and edit SLA policies'), ('act_as_coordinator', 'Can take coordination tasks'), ('act_as_specialist', 'Can take specialist tasks'), ('act_as_logistics', 'Can take logistics tasks'), ('act_as_assistant', 'Can take coordination assistant tasks'), ('act_as_curator', 'Can take knowledge curation tasks'), ('act_as_deputy', 'Can take deputy coordination tasks'), ('verify_audit_trail', 'Can verify the audit trail')], 'verbose_name': 'process', 'verbose_name_plural': 'processes'},
         ),
         migrations.AlterField(
             model_name='task',
             name='role',
             field=models.CharField(blank=True, choices=[('coordinator', 'Coordinator'), ('deputy_coordinator', 'Deputy coordinator'), ('logistics_coordinator', 'Logistics coordinator'), ('assistant', 'Assistant'), ('facilitator', 'Local facilitator'), ('specialist', 'Specialist'), ('auditor', 'Auditor'), ('municipal_officer', 'Municipal officer'), ('knowledge_curator', 'Knowledge team')], max_length=40, verbose_name='role'),
         ),
+        migrations.RunPython(grant_deputy_tasks, migrations.RunPython.noop),
     ]
