@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation of an overdue task")
     RETURNED = "returned", _("Work returned to you")
     FEEDBACK = "feedback", _("Feedback on your work")
+    NETWORK = "network", _("Activity in your networks")
 
 
 class Delivery(models.TextChoices):

@@ -188,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.generate_monthly_report",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
+    "close-overdue-network-invitations-daily": {
+        "task": "networks.tasks.close_overdue_invitations",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "open-fiscal-periods-daily": {
         "task": "finance.tasks.open_due_periods",
         "schedule": crontab(hour=0, minute=30),
@@ -255,6 +259,7 @@ WORKFLOWS_FLOWS = [
     "agreements.flows.FollowUpFlow",
     "finance.flows.FinanceSubmissionFlow",
     "knowledge.flows.CaseFlow",
+    "networks.flows.NetworkFlow",
 ]
 
 # Notifications: reminder days before a due date, escalation threshold when a

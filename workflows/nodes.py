@@ -4,7 +4,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 from viewflow import this
-from viewflow.workflow.nodes import View
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes import Split, View
+from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
@@ -28,7 +31,7 @@ class HumanTaskActivation(ViewActivation):
 
         role = flow_task.role_for(process)
         permission, scoped = task_permission(role)
-        scope = flow_task.scope(process)
+        scope = flow_task.scope_for(process, task.data)
         task.role = role
         task.municipality = scope
         task.owner_permission = permission
@@ -73,6 +76,7 @@ class HumanTask(View):
         sla_days=5,
         description="",
         scope=process_municipality,
+        scope_takes_data=False,
         due=None,
     ):
         super().__init__(view=None)
@@ -82,11 +86,16 @@ class HumanTask(View):
         self.form_class = form_class
         self.sla_days = sla_days
         self.scope = scope
+        self.scope_takes_data = scope_takes_data
         self.due = due
         self._on_complete = None
         self._owner = None
         if not callable(role):
             self._owner_permission = task_permission(role)[0]
+
+    def scope_for(self, process, data):
+        """The task's scope object; a fan-out task may take it from its own data."""
+        return self.scope(process, data) if self.scope_takes_data else self.scope(process)
 
     def role_for(self, process):
         return self.role(process) if callable(self.role) else self.role
@@ -117,3 +126,32 @@ class HumanTask(View):
         from .sla import days_for
 
         return timezone.now() + timedelta(days=days_for(self))
+
+
+class FanOutActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        for node, condition, data_source in self.flow_task._branches:
+            if condition and not condition(self):
+                continue
+            if data_source is None:
+                self.next_tasks.append((node, None))
+            else:
+                self.next_tasks.extend((node, item) for item in data_source(self))
+        if not self.next_tasks:
+            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class FanOut(Split):
+    """A parallel split that can open one task per item, each with the item as its data.
+
+    ``FanOut().Next(this.invite, data_source=this.facilitators).Next(this.join)``
+    opens one ``invite`` task per item; the direct branch to the join lets the
+    process go on when the list is empty.
+    """
+
+    activation_class = FanOutActivation
+
+    def Next(self, node, case=None, data_source=None):  # noqa: N802 (viewflow's builder style)
+        self._activate_next.append((node, case, data_source))
+        return self

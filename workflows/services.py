@@ -108,3 +108,25 @@ def start(flow_class, node_name="start", **kwargs):
     """Start a process through one of the flow's StartHandle nodes, atomically."""
     with transaction.atomic():
         return getattr(flow_class, node_name).run(**kwargs)
+
+
+def close_by_system(task, comment, on_close=None):
+    """Close an open human task without its owner (a deadline passed) and move on.
+
+    ``on_close(activation)`` runs first, inside the flow lock, to record what the
+    closure means for the subject (e.g. unanswered invitations).
+    """
+    with _locked(task) as activation:
+        current = activation.task
+        if current.status not in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED):
+            return task
+        if on_close is not None:
+            on_close(activation)
+        current.comment = comment
+        current.status = STATUS.STARTED
+        current.started = current.started or timezone.now()
+        current.save(update_fields=["comment", "status", "started"])
+        audit.record("task.closed_by_system", actor=None, task=current, comment=comment)
+        activation.execute()
+    task.refresh_from_db()
+    return task

@@ -8,6 +8,22 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def grant_roles(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("networks")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role in ("coordinator", "deputy_coordinator"):
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="networks", codename="approve_network")
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -187,4 +203,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['network', '-at'], name='networks_ac_network_d68025_idx')],
             },
         ),
+        migrations.RunPython(grant_roles, migrations.RunPython.noop),
     ]

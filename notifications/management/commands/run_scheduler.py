@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from agreements.services import expire_due_agreements
 from finance.services import open_due_periods
+from networks.services import close_overdue_invitations
 from notifications import digest, reminders, services
 from workflows import audit
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                 digest.send_digests()
                 expire_due_agreements()
                 open_due_periods()
+                close_overdue_invitations()
                 audit.seal_checkpoint()
                 last_daily = today
             if sent:

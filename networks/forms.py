@@ -1,0 +1,186 @@
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Municipality
+from workflows.forms import TaskForm
+
+from .models import Invitation, Network, Resource, Solution
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProposalForm(forms.ModelForm):
+    class Meta:
+        model = Network
+        fields = ["theme", "name", "sector", "objectives", "visibility", "target_municipalities"]
+        widgets = {
+            "objectives": forms.Textarea(attrs={"rows": 4}),
+            "target_municipalities": forms.SelectMultiple(attrs={"size": 12}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_municipalities"].queryset = Municipality.objects.filter(
+            is_member=True
+        ).select_related("region")
+        self.fields["target_municipalities"].required = True
+
+    def _post_clean(self):
+        pass  # the service builds the network
+
+
+class ProposalRevisionForm(TaskForm):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    sector = forms.CharField(label=_("Sector"), max_length=120, required=False)
+    objectives = forms.CharField(label=_("Objectives"), widget=forms.Textarea(attrs={"rows": 4}))
+    target_municipalities = forms.ModelMultipleChoiceField(
+        label=_("Target municipalities"), queryset=Municipality.objects.filter(is_member=True)
+    )
+
+    def __init__(self, *args, task=None, **kwargs):
+        network = task.process.subject if task else None
+        if network is not None and not kwargs.get("initial") and not args:
+            kwargs["initial"] = {
+                "name": network.name,
+                "sector": network.sector,
+                "objectives": network.objectives,
+                "target_municipalities": list(network.target_municipalities.all()),
+            }
+        super().__init__(*args, task=task, **kwargs)
+
+
+class DesignForm(TaskForm):
+    """The conceptual and operational design: work plan, activities, calendar, deadline."""
+
+    concept = forms.CharField(
+        label=_("Conceptual design"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    work_plan = forms.CharField(label=_("Work plan"), widget=forms.Textarea(attrs={"rows": 4}))
+    activities = forms.CharField(
+        label=_("Activities"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    calendar = forms.CharField(
+        label=_("Calendar"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2027-02-15: Primer encuentro"}),
+        help_text=_("One activity per line: the date (YYYY-MM-DD), a colon, the activity."),
+    )
+    invitation_deadline = forms.DateField(label=_("Invitations close on"), widget=DATE)
+    field_order = ["concept", "work_plan", "activities", "calendar", "invitation_deadline"]
+
+    def clean_calendar(self):
+        entries, problems = [], []
+        for number, line in enumerate(self.cleaned_data.get("calendar", "").splitlines(), 1):
+            if not line.strip():
+                continue
+            day, sep, title = line.partition(":")
+            try:
+                date = datetime.date.fromisoformat(day.strip())
+            except ValueError:
+                date = None
+            if not sep or not title.strip() or date is None:
+                problems.append(
+                    _("Line %(number)s: write the date as YYYY-MM-DD, a colon and the activity.")
+                    % {"number": number}
+                )
+            else:
+                entries.append((date, title.strip()[:200]))
+        if problems:
+            raise forms.ValidationError(problems)
+        return entries
+
+    def clean_invitation_deadline(self):
+        deadline = self.cleaned_data["invitation_deadline"]
+        from django.utils import timezone
+
+        if deadline < timezone.localdate():
+            raise forms.ValidationError(_("The deadline must not be in the past."))
+        return deadline
+
+
+class InvitationAnswersForm(TaskForm):
+    """One answer per municipality of the facilitator's batch."""
+
+    def __init__(self, *args, task=None, **kwargs):
+        super().__init__(*args, task=task, **kwargs)
+        self.invitations = []
+        if task is None:
+            return
+        ids = task.data.get("municipalities", [])
+        network = task.process.subject
+        self.invitations = list(
+            Invitation.objects.filter(network=network, municipality_id__in=ids)
+            .select_related("municipality")
+            .order_by("municipality__name")
+        )
+        choices = [
+            (Invitation.Answer.ACCEPTED, Invitation.Answer.ACCEPTED.label),
+            (Invitation.Answer.DECLINED, Invitation.Answer.DECLINED.label),
+            (Invitation.Answer.NO_ANSWER, _("No answer")),
+        ]
+        for invitation in self.invitations:
+            key = f"answer_{invitation.municipality_id}"
+            self.fields[key] = forms.ChoiceField(
+                label=invitation.municipality.name, choices=choices, widget=forms.RadioSelect
+            )
+            self.fields[f"note_{invitation.municipality_id}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=500
+            )
+        self.order_fields([*self.fields.keys()][1:] + ["comment"])
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["answers"] = {
+            invitation.municipality_id: (
+                cleaned.get(f"answer_{invitation.municipality_id}"),
+                cleaned.get(f"note_{invitation.municipality_id}", ""),
+            )
+            for invitation in self.invitations
+        }
+        return cleaned
+
+
+class PostForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Formatting: paragraphs, bold, italics, lists, quotes and links."),
+    )
+    is_public = forms.BooleanField(label=_("Visible to the public"), required=False)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SolutionForm(forms.ModelForm):
+    class Meta:
+        model = Solution
+        fields = ["title", "problem", "solution", "requirements", "case", "is_public"]
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 3}),
+            "solution": forms.Textarea(attrs={"rows": 4}),
+            "requirements": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        from knowledge.models import Case
+
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = Case.objects.filter(state=Case.State.PUBLISHED)
+
+    def _post_clean(self):
+        pass
+
+
+class ResourceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Resource.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    file = forms.FileField(label=_("File"), required=False)
+    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+    is_public = forms.BooleanField(label=_("Visible to the public"), required=False)
