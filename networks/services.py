@@ -437,6 +437,10 @@ def hide(item, user, hidden=True):
         raise PermissionDenied(_("Only the network's moderators hide content."))
     with transaction.atomic():
         type(item).objects.filter(pk=item.pk).update(hidden=hidden)
+        if hidden and isinstance(item, Post):  # the feed no longer points at it
+            Activity.objects.filter(
+                network=network, url=reverse("networks:post_detail", args=[item.pk])
+            ).delete()
         audit.record(
             "network.content_hidden" if hidden else "network.content_shown",
             actor=user,
