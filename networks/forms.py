@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import Municipality
 from workflows.forms import TaskForm
 
-from .models import Invitation, Network, Resource, Solution
+from .models import Invitation, Membership, Network, Resource, Solution
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -184,3 +184,8 @@ class ResourceForm(forms.Form):
     file = forms.FileField(label=_("File"), required=False)
     url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
     is_public = forms.BooleanField(label=_("Visible to the public"), required=False)
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role in the network"), choices=Membership.Role.choices)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/posts/", views.add_post, name="add_post"),
     path("<int:pk>/solutions/", views.add_solution, name="add_solution"),
     path("<int:pk>/resources/", views.add_resource, name="add_resource"),
+    path("<int:pk>/members/", views.add_member, name="add_member"),
     path("posts/<int:pk>/", views.post_detail, name="post_detail"),
     path("posts/<int:pk>/comments/", views.add_comment, name="add_comment"),
     path("posts/<int:pk>/hide/", views.hide_post, name="hide_post"),

@@ -13,7 +13,14 @@ from workflows.roles import Role, has_role
 
 from . import services
 from .flows import process_of
-from .forms import CommentForm, PostForm, ProposalForm, ResourceForm, SolutionForm
+from .forms import (
+    CommentForm,
+    MemberForm,
+    PostForm,
+    ProposalForm,
+    ResourceForm,
+    SolutionForm,
+)
 from .models import Network, Post, PostComment, Resource, Solution
 
 
@@ -87,6 +94,9 @@ def network_detail(request, pk):
             "solution_form": SolutionForm() if contribute else None,
             "resource_form": ResourceForm() if contribute else None,
             "may_moderate": user.is_authenticated and services.can_moderate(user, network),
+            "member_form": MemberForm()
+            if user.is_authenticated and services.can_moderate(user, network)
+            else None,
         },
     )
 
@@ -229,4 +239,27 @@ def add_resource(request, pk):
             messages.success(request, _("Resource added."))
     else:
         _fail(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+    return redirect(network)
+
+
+@login_required
+@require_POST
+def add_member(request, pk):
+    from django.contrib.auth import get_user_model
+
+    network = _network(request, pk)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        _fail(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+        return redirect(network)
+    user = (
+        get_user_model()
+        .objects.filter(username=form.cleaned_data["username"], is_active=True)
+        .first()
+    )
+    if user is None:
+        messages.error(request, _("There is no active user with that name."))
+        return redirect(network)
+    services.add_member(network, request.user, user, form.cleaned_data["role"])
+    messages.success(request, _("Member added."))
     return redirect(network)

@@ -177,3 +177,33 @@ def test_moderators_hide_posts(client, lead, member, outsider):
     client.post(reverse("networks:hide_post", args=[post.pk]))
     client.logout()
     assert "Fuera de tema" not in client.get(network.get_absolute_url()).content.decode()
+
+
+def test_moderators_add_members_and_related_processes_reach_the_feed(
+    client, lead, member, outsider, facilitator_a, municipality_a, coordinator
+):
+    from knowledge.models import Case
+    from tests.knowledge.conftest import register
+    from tests.knowledge.helpers import publish
+
+    network = active_network(lead)
+    client.force_login(member)
+    client.post(
+        reverse("networks:add_member", args=[network.pk]), {"username": "ajeno", "role": "member"}
+    )
+    assert not network.memberships.filter(user=outsider).exists()  # members do not add members
+    client.force_login(lead)
+    client.post(
+        reverse("networks:add_member", args=[network.pk]),
+        {"username": "miembro", "role": "moderator"},
+    )
+    assert network.memberships.get(user=member).role == Membership.Role.MODERATOR
+
+    curator = make_user("curadora", Role.KNOWLEDGE_CURATOR)
+    network.theme.specialists.add(lead)
+    case = publish(facilitator_a, municipality_a, network.theme, lead, curator, coordinator)
+    assert case.state == Case.State.PUBLISHED
+    feed = network.activity.filter(kind=Activity.Kind.PROCESS).get()
+    assert case.title in feed.text and feed.url == case.get_absolute_url()
+    register(facilitator_a, municipality_a, Theme.objects.get(slug="gobierno-abierto"))
+    assert network.activity.filter(kind=Activity.Kind.PROCESS).count() == 1

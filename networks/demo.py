@@ -1,0 +1,116 @@
+"""Demo networks: one launched through the whole flow with a living community, one proposed."""
+
+import datetime
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from agreements.models import Municipality
+from workflows import services as tasks
+from workflows.models import Task
+
+from . import services
+from .flows import process_of
+from .models import Network, Theme
+
+
+def _open(network):
+    return list(
+        Task.objects.filter(
+            process=process_of(network), flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]
+        ).order_by("pk")
+    )
+
+
+def _do(task, user, data):
+    if task.owner_id != user.pk:
+        tasks.claim(task, user)
+    tasks.complete(task, user, data)
+
+
+def seed(users):
+    if Network.objects.exists():
+        return
+    from agreements.demo import minimal_pdf
+
+    specialist, coordinator = users["especialista"], users["coordinador"]
+    members = list(Municipality.objects.filter(is_member=True).order_by("code"))
+    network = services.propose(
+        specialist,
+        {
+            "theme": Theme.objects.get(slug="finanzas-municipales"),
+            "name": "Red de finanzas municipales",
+            "sector": "Hacienda municipal",
+            "objectives": "Aumentar la recaudación propia y publicar datos fiscales comparables.",
+            "visibility": Network.Visibility.PUBLIC,
+            "target_municipalities": members,
+        },
+    )
+    (review,) = _open(network)
+    _do(review, coordinator, {"decision": "approve", "comment": "Adelante."})
+    (design,) = _open(network)
+    _do(
+        design,
+        specialist,
+        {
+            "concept": "Aprendizaje entre pares sobre recaudación y transparencia fiscal.",
+            "work_plan": "Tres encuentros al año, un banco de soluciones y mentorías.",
+            "activities": "Talleres de catastro, clínica de datos fiscales.",
+            "calendar": [
+                (datetime.date(2027, 2, 15), "Primer encuentro"),
+                (datetime.date(2027, 5, 10), "Taller de catastro"),
+            ],
+            "invitation_deadline": timezone.localdate() + datetime.timedelta(days=15),
+        },
+    )
+    for task in _open(network):
+        answers = {
+            pk: ("declined" if index == 1 else "accepted", "")
+            for index, pk in enumerate(task.data["municipalities"])
+        }
+        _do(task, task.owner, {"answers": answers})
+    network.refresh_from_db()
+    services.add_post(
+        network,
+        specialist,
+        "Bienvenidos a la red",
+        "<p>Este es el espacio para compartir lo que funciona en la <strong>hacienda "
+        "municipal</strong>.</p><ul><li>Catastro</li><li>Recaudación</li></ul>",
+        True,
+    )
+    from knowledge.models import Case
+
+    case = Case.objects.filter(state=Case.State.PUBLISHED, theme=network.theme).first()
+    services.add_solution(
+        network,
+        specialist,
+        {
+            "title": "Catastro con censistas comunitarios",
+            "problem": "Catastros desactualizados y baja recaudación del impuesto a inmuebles.",
+            "solution": "Formar vecinos como censistas y validar en asamblea.",
+            "requirements": "Consejos comunales activos.",
+            "case": case,
+            "is_public": True,
+        },
+    )
+    services.add_resource(
+        network,
+        specialist,
+        {
+            "kind": "document",
+            "title": "Guía de actualización catastral",
+            "file": SimpleUploadedFile("guia-catastro.pdf", minimal_pdf("Guía de catastro")),
+            "is_public": True,
+        },
+    )
+    services.propose(
+        specialist,
+        {
+            "theme": Theme.objects.get(slug="servicios-publicos"),
+            "name": "Red de servicios públicos",
+            "sector": "Aseo urbano y agua",
+            "objectives": "Mejorar la cobertura de aseo urbano y agua potable.",
+            "visibility": Network.Visibility.PRIVATE,
+            "target_municipalities": members[:2],
+        },
+    )
