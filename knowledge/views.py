@@ -136,7 +136,11 @@ def register(request):
     municipalities = services.registrable_municipalities(request.user)
     if not municipalities.exists():
         raise PermissionDenied
-    form = CaseRegistrationForm(request.POST or None, municipalities=municipalities)
+    form = CaseRegistrationForm(
+        request.POST or None,
+        municipalities=municipalities,
+        initial={"title": request.GET.get("title", "")[:200]},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case = services.register_case(request.user, form.cleaned_data)

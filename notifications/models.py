@@ -13,6 +13,7 @@ class Kind(models.TextChoices):
     RETURNED = "returned", _("Work returned to you")
     FEEDBACK = "feedback", _("Feedback on your work")
     NETWORK = "network", _("Activity in your networks")
+    PROJECT = "project", _("News of your projects")
 
 
 class Delivery(models.TextChoices):

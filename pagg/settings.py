@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "networks.tasks.close_overdue_invitations",
         "schedule": crontab(hour=1, minute=0),
     },
+    "anonymise-requested-candidates-daily": {
+        "task": "staffing.tasks.anonymise_requested_candidates",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "open-fiscal-periods-daily": {
         "task": "finance.tasks.open_due_periods",
         "schedule": crontab(hour=0, minute=30),
@@ -248,6 +252,8 @@ LOGGING = {
 WORKFLOWS_SCOPED_ROLE_PERMISSIONS = {
     "facilitator": "agreements.facilitate_municipality",
     "municipal_officer": "agreements.represent_municipality",
+    # A special project's team works on that project only (object permission on it).
+    "project_team": "specialprojects.work_on_project",
 }
 # A task for one role that another may take on the same object: a facilitator
 # may act for the municipal officers of their municipalities.
@@ -260,6 +266,8 @@ WORKFLOWS_FLOWS = [
     "finance.flows.FinanceSubmissionFlow",
     "knowledge.flows.CaseFlow",
     "networks.flows.NetworkFlow",
+    "specialprojects.flows.ProjectFlow",
+    "staffing.flows.HiringFlow",
 ]
 
 # Notifications: reminder days before a due date, escalation threshold when a

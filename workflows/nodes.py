@@ -17,6 +17,13 @@ from .roles import task_permission
 from .signals import task_assigned
 
 
+def scope_model():
+    from django.apps import apps
+    from django.conf import settings
+
+    return apps.get_model(settings.WORKFLOWS_SCOPE_MODEL)
+
+
 def process_municipality(process):
     return process.municipality
 
@@ -33,7 +40,7 @@ class HumanTaskActivation(ViewActivation):
         permission, scoped = task_permission(role)
         scope = flow_task.scope_for(process, task.data)
         task.role = role
-        task.municipality = scope
+        task.municipality = scope if isinstance(scope, scope_model()) else process.municipality
         task.owner_permission = permission
         if scoped:
             task.owner_permission_obj = scope
@@ -78,6 +85,7 @@ class HumanTask(View):
         scope=process_municipality,
         scope_takes_data=False,
         due=None,
+        due_takes_task=False,
     ):
         super().__init__(view=None)
         self.role = role
@@ -88,6 +96,7 @@ class HumanTask(View):
         self.scope = scope
         self.scope_takes_data = scope_takes_data
         self.due = due
+        self.due_takes_task = due_takes_task
         self._on_complete = None
         self._owner = None
         if not callable(role):
@@ -120,7 +129,7 @@ class HumanTask(View):
 
     def due_date(self, task):
         if self.due is not None:
-            explicit = self.due(task.process)
+            explicit = self.due(task) if self.due_takes_task else self.due(task.process)
             if explicit is not None:
                 return explicit
         from .sla import days_for

@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
     MUNICIPAL_OFFICER = "municipal_officer", _("Municipal officer")
     KNOWLEDGE_CURATOR = "knowledge_curator", _("Knowledge team")
+    PROJECT_TEAM = "project_team", _("Project team member")
 
 
 COORDINATION_STAFF = (

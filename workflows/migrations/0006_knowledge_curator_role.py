@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='task',
             name='role',
-            field=models.CharField(blank=True, choices=[('coordinator', 'Coordinator'), ('deputy_coordinator', 'Deputy coordinator'), ('logistics_coordinator', 'Logistics coordinator'), ('assistant', 'Assistant'), ('facilitator', 'Local facilitator'), ('specialist', 'Specialist'), ('auditor', 'Auditor'), ('municipal_officer', 'Municipal officer'), ('knowledge_curator', 'Knowledge team')], max_length=40, verbose_name='role'),
+            field=models.CharField(blank=True, choices=[('coordinator', 'Coordinator'), ('deputy_coordinator', 'Deputy coordinator'), ('logistics_coordinator', 'Logistics coordinator'), ('assistant', 'Assistant'), ('facilitator', 'Local facilitator'), ('specialist', 'Specialist'), ('auditor', 'Auditor'), ('municipal_officer', 'Municipal officer'), ('knowledge_curator', 'Knowledge team'), ('project_team', 'Project team member')], max_length=40, verbose_name='role'),
         ),
         migrations.RunPython(grant_deputy_tasks, migrations.RunPython.noop),
     ]

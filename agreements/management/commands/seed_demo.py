@@ -5,20 +5,24 @@ from agreements import demo
 from finance import demo as finance_demo
 from knowledge import demo as knowledge_demo
 from networks import demo as networks_demo
+from specialprojects import demo as projects_demo
+from staffing import demo as staffing_demo
 
 
 class Command(BaseCommand):
     help = (
         "Create demo users (one per role), onboarding processes in every state, two "
-        "years of published finance data, a library of innovation cases and thematic "
-        "networks. Idempotent."
+        "years of published finance data, a library of innovation cases, thematic "
+        "networks, a hiring and the Municipal Finance project. Idempotent."
     )
 
     def handle(self, *args, **options):
         users = demo.seed()
         finance_demo.seed(users)
         knowledge_demo.seed(users)
+        staffing_demo.seed(users)
         networks_demo.seed(users)
+        projects_demo.seed(users)
         self.stdout.write(self.style.SUCCESS(_("Demo data ready. Log in with:")))
         for username, _first, _last, role in demo.USERS:
             self.stdout.write(f"  {username:<22} {demo.PASSWORD}   ({role.label})")

@@ -1,0 +1,49 @@
+"""Who sees which projects, and the portfolio's figures in a constant number of queries."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from workflows.roles import is_coordination_staff
+
+from .models import Project
+
+
+def sees_all(user):
+    return user.is_authenticated and (
+        is_coordination_staff(user) or user.has_perm("workflows.view_all_processes")
+    )
+
+
+def visible_projects(user):
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if sees_all(user):
+        return Project.objects.all()
+    return Project.objects.filter(team__user=user, team__declined=False).distinct()
+
+
+def portfolio(user, params):
+    today = timezone.localdate()
+    projects = (
+        visible_projects(user)
+        .select_related("line", "lead", "currency")
+        .annotate(
+            late=Count(
+                "milestones",
+                filter=Q(milestones__completed_at__isnull=True, milestones__due_on__lt=today),
+                distinct=True,
+            ),
+            milestone_count=Count("milestones", distinct=True),
+            done=Count(
+                "milestones", filter=Q(milestones__completed_at__isnull=False), distinct=True
+            ),
+        )
+        .order_by("line__name", "title")
+    )
+    if str(params.get("line") or "").isdigit():
+        projects = projects.filter(line_id=int(params["line"]))
+    if params.get("state") in Project.State.values:
+        projects = projects.filter(state=params["state"])
+    if params.get("late") == "1":
+        projects = projects.filter(late__gt=0)
+    return projects

@@ -1,0 +1,293 @@
+"""Special project operations: definition, proposal, team, approval, milestones, closure.
+
+Joining a project's team grants the ``work_on_project`` permission on it (and
+declining removes it); the engine turns that permission into who may take the
+project's tasks, so a team member of one project never acts on another's.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from agreements.scope import REPRESENT
+from notifications import services as notices
+from notifications.models import Kind
+from workflows import audit, transitions
+from workflows.forms import DecisionForm
+from workflows.roles import Role
+
+from .models import Indicator, Milestone, Project, TeamMember
+
+WORK = "specialprojects.work_on_project"
+APPROVE = "specialprojects.approve_project"
+
+
+def define_project(user, line, title, lead):
+    """The coordinator defines the project in a line and names its lead."""
+    from .flows import ProjectFlow
+
+    if not user.has_perm(APPROVE):
+        raise PermissionDenied(_("Special projects are defined by the coordination."))
+    with transaction.atomic():
+        project = Project.objects.create(line=line, title=title, lead=lead, created_by=user)
+        TeamMember.objects.create(
+            project=project, user=lead, role=TeamMember.Role.LEAD, confirmed_at=timezone.now()
+        )
+        assign_perm(WORK, lead, project)
+        audit.record("project.defined", actor=user, subject=project, after=project.audit_snapshot())
+        ProjectFlow.start.run(project=project, by=user)
+    return project
+
+
+def bind_process(process, project, by, title):
+    process.subject = project
+    process.started_by = by
+    process.title = f"{title}: {project.title}"[:255]
+    return process
+
+
+def save_proposal(project, user, data, task):
+    """The lead's proposal: objectives, results with indicators, milestones, budget, risks."""
+    from finance.models import Currency
+
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        before = project.audit_snapshot()
+        for field in ("objectives", "expected_results", "risks", "budget"):
+            setattr(project, field, data[field])
+        project.currency = project.currency or Currency.current()
+        project.save()
+        project.municipalities.set(data["municipalities"])
+        project.indicators.all().delete()
+        Indicator.objects.bulk_create(
+            [
+                Indicator(
+                    project=project,
+                    name=name,
+                    unit=unit,
+                    baseline=baseline,
+                    target=target,
+                    current=baseline,
+                )
+                for name, unit, baseline, target in data["indicators"]
+            ]
+        )
+        project.milestones.filter(completed_at__isnull=True).delete()
+        Milestone.objects.bulk_create(
+            [
+                Milestone(
+                    project=project,
+                    starts_on=start,
+                    due_on=due,
+                    title=title,
+                    deliverable=deliverable,
+                    responsible=project.lead,
+                )
+                for start, due, title, deliverable in data["milestones"]
+            ]
+        )
+        transitions.record_edit(project, before, actor=user, task=task)
+        audit.record(
+            "project.proposal_saved",
+            actor=user,
+            task=task,
+            subject=project,
+            after={
+                "indicators": [i[0] for i in data["indicators"]],
+                "milestones": [(m[1].isoformat(), m[2]) for m in data["milestones"]],
+                "municipalities": sorted(m.code for m in data["municipalities"]),
+            },
+        )
+        transitions.apply(project, "submit", actor=user, task=task, check_perm=False)
+
+
+def form_team(project, user, members, task):
+    """The coordinator names the team; each member is asked to confirm."""
+    with transaction.atomic():
+        for person, role, responsibility in members:
+            member, created = TeamMember.objects.get_or_create(
+                project=project,
+                user=person,
+                defaults={"role": role, "responsibility": responsibility},
+            )
+            if created:
+                assign_perm(WORK, person, project)
+        audit.record(
+            "project.team_named",
+            actor=user,
+            task=task,
+            subject=project,
+            after={"members": [(p.get_username(), r) for p, r, _resp in members]},
+        )
+
+
+def pending_confirmations(project):
+    return [
+        {"member": member.pk, "user": member.user_id}
+        for member in project.team.filter(confirmed_at__isnull=True, declined=False)
+        .exclude(role=TeamMember.Role.LEAD)
+        .order_by("pk")
+    ]
+
+
+def confirm(project, user, accepted, task):
+    member = TeamMember.objects.get(pk=task.data["member"], project=project)
+    if member.user_id != user.pk:
+        raise PermissionDenied(_("Only the person named confirms their own participation."))
+    with transaction.atomic():
+        if accepted:
+            member.confirmed_at = timezone.now()
+        else:
+            member.declined = True
+            remove_perm(WORK, member.user, project)
+        member.save(update_fields=["confirmed_at", "declined"])
+        audit.record(
+            "project.member_confirmed" if accepted else "project.member_declined",
+            actor=user,
+            task=task,
+            subject=project,
+            after={"member": user.get_username(), "role": member.role},
+        )
+
+
+def decide(project, user, data, task):
+    if data["decision"] == DecisionForm.APPROVE:
+        transitions.apply(
+            project, "approve", actor=user, task=task, comment=data.get("comment", "")
+        )
+        return
+    transitions.apply(
+        project,
+        "return_for_changes",
+        actor=user,
+        task=task,
+        comment=data.get("comment", ""),
+        check_perm=False,
+    )
+    notices.notify(
+        project.lead,
+        Kind.RETURNED,
+        f"returned:{task.pk}",
+        title=_("Project returned: %(title)s") % {"title": project.title},
+        body=data.get("comment", ""),
+        url=project.get_absolute_url(),
+        task=task,
+    )
+
+
+def launch(project, process=None):
+    """Launched and in execution; the team and the municipalities' officers hear of it."""
+    User = get_user_model()
+    with transaction.atomic():
+        transitions.apply(project, "launch", process=process, check_perm=False)
+        transitions.apply(project, "start_execution", process=process, check_perm=False)
+        recipients = {m.user for m in project.team.filter(declined=False).select_related("user")}
+        officers = User.objects.filter(is_active=True, groups__name=Role.MUNICIPAL_OFFICER)
+        for municipality in project.municipalities.all():
+            recipients |= {u for u in officers if u.has_perm(REPRESENT, municipality)}
+        for person in recipients:
+            notices.notify(
+                person,
+                Kind.PROJECT,
+                f"project-launched:{project.pk}:{person.pk}",
+                title=_("Project launched: %(title)s") % {"title": project.title},
+                body=project.objectives[:300],
+                url=project.get_absolute_url(),
+            )
+
+
+def milestone_tasks(project):
+    return [{"milestone": m.pk} for m in project.milestones.filter(completed_at__isnull=True)]
+
+
+def milestone_due(task):
+    milestone = Milestone.objects.get(pk=task.data["milestone"])
+    return timezone.make_aware(datetime.datetime.combine(milestone.due_on, datetime.time(23, 59)))
+
+
+def complete_milestone(project, user, data, task):
+    """The deliverable is uploaded and the indicators updated, each change audited."""
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().get(
+            pk=task.data["milestone"], project=project
+        )
+        if milestone.completed_at:
+            raise ValidationError(_("This milestone is already complete."))
+        milestone.file = data["deliverable_file"]
+        milestone.report = data.get("report", "")
+        milestone.completed_at = timezone.now()
+        milestone.save(update_fields=["file", "report", "completed_at"])
+        audit.record(
+            "project.milestone_completed",
+            actor=user,
+            task=task,
+            subject=project,
+            after={
+                "milestone": milestone.title,
+                "late": milestone.due_on < timezone.localdate(),
+                "file": milestone.file.name,
+            },
+        )
+        for indicator in project.indicators.all():
+            value = data.get(f"indicator_{indicator.pk}")
+            if value is not None and value != indicator.current:
+                audit.record(
+                    "project.indicator_updated",
+                    actor=user,
+                    task=task,
+                    subject=project,
+                    before={"indicator": indicator.name, "current": indicator.current},
+                    after={"indicator": indicator.name, "current": value},
+                )
+                indicator.current = value
+                indicator.save(update_fields=["current"])
+
+
+def write_closure(project, user, data, task):
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        before = {"results_summary": project.results_summary, "lessons": project.lessons}
+        project.results_summary = data["results_summary"]
+        project.lessons = data["lessons"]
+        project.suggest_case = data.get("suggest_case", False)
+        project.save(update_fields=["results_summary", "lessons", "suggest_case"])
+        audit.record(
+            "project.closure_report",
+            actor=user,
+            task=task,
+            subject=project,
+            before=before,
+            after={"results_summary": project.results_summary, "lessons": project.lessons},
+        )
+        if project.state == Project.State.IN_EXECUTION:
+            transitions.apply(project, "start_closing", actor=user, task=task, check_perm=False)
+
+
+def decide_closure(project, user, data, task):
+    if data["decision"] == DecisionForm.APPROVE:
+        transitions.apply(project, "close", actor=user, task=task, comment=data.get("comment", ""))
+        return
+    if not data.get("comment"):
+        raise ValidationError({"comment": _("Say what must change when returning.")})
+    audit.record(
+        "project.closure_returned",
+        actor=user,
+        task=task,
+        subject=project,
+        comment=data.get("comment", ""),
+    )
+    notices.notify(
+        project.lead,
+        Kind.RETURNED,
+        f"returned:{task.pk}",
+        title=_("Closure report returned: %(title)s") % {"title": project.title},
+        body=data.get("comment", ""),
+        url=reverse("specialprojects:project_detail", args=[project.pk]),
+        task=task,
+    )

@@ -1,0 +1,95 @@
+"""Project pages: the portfolio, a project's page and one-pager, defining a project."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from . import pdf, selectors, services
+from .flows import process_of
+from .forms import ProjectDefinitionForm
+from .models import Project, ProjectLine
+
+
+def _project(request, pk):
+    project = get_object_or_404(Project.objects.select_related("line", "lead", "currency"), pk=pk)
+    if not selectors.visible_projects(request.user).filter(pk=pk).exists():
+        raise Http404
+    return project
+
+
+@login_required
+@require_safe
+def portfolio(request):
+    params = {key: request.GET.get(key, "") for key in ("line", "state", "late")}
+    return render(
+        request,
+        "specialprojects/portfolio.html",
+        {
+            "projects": selectors.portfolio(request.user, params),
+            "params": params,
+            "lines": ProjectLine.objects.all(),
+            "states": Project.State.choices,
+            "can_define": request.user.has_perm(services.APPROVE),
+        },
+    )
+
+
+@login_required
+def define(request):
+    if not request.user.has_perm(services.APPROVE):
+        raise PermissionDenied
+    form = ProjectDefinitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        line = data["line"] or ProjectLine.objects.get_or_create(name=data["new_line"].strip())[0]
+        project = services.define_project(request.user, line, data["title"], data["lead"])
+        messages.success(request, _("Project defined; its lead drafts the proposal."))
+        return redirect(project)
+    return render(request, "specialprojects/define.html", {"form": form})
+
+
+@login_required
+@require_safe
+def project_detail(request, pk):
+    project = _project(request, pk)
+    milestones = list(project.milestones.select_related("responsible"))
+    start = min((m.starts_on for m in milestones), default=None)
+    end = max((m.due_on for m in milestones), default=None)
+    span = max(((end - start).days if start and end else 1), 1)
+    gantt = [
+        {
+            "milestone": m,
+            "left": round(100 * (m.starts_on - start).days / span, 2),
+            "width": max(round(100 * ((m.due_on - m.starts_on).days or 1) / span, 2), 1.5),
+        }
+        for m in milestones
+    ]
+    return render(
+        request,
+        "specialprojects/project_detail.html",
+        {
+            "project": project,
+            "team": project.team.select_related("user"),
+            "municipalities": project.municipalities.select_related("region"),
+            "indicators": project.indicators.all(),
+            "gantt": gantt,
+            "gantt_start": start,
+            "gantt_end": end,
+            "documents": [m for m in milestones if m.file],
+            "periods": project.fiscal_periods.all(),
+            "process": process_of(project),
+        },
+    )
+
+
+@login_required
+@require_safe
+def one_pager(request, pk):
+    project = _project(request, pk)
+    response = HttpResponse(pdf.render(project), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="proyecto-{project.pk}.pdf"'
+    return response

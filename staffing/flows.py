@@ -1,0 +1,102 @@
+"""Specialist hiring: from an open position to an active specialist."""
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.lock import SelectForUpdateLock
+
+from workflows.models import Process, Task
+from workflows.nodes import HumanTask
+from workflows.roles import Role
+
+from . import services
+from .forms import CloseRegistrationForm, ContractForm, EvaluationForm, HiringDecisionForm
+from .models import Position
+
+process_of = services.process_of
+
+
+class HiringFlow(flow.Flow):
+    """Specialist hiring
+
+    The coordinator opens a position; the coordination assistant registers the
+    candidates with their CVs; the deputy coordinator evaluates each against the
+    profile; the coordinator decides; the contract is recorded and the new
+    specialist gets an account, the specialist role, their theme and an invitation.
+    """
+
+    process_class = Process
+    task_class = Task
+    lock_impl = SelectForUpdateLock(nowait=False)
+    process_title = _("Specialist hiring")
+
+    start = flow.StartHandle(this.start_hiring).Next(this.register_candidates)
+
+    register_candidates = (
+        HumanTask(
+            role=Role.ASSISTANT,
+            title=_("Register the candidates and their CVs"),
+            form_class=CloseRegistrationForm,
+            sla_days=15,
+        )
+        .OnComplete(this.registration_closed)
+        .Next(this.evaluate_candidates)
+    )
+    evaluate_candidates = (
+        HumanTask(
+            role=Role.DEPUTY_COORDINATOR,
+            title=_("Evaluate the candidates against the profile"),
+            form_class=EvaluationForm,
+            sla_days=10,
+        )
+        .OnComplete(this.candidates_evaluated)
+        .Next(this.decide)
+    )
+    decide = (
+        HumanTask(
+            role=Role.COORDINATOR,
+            title=_("Decide the hire"),
+            form_class=HiringDecisionForm,
+            sla_days=5,
+        )
+        .OnComplete(this.decided)
+        .Next(this.check_decision)
+    )
+    check_decision = flow.If(this.is_cancelled).Then(this.end).Else(this.record_contract)
+    record_contract = (
+        HumanTask(
+            role=Role.ASSISTANT,
+            title=_("Record the signed contract"),
+            form_class=ContractForm,
+            sla_days=15,
+        )
+        .OnComplete(this.contract_recorded)
+        .Next(this.onboard)
+    )
+    onboard = flow.Function(this.onboard_specialist).Next(this.end)
+    end = flow.End()
+
+    def start_hiring(self, activation, position, by=None):
+        return services.bind_process(activation.process, position, by, self.process_title)
+
+    def is_cancelled(self, activation):
+        return activation.process.subject.state == Position.State.CANCELLED
+
+    def registration_closed(self, activation, data, user):
+        services.close_registration(
+            activation.process.subject, user, activation.task, data.get("comment", "")
+        )
+
+    def candidates_evaluated(self, activation, data, user):
+        services.record_evaluations(
+            activation.process.subject, user, data["scores"], activation.task
+        )
+
+    def decided(self, activation, data, user):
+        services.decide(activation.process.subject, user, data, activation.task)
+
+    def contract_recorded(self, activation, data, user):
+        services.record_contract(activation.process.subject, user, data, activation.task)
+
+    def onboard_specialist(self, activation):
+        services.onboard_specialist(activation.process.subject, process=activation.process)
