@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/solutions/", views.add_solution, name="add_solution"),
     path("<int:pk>/resources/", views.add_resource, name="add_resource"),
     path("<int:pk>/members/", views.add_member, name="add_member"),
+    path("<int:pk>/<str:action>/", views.change_state, name="change_state"),
     path("posts/<int:pk>/", views.post_detail, name="post_detail"),
     path("posts/<int:pk>/comments/", views.add_comment, name="add_comment"),
     path("posts/<int:pk>/hide/", views.hide_post, name="hide_post"),

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from workflows.roles import Role, has_role
+from workflows.roles import Role, has_role, is_coordination_staff
 
 from . import services
 from .flows import process_of
@@ -94,6 +94,8 @@ def network_detail(request, pk):
             "solution_form": SolutionForm() if contribute else None,
             "resource_form": ResourceForm() if contribute else None,
             "may_moderate": user.is_authenticated and services.can_moderate(user, network),
+            "can_change_state": user.is_authenticated
+            and (network.specialist_id == user.pk or is_coordination_staff(user)),
             "member_form": MemberForm()
             if user.is_authenticated and services.can_moderate(user, network)
             else None,
@@ -262,4 +264,30 @@ def add_member(request, pk):
         return redirect(network)
     services.add_member(network, request.user, user, form.cleaned_data["role"])
     messages.success(request, _("Member added."))
+    return redirect(network)
+
+
+@login_required
+@require_POST
+def change_state(request, pk, action):
+    """The lead or the coordination pauses, resumes or closes an active network."""
+    from workflows import transitions
+
+    network = _network(request, pk)
+    if action not in ("pause", "resume", "close"):
+        raise Http404
+    if not (network.specialist_id == request.user.pk or is_coordination_staff(request.user)):
+        raise PermissionDenied
+    try:
+        transitions.apply(
+            network,
+            action,
+            actor=request.user,
+            comment=request.POST.get("comment", ""),
+            check_perm=False,
+        )
+    except Exception as error:  # an illegal transition for the network's state
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Network: %(state)s.") % {"state": network.get_state_display()})
     return redirect(network)

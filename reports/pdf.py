@@ -100,6 +100,18 @@ def render(report, user):
         [_("Published in the period"), report.cases.get("published", 0)],
         [_("In the public library"), report.cases.get("public", 0)],
     ]
+    story += [Table(rows, style=grid), Spacer(1, 0.4 * cm)]
+    story.append(Paragraph(_("Thematic networks"), styles["Heading3"]))
+    rows = [[_("Network"), _("State"), _("Members"), _("Municipalities")]]
+    rows += [
+        [n.name, n.get_state_display(), members, towns] for n, members, towns in report.networks
+    ] or [["—", "", 0, 0]]
+    story += [Table(rows, style=grid), Spacer(1, 0.4 * cm)]
+    story.append(Paragraph(_("Special projects"), styles["Heading3"]))
+    rows = [[_("Project"), _("State"), _("Milestones"), _("Late")]]
+    rows += [
+        [p.title, p.get_state_display(), count, late] for p, count, late in report.projects
+    ] or [["—", "", 0, 0]]
     story.append(Table(rows, style=grid))
     doc.build(story)
     return buffer.getvalue()

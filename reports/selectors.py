@@ -31,6 +31,8 @@ class ProgrammeReport:
     municipalities: int = 0
     finance: list = field(default_factory=list)  # (period, members, submitted, approved, missing)
     cases: dict = field(default_factory=dict)  # registered, published (in the dates), public now
+    networks: list = field(default_factory=list)  # (network, members, municipalities)
+    projects: list = field(default_factory=list)  # (project, milestones, late)
 
 
 def build(user, start, end, region=None):
@@ -111,7 +113,55 @@ def build(user, start, end, region=None):
     ]
     report.finance = finance_coverage(scope_ids, start, end)
     report.cases = innovation_cases(scope_ids, since, until)
+    report.networks = networks_in(scope_ids)
+    report.projects = projects_in(scope_ids)
     return report
+
+
+def networks_in(scope_ids):
+    """Live networks with a municipality of the scope, with their member counts."""
+    from networks.models import Invitation, Network
+
+    networks = (
+        Network.objects.filter(state__in=[Network.State.ACTIVE, Network.State.PAUSED])
+        .filter(
+            pk__in=Invitation.objects.filter(
+                municipality__in=scope_ids, answer=Invitation.Answer.ACCEPTED
+            ).values("network")
+        )
+        .annotate(
+            members=Count("memberships", distinct=True),
+            towns=Count(
+                "invitations",
+                filter=Q(invitations__answer=Invitation.Answer.ACCEPTED),
+                distinct=True,
+            ),
+        )
+        .order_by("name")
+    )
+    return [(n, n.members, n.towns) for n in networks]
+
+
+def projects_in(scope_ids):
+    """Special projects under way with a municipality of the scope, and their late milestones."""
+    from specialprojects.models import Project
+
+    today = timezone.localdate()
+    projects = (
+        Project.objects.filter(municipalities__in=scope_ids)
+        .exclude(state__in=[Project.State.CLOSED, Project.State.CANCELLED])
+        .distinct()
+        .annotate(
+            milestone_count=Count("milestones", distinct=True),
+            late=Count(
+                "milestones",
+                filter=Q(milestones__completed_at__isnull=True, milestones__due_on__lt=today),
+                distinct=True,
+            ),
+        )
+        .order_by("-late", "title")
+    )
+    return [(p, p.milestone_count, p.late) for p in projects]
 
 
 def innovation_cases(scope_ids, since, until):

@@ -291,3 +291,21 @@ def decide_closure(project, user, data, task):
         url=reverse("specialprojects:project_detail", args=[project.pk]),
         task=task,
     )
+
+
+def cancel_open_work(project, user):
+    """A cancelled project's open tasks are cancelled with it, so nobody is reminded of them."""
+    from workflows.models import Task
+
+    from .flows import process_of
+
+    process = process_of(project)
+    if process is None:
+        return
+    for task in Task.objects.filter(process=process, status__in=["NEW", "ASSIGNED"]):
+        with task.activation() as activation:
+            activation.cancel()
+        audit.record("task.cancelled", actor=user, task=task, comment=_("Project cancelled"))
+    process.status = "CANCELED"
+    process.finished = timezone.now()
+    process.save(update_fields=["status", "finished"])

@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", views.define, name="define"),
     path("<int:pk>/", views.project_detail, name="project_detail"),
     path("<int:pk>/one-pager.pdf", views.one_pager, name="one_pager"),
+    path("<int:pk>/<str:action>/", views.change_state, name="change_state"),
 ]

@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from . import pdf, selectors, services
 from .flows import process_of
@@ -81,6 +81,7 @@ def project_detail(request, pk):
             "gantt_end": end,
             "documents": [m for m in milestones if m.file],
             "periods": project.fiscal_periods.all(),
+            "can_manage": request.user.has_perm(services.APPROVE),
             "process": process_of(project),
         },
     )
@@ -93,3 +94,25 @@ def one_pager(request, pk):
     response = HttpResponse(pdf.render(project), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="proyecto-{project.pk}.pdf"'
     return response
+
+
+@login_required
+@require_POST
+def change_state(request, pk, action):
+    """The coordination suspends, resumes or cancels a project, with a reason."""
+    from workflows import transitions
+
+    project = _project(request, pk)
+    if action not in ("suspend", "resume", "cancel") or not request.user.has_perm(services.APPROVE):
+        raise PermissionDenied
+    try:
+        transitions.apply(
+            project, action, actor=request.user, comment=request.POST.get("comment", "")
+        )
+        if action == "cancel":
+            services.cancel_open_work(project, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except Exception as error:  # a transition the project's state does not allow
+        messages.error(request, str(error))
+    return redirect(project)

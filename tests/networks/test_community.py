@@ -207,3 +207,22 @@ def test_moderators_add_members_and_related_processes_reach_the_feed(
     assert case.title in feed.text and feed.url == case.get_absolute_url()
     register(facilitator_a, municipality_a, Theme.objects.get(slug="gobierno-abierto"))
     assert network.activity.filter(kind=Activity.Kind.PROCESS).count() == 1
+
+
+def test_the_lead_pauses_resumes_and_closes_the_network(client, lead, member):
+    network = active_network(lead)
+    services.add_member(network, lead, member)
+    client.force_login(member)
+    assert (
+        client.post(reverse("networks:change_state", args=[network.pk, "pause"])).status_code == 403
+    )
+    client.force_login(lead)
+    for action, state in (("pause", "paused"), ("resume", "active"), ("close", "closed")):
+        client.post(reverse("networks:change_state", args=[network.pk, action]))
+        network.refresh_from_db()
+        assert network.state == state
+    client.post(reverse("networks:change_state", args=[network.pk, "resume"]))  # not from closed
+    network.refresh_from_db()
+    assert network.state == "closed"
+    with pytest.raises(PermissionDenied):
+        services.add_post(network, member, "Tarde", "x", True)

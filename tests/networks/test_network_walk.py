@@ -169,6 +169,14 @@ def test_proposal_return_design_parallel_invitations_and_launch(
     }
     assert process_of(network).finished is not None
 
+    dates = {"start": "2000-01-01", "end": "2099-12-31"}
+    client.force_login(coordinator)
+    report = client.get(reverse("reports:dashboard"), dates).context["report"]
+    assert report.networks == [(network, 4, 2)]  # four members, two municipalities
+    client.force_login(facilitator_b)
+    report = client.get(reverse("reports:dashboard"), dates).context["report"]
+    assert report.networks == [(network, 4, 2)]  # one of them is in Zulia
+
 
 def test_invitations_close_at_their_deadline_and_the_network_launches(
     client, lead, targets, coordinator, facilitator_a, facilitator_b

@@ -206,3 +206,55 @@ def test_one_pager_and_portfolio(client, coordinator, lead):
         assert expected in text, expected
     page = client.get(reverse("specialprojects:portfolio"), {"line": ProjectLine.objects.get().pk})
     assert "Finanzas municipales" in page.content.decode()
+
+
+def test_coordination_cancels_a_project_with_a_reason_and_its_tasks_go(client, coordinator, lead):
+    project = define(client, coordinator, lead)
+    client.force_login(lead)
+    url = reverse("specialprojects:change_state", args=[project.pk, "cancel"])
+    assert client.post(url, {"comment": "x"}).status_code == 403
+    client.force_login(coordinator)
+    client.post(url, {"comment": ""})
+    project.refresh_from_db()
+    assert project.state == Project.State.DRAFT  # a reason is required
+    client.post(url, {"comment": "Sin financiamiento"})
+    project.refresh_from_db()
+    assert project.state == Project.State.CANCELLED
+    assert open_tasks(project) == []
+    assert process_of(project).status == "CANCELED"
+
+
+def test_programme_report_lists_projects_with_late_milestones_in_scope(
+    client, coordinator, lead, facilitator_a, facilitator_b, municipality_a
+):
+    import io
+
+    from pypdf import PdfReader
+
+    municipality_a.is_member = True
+    municipality_a.save(update_fields=["is_member"])
+    project = define(client, coordinator, lead)
+    (draft,) = open_tasks(project)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    start = yesterday - datetime.timedelta(days=30)
+    post_task(
+        client,
+        lead,
+        draft,
+        proposal(
+            timezone.localdate(),
+            milestones=f"{start.isoformat()} | {yesterday.isoformat()} | Atrasado | Informe",
+            municipalities=[municipality_a.pk],
+        ),
+    )
+    dates = {"start": "2000-01-01", "end": "2099-12-31"}
+    client.force_login(facilitator_a)
+    report = client.get(reverse("reports:dashboard"), dates).context["report"]
+    assert report.projects == [(project, 1, 1)]
+    pdf = client.get(reverse("reports:dashboard_pdf"), dates)
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).split()
+    )
+    assert "Proyectos especiales" in text and "Finanzas municipales" in text
+    client.force_login(facilitator_b)
+    assert client.get(reverse("reports:dashboard"), dates).context["report"].projects == []
