@@ -7,6 +7,8 @@ vector is built by one UPDATE the way ``knowledge.services.refresh_search`` buil
 Measured through the real code: ``selectors.library``, the HTML page and the API.
 """
 
+import os
+
 from . import common
 
 CASES = 100_000
@@ -162,6 +164,21 @@ REPLICABILITY = [
     "Depende de una ordenanza que respalde el procedimiento.",
     "Conviene contar con el apoyo de una universidad o una ONG.",
 ]
+REFLECTIONS = [
+    "Funcionó porque las comunidades fijaron las prioridades.",
+    "La rotación del personal puso en riesgo la continuidad.",
+    "Sin datos de línea base fue difícil demostrar el cambio.",
+    "La alianza con la universidad aportó método y credibilidad.",
+    "El cambio de autoridades obligó a renegociar los acuerdos.",
+    "La tecnología fue lo más sencillo; lo difícil fue cambiar la rutina.",
+]
+SUSTAINABILITY = [
+    "Las tasas cobradas cubren la operación.",
+    "Está respaldada por una ordenanza aprobada por la cámara municipal.",
+    "La alcaldía le asigna una partida propia cada año.",
+    "Los consejos comunales asumieron el seguimiento.",
+    "Un convenio con la gobernación financia el mantenimiento.",
+]
 
 
 def generate(first, count, user_id):
@@ -183,6 +200,8 @@ def generate(first, count, user_id):
         "lessons": LESSONS,
         "steps": STEPS,
         "replicability": REPLICABILITY,
+        "reflections": REFLECTIONS,
+        "sustainability": SUSTAINABILITY,
     }
 
     def pick(name, index=None):
@@ -241,7 +260,15 @@ def generate(first, count, user_id):
             'Responsable ' || g, '', '', started_on, NULL, '',
             'Antes de la iniciativa, ' || {pick("problems")} || ' en ' || topics[t1]
                 || ', y ' || {pick("problems")} || '.',
-            '', '', '', {several("steps", 6)}, '', '',
+            'Actas de las asambleas, registros de la dirección y fotografías.',
+            '¿Qué hizo posible que ' || topics[t1] || ' mejorara? ¿Qué papel tuvieron '
+                || {pick("beneficiaries")} || '?',
+            'Mejorar ' || topics[t1] || ' para ' || {pick("beneficiaries")}
+                || '. Estrategia: ' || {pick("approaches")} || '.',
+            {several("steps", 6)},
+            'Un equipo de ' || (3 + floor(random() * 10))::int || ' funcionarios y recursos '
+                || 'propios de la alcaldía.',
+            {several("reflections", 2)},
             {pick("metrics")} || ' mejoró un ' || (5 + floor(random() * 60))::int
                 || ' %% en ' || (1 + floor(random() * 4))::int || ' años; en '
                 || topics[t3] || ' ' || {pick("outcomes")} || '. '
@@ -252,11 +279,11 @@ def generate(first, count, user_id):
                  ELSE (ARRAY['coverage','fiscal','efficiency','participation',
                              'quality_of_life','other'])[1 + floor(random() * 6)::int] END,
             {several("lessons", 3)},
-            '',
+            {several("sustainability", 2)},
             {several("replicability", 2)},
             'published', 1, '', '{{}}'::jsonb,
-            least(now(), started_on + (90 + floor(random() * 700))::int
-                         + random() * interval '1 day'),
+            least(now() - random() * interval '90 days',
+                  started_on + (90 + floor(random() * 700))::int + random() * interval '1 day'),
             started_on::timestamptz,
             '', towns[1 + floor(random() * array_length(towns, 1))::int], %(user)s,
             CASE WHEN theme_follows_topic
@@ -314,6 +341,7 @@ def generate(first, count, user_id):
     with connection.cursor() as cursor:
         for table in ("knowledge_case", "knowledge_replication", "knowledge_milestone"):
             cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("ANALYZE")  # the municipalities too, as autovacuum would have
 
 
 def shapes():
@@ -377,10 +405,19 @@ def run(total=CASES, repeat=20):
     common.fresh_database()
     from django.conf import settings
     from django.contrib.auth.models import User
+    from django.db import connection
 
     settings.DEBUG = False
     repeat = max(repeat, 20)
     user = User.objects.create_user("bench", password="x")
+    storage = os.environ.get("BENCH_KNOWLEDGE_VECTOR_STORAGE", "").lower()
+    if storage:  # an experiment: where PostgreSQL keeps the vectors (see docs/performance.md)
+        if storage not in ("main", "extended", "external"):
+            raise SystemExit("BENCH_KNOWLEDGE_VECTOR_STORAGE is main, extended or external")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE knowledge_case ALTER COLUMN search_vector SET STORAGE {storage}"
+            )
     sizes = sorted({max(1, total // 2), total})
     results, rows, done = {}, [], 0
     for size in sizes:
@@ -403,7 +440,13 @@ def run(total=CASES, repeat=20):
     common.table(rows, ["cases", "measure", "matches", "median ms", "p95 ms", "queries"])
     payload = common.write(
         "knowledge",
-        {"sizes": sizes, "runs": repeat, "figures": results, "peak_rss_mb": common.peak_rss_mb()},
+        {
+            "sizes": sizes,
+            "runs": repeat,
+            "vector_storage": storage or "main (the migration's default)",
+            "figures": results,
+            "peak_rss_mb": common.peak_rss_mb(),
+        },
     )
     common.drop_database()
     return payload

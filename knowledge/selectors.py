@@ -1,8 +1,9 @@
 """The library's read side: what each person may see, full-text search, facets, related cases.
 
 Search on PostgreSQL uses the ``es_unaccent`` text search configuration (Spanish
-stemming after removing accents), so that "participación" finds "participativo"
-and "PARTICIPACION"; SQLite, the zero-setup default, falls back to matching every
+stemming after removing accents), so that "participacion" finds "PARTICIPACIÓN" and
+"plaza" finds "plazas" (the stemmer, seeing no accents, does not join "participación"
+with "participativo"); SQLite, the zero-setup default, falls back to matching every
 word in an unaccented copy of the text.
 """
 
@@ -10,7 +11,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, CharField, Count, F, Q, Value, When
+from django.db.models import Case as DjangoCase
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
@@ -96,15 +98,46 @@ def _filter(queryset, params):
 
 
 def library(params, page=1, with_facets=True):
-    """Published cases matching the query and filters, best first, with facet counts."""
+    """Published cases matching the query and filters, best first, with facet counts.
+
+    On PostgreSQL a search reads its matches once: one statement ranks them for the
+    page and counts them for the total and every facet. Without a query, the page comes
+    from the publication-date index and the counts from one GROUPING SETS query. The
+    page's cases are then read with their relations (20 rows, one query).
+    """
     base = Case.objects.filter(state=Case.State.PUBLISHED)
     matched, ranked = _search(base, (params.get("q") or "").strip())
     filtered = _filter(matched, params)
-    order = ["-rank", "-published_at"] if ranked else ["-published_at", "-pk"]
-    total = filtered.count()
     start = (page - 1) * PAGE_SIZE
-    results = list(
-        filtered.select_related("municipality__region", "theme")
+    if with_facets and connection.vendor == "postgresql" and ranked:
+        window, counts = _ranked_page_and_counts(filtered, start)
+        facets, total = _facets(counts)
+    else:
+        window = _window(filtered, start, ranked)
+        if with_facets and connection.vendor == "postgresql":
+            facets, total = _facets(_counts(filtered))
+        else:
+            total = filtered.count()
+            facets = facet_counts(filtered) if with_facets else {}
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    return Library(_page_cases(window), total, facets, page, pages)
+
+
+def _window(queryset, start, ranked):
+    """The page's (pk, rank) pairs, best first (newest first without a query)."""
+    if ranked:
+        rows = queryset.order_by("-rank", "-published_at", "-pk").values_list("pk", "rank")
+    else:
+        rows = queryset.order_by("-published_at", "-pk").values_list("pk")
+    return [(row[0], row[1] if ranked else None) for row in rows[start : start + PAGE_SIZE]]
+
+
+def _page_cases(window):
+    """The cases of the page in its order, with their relations and replication counts."""
+    by_pk = (
+        Case.objects.filter(pk__in=[pk for pk, _rank in window])
+        .defer("search_vector", "search_text")
+        .select_related("municipality__region", "theme")
         .annotate(
             replicated=Count(
                 "replications",
@@ -112,11 +145,139 @@ def library(params, page=1, with_facets=True):
                 distinct=True,
             )
         )
-        .order_by(*order)[start : start + PAGE_SIZE]
+        .in_bulk()
     )
-    facets = facet_counts(filtered) if with_facets else {}
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-    return Library(results, total, facets, page, pages)
+    results = []
+    for pk, rank in window:
+        case = by_pk.get(pk)
+        if case is None:  # deleted or unpublished since the page was chosen
+            continue
+        if rank is not None:
+            case.rank = rank
+        results.append(case)
+    return results
+
+
+def _size_band():
+    """The municipality's size band as a SQL CASE (NULL without a population)."""
+    population = "municipality__population"
+    return DjangoCase(
+        *[
+            When(
+                Q(**{f"{population}__gte": low})
+                & (Q(**{f"{population}__lte": high}) if high else Q()),
+                then=Value(key),
+            )
+            for key, _label, low, high in SIZE_BANDS
+        ],
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+FACET_COLUMNS = ["theme_id", "region", "year", "results_type", "size"]
+
+
+def _facet_rows(queryset, *fields):
+    """SQL for the matches with ``fields`` and the facet columns, and its parameters."""
+    rows = (
+        queryset.order_by()
+        .annotate(
+            region=F("municipality__region_id"), year=ExtractYear("started_on"), size=_size_band()
+        )
+        .values(*fields, *FACET_COLUMNS)
+    )
+    return rows.query.sql_with_params()
+
+
+def _grouping_sql(source, alias, extra=""):
+    """GROUPING SETS over ``source``: rows of (grouping, count, *facet values[, extra])."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{alias}.{quote(c)}" for c in FACET_COLUMNS)
+    sets = ", ".join(f"({alias}.{quote(c)})" for c in FACET_COLUMNS)
+    return (
+        f"SELECT GROUPING({columns}), COUNT(*), {columns}{extra} FROM {source} {alias} "
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+
+
+def _tally(grouped):
+    """{facet column: {value: count}} from GROUPING SETS rows (grouping, n, *values)."""
+    counts = {column: {} for column in FACET_COLUMNS}
+    last = len(FACET_COLUMNS) - 1
+    for grouping, n, *values in grouped:
+        # GROUPING() has a 0 bit for the one column the row is grouped by.
+        index = next(i for i in range(len(FACET_COLUMNS)) if not grouping >> (last - i) & 1)
+        counts[FACET_COLUMNS[index]][values[index]] = n
+    return counts
+
+
+def _counts(queryset):
+    """Every facet's counts in one query (GROUPING SETS over the matches)."""
+    inner, params = _facet_rows(queryset)
+    with connection.cursor() as cursor:
+        cursor.execute(_grouping_sql(f"({inner})", "s"), params)
+        return _tally(cursor.fetchall())
+
+
+def _ranked_page_and_counts(queryset, start):
+    """Rank the matches and count them by facet in one pass over them.
+
+    The matches (id, rank, publication date and the facet columns) are read once into
+    a CTE; the page is its best ``PAGE_SIZE`` rows from ``start`` (the order of
+    ``_window``), the counts its GROUPING SETS. Returns the page's (pk, rank) pairs
+    and the counts.
+    """
+    inner, params = _facet_rows(queryset, "pk", "rank", "published_at")
+    quote = connection.ops.quote_name
+    pk, rank, published = quote("pk"), quote("rank"), quote("published_at")
+    nulls = ", ".join("NULL" for _column in FACET_COLUMNS)
+    sql = (
+        f"WITH m AS MATERIALIZED ({inner}) "
+        f"(SELECT NULL, NULL, {nulls}, m.{pk}, m.{rank}, m.{published} FROM m "
+        f"ORDER BY m.{rank} DESC, m.{published} DESC, m.{pk} DESC LIMIT %s OFFSET %s) "
+        f"UNION ALL ({_grouping_sql('m', 'g', ', NULL, NULL, NULL')})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, PAGE_SIZE, start))
+        rows = cursor.fetchall()
+    width = len(FACET_COLUMNS) + 2
+    page = [row[width:] for row in rows if row[0] is None]
+    # The statement's order, in Python: best rank, then newest (NULL first), then id.
+    page.sort(key=lambda row: (row[1], row[2] is None, row[2] or 0, row[0]), reverse=True)
+    return [(pk, rank) for pk, rank, _published in page], _tally(
+        row[:width] for row in rows if row[0] is not None
+    )
+
+
+def _facets(counts):
+    """The facets as (value, label, count) lists, and the total, from ``_tally``'s counts."""
+    themes = {
+        pk: (slug, name) for pk, slug, name in Theme.objects.values_list("pk", "slug", "name")
+    }
+    regions = dict(Region.objects.values_list("pk", "name"))
+    labels = dict(Case.ResultsType.choices)
+
+    def by_count(rows):
+        return sorted(rows, key=lambda row: (-row[2], str(row[1])))
+
+    sizes = counts["size"]
+    facets = {
+        "theme": by_count((*themes[pk], n) for pk, n in counts["theme_id"].items() if pk),
+        "region": by_count((str(pk), regions[pk], n) for pk, n in counts["region"].items() if pk),
+        "year": [
+            (str(year), str(year), n)
+            for year, n in sorted(
+                ((year, n) for year, n in counts["year"].items() if year is not None),
+                reverse=True,
+            )
+        ],
+        "results": by_count(
+            (key, labels[key], n) for key, n in counts["results_type"].items() if key
+        ),
+        "size": [(key, label, sizes[key]) for key, label, *_ in SIZE_BANDS if sizes.get(key)],
+    }
+    return facets, sum(counts["theme_id"].values())
 
 
 def facet_counts(queryset):
