@@ -80,10 +80,22 @@ class OnboardingFlow(flow.Flow):
 
     # Start handlers: fill the process before viewflow saves it.
     def start_onboarding(self, activation, agreement, by):
-        return services.bind_process(activation.process, agreement, by, self.process_title)
+        return activation.process.bind(
+            agreement,
+            by,
+            self.process_title,
+            about=agreement.municipality.name,
+            municipality=agreement.municipality,
+        )
 
     def start_renewal(self, activation, agreement, by=None):
-        return services.bind_process(activation.process, agreement, by, _("Agreement renewal"))
+        return activation.process.bind(
+            agreement,
+            by,
+            _("Agreement renewal"),
+            about=agreement.municipality.name,
+            municipality=agreement.municipality,
+        )
 
     # Routing helpers
     def agreement_facilitator(self, activation):

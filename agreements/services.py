@@ -18,14 +18,6 @@ from .models import Agreement, Authority, ContactLog
 from .scope import FACILITATE
 
 
-def bind_process(process, agreement, by, title):
-    process.municipality = agreement.municipality
-    process.subject = agreement
-    process.started_by = by
-    process.title = f"{title}: {agreement.municipality.name}"
-    return process
-
-
 def open_onboarding(agreement_or_municipality):
     from workflows.models import Process
 

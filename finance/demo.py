@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from agreements.models import Municipality
 from workflows import services as tasks
-from workflows.models import Task
 
 from . import services
 from .flows import process_of
@@ -133,17 +132,7 @@ def file_for(municipality, year, quarter):
 
 
 def _open_task(submission):
-    return (
-        Task.objects.filter(process=process_of(submission), flow_task_type="HUMAN")
-        .filter(status__in=["NEW", "ASSIGNED"])
-        .first()
-    )
-
-
-def _do(task, user, data):
-    if task.owner_id != user.pk:
-        tasks.claim(task, user)
-    tasks.complete(task, user, data)
+    return tasks.open_human_tasks(process_of(submission))[0]
 
 
 def walk(submission, submitter, facilitator, specialist, until="published"):
@@ -154,12 +143,16 @@ def walk(submission, submitter, facilitator, specialist, until="published"):
     if until == "validated":
         return
     justification = "Variación explicada por la inflación del período."
-    _do(_open_task(submission), submitter, {"justification": justification, "comment": ""})
+    tasks.take_and_complete(
+        _open_task(submission), submitter, {"justification": justification, "comment": ""}
+    )
     if until == "in_review":
         return
-    _do(_open_task(submission), facilitator, {"decision": "approve", "comment": ""})
+    tasks.take_and_complete(
+        _open_task(submission), facilitator, {"decision": "approve", "comment": ""}
+    )
     if until == "returned":
-        _do(
+        tasks.take_and_complete(
             _open_task(submission),
             specialist,
             {
@@ -169,7 +162,9 @@ def walk(submission, submitter, facilitator, specialist, until="published"):
             },
         )
         return
-    _do(_open_task(submission), specialist, {"decision": "approve", "comment": "Conforme."})
+    tasks.take_and_complete(
+        _open_task(submission), specialist, {"decision": "approve", "comment": "Conforme."}
+    )
 
 
 def seed(users):

@@ -18,17 +18,7 @@ from . import services
 from .forms import SpecialistReviewForm, SubmitDataForm
 from .models import Submission
 
-
-def process_of(submission):
-    from django.contrib.contenttypes.models import ContentType
-
-    return (
-        Process.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Submission), subject_id=submission.pk
-        )
-        .order_by("-pk")
-        .first()
-    )
+process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
 def submission_due(process):
@@ -95,7 +85,13 @@ class FinanceSubmissionFlow(flow.Flow):
     end = flow.End()
 
     def start_submission(self, activation, submission, by=None):
-        return services.bind_process(activation.process, submission, by, self.process_title)
+        return activation.process.bind(
+            submission,
+            by,
+            self.process_title,
+            about=f"{submission.municipality.name}, {submission.period}",
+            municipality=submission.municipality,
+        )
 
     def is_returned(self, activation):
         return activation.process.subject.state == Submission.State.RETURNED

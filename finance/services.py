@@ -113,14 +113,6 @@ def close_period(period, by):
 # Submissions ---------------------------------------------------------------
 
 
-def bind_process(process, submission, by, title):
-    process.municipality = submission.municipality
-    process.subject = submission
-    process.started_by = by
-    process.title = f"{title}: {submission.municipality.name}, {submission.period}"
-    return process
-
-
 def start_submission(municipality, period, *, by=None, corrects=None):
     from .flows import FinanceSubmissionFlow
 

@@ -176,8 +176,6 @@ def submission_upload(request, pk):
     upload = form.cleaned_data["file"]
     try:
         result = services.receive_upload(submission, request.user, upload.name, upload.read())
-    except PermissionDenied:
-        raise
     except ValidationError as error:
         if wants_json:
             return JsonResponse({"errors": error.messages}, status=409)

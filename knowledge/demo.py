@@ -5,7 +5,6 @@ import datetime
 from agreements.models import Municipality
 from networks.models import Theme
 from workflows import services as tasks
-from workflows.models import Task
 
 from . import services
 from .flows import process_of
@@ -133,13 +132,9 @@ def _systematise(case, specialist, data):
 
 
 def _do(case, node, user, data):
-    task = Task.objects.get(
-        process=process_of(case), flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]
-    )
+    (task,) = tasks.open_human_tasks(process_of(case))
     assert task.flow_task.name == node, task.flow_task.name
-    if task.owner_id != user.pk:
-        tasks.claim(task, user)
-    tasks.complete(task, user, data)
+    tasks.take_and_complete(task, user, data)
 
 
 def seed(users):

@@ -1,6 +1,5 @@
 """Case systematisation: from a registered experience to a published case."""
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -16,15 +15,7 @@ from . import services
 from .forms import CurationForm, SubmitCaseForm
 from .models import Case
 
-
-def process_of(case):
-    return (
-        Process.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Case), subject_id=case.pk
-        )
-        .order_by("-pk")
-        .first()
-    )
+process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
 class CaseFlow(flow.Flow):
@@ -79,10 +70,10 @@ class CaseFlow(flow.Flow):
     end = flow.End()
 
     def start_case(self, activation, case, by=None):
-        return services.bind_process(activation.process, case, by, self.process_title)
+        return activation.process.bind(case, by, self.process_title, municipality=case.municipality)
 
     def start_revision(self, activation, case, by=None):
-        return services.bind_process(activation.process, case, by, _("Case revision"))
+        return activation.process.bind(case, by, _("Case revision"), municipality=case.municipality)
 
     def case_specialist(self, activation):
         """Who systematised it before, else the theme's specialist with the least open work."""

@@ -9,7 +9,6 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,14 +115,6 @@ def register_case(user, data):
         audit.record("case.registered", actor=user, subject=case, after=case.audit_snapshot())
         CaseFlow.start.run(case=case, by=user)
     return case
-
-
-def bind_process(process, case, by, title):
-    process.municipality = case.municipality
-    process.subject = case
-    process.started_by = by
-    process.title = f"{title}: {case.title}"[:255]
-    return process
 
 
 # Systematisation --------------------------------------------------------------
@@ -409,16 +400,6 @@ def rate(case, user, usefulness):
             case=case, user=user, defaults={"usefulness": usefulness, "updated": timezone.now()}
         )
         audit.record("case.rated", actor=user, subject=case, after={"usefulness": int(usefulness)})
-
-
-def feedback_summary(case):
-    return Case.objects.filter(pk=case.pk).aggregate(
-        replicated=Count(
-            "replications",
-            filter=~Q(replications__state=Replication.State.ABANDONED),
-            distinct=True,
-        ),
-    )
 
 
 # Search text --------------------------------------------------------------------

@@ -7,25 +7,10 @@ from django.utils import timezone
 
 from agreements.models import Municipality
 from workflows import services as tasks
-from workflows.models import Task
 
 from . import services
 from .flows import process_of
 from .models import Network, Theme
-
-
-def _open(network):
-    return list(
-        Task.objects.filter(
-            process=process_of(network), flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]
-        ).order_by("pk")
-    )
-
-
-def _do(task, user, data):
-    if task.owner_id != user.pk:
-        tasks.claim(task, user)
-    tasks.complete(task, user, data)
 
 
 def seed(users):
@@ -46,10 +31,10 @@ def seed(users):
             "target_municipalities": members,
         },
     )
-    (review,) = _open(network)
-    _do(review, coordinator, {"decision": "approve", "comment": "Adelante."})
-    (design,) = _open(network)
-    _do(
+    (review,) = tasks.open_human_tasks(process_of(network))
+    tasks.take_and_complete(review, coordinator, {"decision": "approve", "comment": "Adelante."})
+    (design,) = tasks.open_human_tasks(process_of(network))
+    tasks.take_and_complete(
         design,
         specialist,
         {
@@ -63,12 +48,12 @@ def seed(users):
             "invitation_deadline": timezone.localdate() + datetime.timedelta(days=15),
         },
     )
-    for task in _open(network):
+    for task in tasks.open_human_tasks(process_of(network)):
         answers = {
             pk: ("declined" if index == 1 else "accepted", "")
             for index, pk in enumerate(task.data["municipalities"])
         }
-        _do(task, task.owner, {"answers": answers})
+        tasks.take_and_complete(task, task.owner, {"answers": answers})
     network.refresh_from_db()
     services.add_post(
         network,

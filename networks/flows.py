@@ -1,7 +1,6 @@
 """Network setup: from a specialist's proposal to a launched network."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -17,15 +16,7 @@ from . import services
 from .forms import DesignForm, InvitationAnswersForm, ProposalRevisionForm
 from .models import Network
 
-
-def process_of(network):
-    return (
-        Process.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Network), subject_id=network.pk
-        )
-        .order_by("-pk")
-        .first()
-    )
+process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
 def no_municipality(process):
@@ -111,7 +102,7 @@ class NetworkFlow(flow.Flow):
     end = flow.End()
 
     def start_network(self, activation, network, by=None):
-        return services.bind_process(activation.process, network, by, self.process_title)
+        return activation.process.bind(network, by, self.process_title)
 
     def lead(self, activation):
         return activation.process.subject.specialist

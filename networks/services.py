@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.scope import FACILITATE, REPRESENT
+from agreements.scope import FACILITATE, REPRESENT, holders
 from notifications import services as notices
 from notifications.models import Kind
 from workflows import audit, transitions
 from workflows.forms import DecisionForm
+from workflows.permissions import sees_everything
 from workflows.roles import Role, has_role, is_coordination_staff
 
 from .models import (
@@ -95,7 +96,7 @@ def can_see_network(user, network):
             return True
     if not user.is_authenticated:
         return False
-    if is_coordination_staff(user) or user.has_perm("workflows.view_all_processes"):
+    if sees_everything(user):
         return True
     if network.specialist_id == user.pk or is_member(user, network):
         return True
@@ -106,12 +107,7 @@ def sees_private_content(user, network):
     """Members, the lead and coordination staff read everything; others only public items."""
     if not user.is_authenticated:
         return False
-    return (
-        network.specialist_id == user.pk
-        or is_member(user, network)
-        or is_coordination_staff(user)
-        or user.has_perm("workflows.view_all_processes")
-    )
+    return network.specialist_id == user.pk or is_member(user, network) or sees_everything(user)
 
 
 def can_contribute(user, network):
@@ -127,7 +123,7 @@ def visible_networks(user):
     )
     if not user.is_authenticated:
         return Network.objects.filter(public)
-    if is_coordination_staff(user) or user.has_perm("workflows.view_all_processes"):
+    if sees_everything(user):
         return Network.objects.all()
     return Network.objects.filter(
         public | Q(specialist=user) | Q(memberships__user=user)
@@ -165,13 +161,6 @@ def propose(user, data):
         )
         NetworkFlow.start.run(network=network, by=user)
     return network
-
-
-def bind_process(process, network, by, title):
-    process.subject = network
-    process.started_by = by
-    process.title = f"{title}: {network.name}"[:255]
-    return process
 
 
 def review(network, user, data, task):
@@ -245,11 +234,12 @@ def invitation_batches(network):
     """
     User = get_user_model()
     targets = list(network.target_municipalities.order_by("pk"))
+    facilitating = holders(FACILITATE, targets)
     facilitators = User.objects.filter(groups__name=Role.FACILITATOR, is_active=True).order_by("pk")
     batches, assigned = [], set()
     for facilitator in facilitators:
         mine = [
-            m.pk for m in targets if m.pk not in assigned and facilitator.has_perm(FACILITATE, m)
+            m.pk for m in targets if m.pk not in assigned and facilitator.pk in facilitating[m.pk]
         ]
         if mine:
             assigned.update(mine)
@@ -322,11 +312,14 @@ def launch(network, process=None):
             ).select_related("municipality")
         )
         _join(network, network.specialist, Membership.Role.COORDINATOR, None)
+        representing = holders(REPRESENT, [i.municipality for i in accepted])
+        officers = User.objects.filter(
+            pk__in=set().union(*representing.values()), groups__name=Role.MUNICIPAL_OFFICER
+        ).in_bulk()
         for invitation in accepted:
             municipality = invitation.municipality
-            for user in User.objects.filter(is_active=True, groups__name=Role.MUNICIPAL_OFFICER):
-                if user.has_perm(REPRESENT, municipality):
-                    _join(network, user, Membership.Role.MEMBER, municipality)
+            for user_id in sorted(representing[municipality.pk] & set(officers)):
+                _join(network, officers[user_id], Membership.Role.MEMBER, municipality)
             if invitation.answered_by_id:
                 _join(network, invitation.answered_by, Membership.Role.MEMBER, None)
         record_activity(

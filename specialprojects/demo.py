@@ -6,25 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from finance.models import FiscalPeriod, Submission
 from workflows import services as tasks
-from workflows.models import Task
 
 from . import services
 from .flows import process_of
 from .models import Project, ProjectLine
-
-
-def _open(project):
-    return list(
-        Task.objects.filter(
-            process=process_of(project), flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]
-        ).order_by("pk")
-    )
-
-
-def _do(task, user, data):
-    if task.owner_id != user.pk:
-        tasks.claim(task, user)
-    tasks.complete(task, user, data)
 
 
 def seed(users):
@@ -50,8 +35,8 @@ def seed(users):
     ]
     from decimal import Decimal
 
-    (draft,) = _open(project)
-    _do(
+    (draft,) = tasks.open_human_tasks(process_of(project))
+    tasks.take_and_complete(
         draft,
         specialist,
         {
@@ -74,20 +59,24 @@ def seed(users):
             "risks": "Conectividad de las alcaldías; rotación del personal de hacienda.",
         },
     )
-    (team,) = _open(project)
-    _do(team, coordinator, {"members": [(facilitator, "facilitator", "Acompañar la carga")]})
-    (confirmation,) = _open(project)
-    _do(confirmation, facilitator, {"accept": "yes"})
-    (approval,) = _open(project)
-    _do(approval, coordinator, {"decision": "approve", "comment": "Primer proyecto especial."})
+    (team,) = tasks.open_human_tasks(process_of(project))
+    tasks.take_and_complete(
+        team, coordinator, {"members": [(facilitator, "facilitator", "Acompañar la carga")]}
+    )
+    (confirmation,) = tasks.open_human_tasks(process_of(project))
+    tasks.take_and_complete(confirmation, facilitator, {"accept": "yes"})
+    (approval,) = tasks.open_human_tasks(process_of(project))
+    tasks.take_and_complete(
+        approval, coordinator, {"decision": "approve", "comment": "Primer proyecto especial."}
+    )
     published = Submission.objects.filter(state=Submission.State.PUBLISHED)
-    for task in _open(project):
+    for task in tasks.open_human_tasks(process_of(project)):
         milestone = project.milestones.get(pk=task.data["milestone"])
         period = next(p for p in periods if p.deadline == milestone.due_on)
         if not published.filter(period=period).exists():
             continue  # still open: the current quarter's milestone waits for its data
         indicator = project.indicators.get(name="Municipios con datos publicados")
-        _do(
+        tasks.take_and_complete(
             task,
             specialist,
             {

@@ -1,7 +1,6 @@
 """Special project: from its definition in a line to its closure."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -16,15 +15,7 @@ from . import services
 from .forms import ClosureForm, ConfirmForm, MilestoneForm, ProposalForm, TeamForm
 from .models import Milestone, Project
 
-
-def process_of(project):
-    return (
-        Process.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Project), subject_id=project.pk
-        )
-        .order_by("-pk")
-        .first()
-    )
+process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
 def the_project(process):
@@ -151,7 +142,7 @@ class ProjectFlow(flow.Flow):
     end = flow.End()
 
     def start_project(self, activation, project, by=None):
-        return services.bind_process(activation.process, project, by, self.process_title)
+        return activation.process.bind(project, by, self.process_title)
 
     def lead(self, activation):
         return activation.process.subject.lead

@@ -3,21 +3,15 @@
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from workflows.roles import is_coordination_staff
+from workflows.permissions import sees_everything
 
 from .models import Project
-
-
-def sees_all(user):
-    return user.is_authenticated and (
-        is_coordination_staff(user) or user.has_perm("workflows.view_all_processes")
-    )
 
 
 def visible_projects(user):
     if not user.is_authenticated:
         return Project.objects.none()
-    if sees_all(user):
+    if sees_everything(user):
         return Project.objects.all()
     return Project.objects.filter(team__user=user, team__declined=False).distinct()
 

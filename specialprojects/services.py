@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from agreements.scope import REPRESENT
+from agreements.scope import REPRESENT, holders
 from notifications import services as notices
 from notifications.models import Kind
 from workflows import audit, transitions
@@ -43,13 +43,6 @@ def define_project(user, line, title, lead):
         audit.record("project.defined", actor=user, subject=project, after=project.audit_snapshot())
         ProjectFlow.start.run(project=project, by=user)
     return project
-
-
-def bind_process(process, project, by, title):
-    process.subject = project
-    process.started_by = by
-    process.title = f"{title}: {project.title}"[:255]
-    return process
 
 
 def save_proposal(project, user, data, task):
@@ -188,9 +181,12 @@ def launch(project, process=None):
         transitions.apply(project, "launch", process=process, check_perm=False)
         transitions.apply(project, "start_execution", process=process, check_perm=False)
         recipients = {m.user for m in project.team.filter(declined=False).select_related("user")}
-        officers = User.objects.filter(is_active=True, groups__name=Role.MUNICIPAL_OFFICER)
-        for municipality in project.municipalities.all():
-            recipients |= {u for u in officers if u.has_perm(REPRESENT, municipality)}
+        representing = holders(REPRESENT, list(project.municipalities.all()))
+        recipients |= set(
+            User.objects.filter(
+                pk__in=set().union(*representing.values()), groups__name=Role.MUNICIPAL_OFFICER
+            )
+        )
         for person in recipients:
             notices.notify(
                 person,

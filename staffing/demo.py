@@ -8,10 +8,16 @@ from django.utils import timezone
 
 from networks.models import Theme
 from workflows import services as tasks
-from workflows.models import Task
 
 from . import services
 from .models import Position
+
+
+def _do(position, node, user, data):
+    (task,) = tasks.open_human_tasks(services.process_of(position))
+    assert task.flow_task.name == node, (task.flow_task.name, node)
+    tasks.take_and_complete(task, user, data)
+    position.refresh_from_db()
 
 
 def _pdf(title):
@@ -22,16 +28,6 @@ def _pdf(title):
     pdf.drawString(72, 770, title)
     pdf.save()
     return SimpleUploadedFile("documento.pdf", buffer.getvalue(), "application/pdf")
-
-
-def _do(position, node, user, data):
-    process = services.process_of(position)
-    task = Task.objects.get(process=process, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"])
-    assert task.flow_task.name == node, (task.flow_task.name, node)
-    if task.owner_id != user.pk:
-        tasks.claim(task, user)
-    tasks.complete(task, user, data)
-    position.refresh_from_db()
 
 
 def _register(position, assistant, people):

@@ -77,7 +77,7 @@ class HiringFlow(flow.Flow):
     end = flow.End()
 
     def start_hiring(self, activation, position, by=None):
-        return services.bind_process(activation.process, position, by, self.process_title)
+        return activation.process.bind(position, by, self.process_title)
 
     def is_cancelled(self, activation):
         return activation.process.subject.state == Position.State.CANCELLED

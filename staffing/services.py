@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -42,21 +41,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 
-def process_of(position):
-    return (
-        Process.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Position), subject_id=position.pk
-        )
-        .order_by("-pk")
-        .first()
-    )
-
-
-def bind_process(process, position, by, title):
-    process.subject = position
-    process.started_by = by
-    process.title = f"{title}: {position.title}"[:255]
-    return process
+process_of = Process.for_subject  # the process about a position
 
 
 def can_see_personal_data(user):

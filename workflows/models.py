@@ -67,6 +67,28 @@ class Process(AbstractProcess):
     def __str__(self):
         return self.title or super().__str__()
 
+    def bind(self, subject, by, title, *, about=None, municipality=None):
+        """Fill a process about to start: its subject, who started it, its title and scope."""
+        self.subject = subject
+        self.started_by = by
+        if municipality is not None:
+            self.municipality = municipality
+        self.title = f"{title}: {about if about is not None else subject}"[:255]
+        return self
+
+    @classmethod
+    def for_subject(cls, subject):
+        """The newest process about ``subject`` (a submission, case, network...), or None."""
+        from django.contrib.contenttypes.models import ContentType
+
+        return (
+            cls.objects.filter(
+                subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+            )
+            .order_by("-pk")
+            .first()
+        )
+
     @property
     def flow_title(self):
         return self.flow_class.process_title if self.flow_class else ""

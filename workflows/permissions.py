@@ -35,6 +35,11 @@ def scope_ids(user):
     return cached
 
 
+def sees_everything(user):
+    """Coordination staff, auditors and superusers read every process and its subject."""
+    return user.is_authenticated and scope_ids(user) is None
+
+
 def object_permission_pks(user, perm):
     """Primary keys (as strings) of objects where ``user`` holds ``perm``, directly or by group."""
     app_label, codename = _split(perm)

@@ -130,3 +130,21 @@ def close_by_system(task, comment, on_close=None):
         activation.execute()
     task.refresh_from_db()
     return task
+
+
+def open_human_tasks(process):
+    """The process's human tasks still waiting to be done, oldest first."""
+    from .models import Task
+
+    return list(
+        Task.objects.filter(
+            process=process, flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]
+        ).order_by("pk")
+    )
+
+
+def take_and_complete(task, user, cleaned_data=None):
+    """Claim ``task`` for ``user`` unless it is theirs already, then complete it."""
+    if task.owner_id != user.pk:
+        claim(task, user)
+    return complete(task, user, cleaned_data)

@@ -11,7 +11,7 @@ from agreements.models import Municipality
 from finance import parsing, templates_xlsx
 from finance.models import ClassifierEntry, Currency, FiscalPeriod
 
-from .conftest import HEADER, quarter_amounts
+from .conftest import quarter_amounts
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,3 @@ def test_json_lines_report_list_positions(db):
     )
     assert parsed.lines[0].amounts["caused"] == Decimal("10.50")
     assert [(f.rule, f.row, f.column) for f in parsed.findings] == [("FIN-004", 2, "code")]
-
-
-def test_header_matches_the_fixture_files():
-    assert HEADER[0] == "Código"
