@@ -145,6 +145,38 @@ def in_unit(value, indicator, factor):
     return value * factor if unit in ("money", "per_capita") else value
 
 
+def profile(municipality):
+    """A municipality's published indicators per period, restated in today's currency.
+
+    Returns the table (newest period first, (indicator, value) pairs), the chart's data
+    (oldest first, floats) and the currency the amounts are stated in.
+    """
+    from .indicators import INDICATORS
+
+    series = profile_series(municipality)
+    factors, currency = unit_factors()
+    restated = {
+        period: {key: in_unit(value, key, factors[period.pk]) for key, value in values.items()}
+        for period, values in series.items()
+    }
+    periods = list(restated)
+
+    def points(key):
+        return [None if restated[p].get(key) is None else float(restated[p][key]) for p in periods]
+
+    chart = {
+        "labels": [str(p) for p in periods],
+        "series": {indicator.key: points(indicator.key) for indicator in INDICATORS},
+        "revenue": points("total:total_revenue"),
+        "expenditure": points("total:total_expenditure"),
+    }
+    table = [
+        (period, [(ind, restated[period].get(ind.key)) for ind in INDICATORS])
+        for period in reversed(periods)
+    ]
+    return table, chart, currency
+
+
 def comparison(period, indicator, *, region=None, band=None):
     """Ranking of municipalities by one indicator (or data quality) for one period."""
     if indicator == "quality":

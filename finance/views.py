@@ -326,42 +326,7 @@ def public_index(request):
 @require_safe
 def profile(request, code):
     municipality = get_object_or_404(Municipality.objects.select_related("region"), code=code)
-    series = selectors.profile_series(municipality)
-    factors, currency = selectors.unit_factors()
-    periods = list(series)
-    chart = {
-        "labels": [str(p) for p in periods],
-        "series": {
-            indicator.key: [
-                _float(
-                    selectors.in_unit(series[p].get(indicator.key), indicator.key, factors[p.pk])
-                )
-                for p in periods
-            ]
-            for indicator in indicators.INDICATORS
-        },
-        "revenue": [
-            _float(selectors.in_unit(series[p].get("total:total_revenue"), "money", factors[p.pk]))
-            for p in periods
-        ],
-        "expenditure": [
-            _float(
-                selectors.in_unit(series[p].get("total:total_expenditure"), "money", factors[p.pk])
-            )
-            for p in periods
-        ],
-    }
-    table = [
-        (
-            period,
-            [
-                (ind, selectors.in_unit(series[period].get(ind.key), ind.key, factors[period.pk]))
-                for ind in indicators.INDICATORS
-            ],
-        )
-        for period in reversed(periods)
-    ]
-    submissions = selectors.published().filter(municipality=municipality).select_related("period")
+    table, chart, currency = selectors.profile(municipality)
     return render(
         request,
         "finance/profile.html",
@@ -371,7 +336,6 @@ def profile(request, code):
             "indicators": indicators.INDICATORS,
             "chart_json": json.dumps(chart),
             "currency": currency,
-            "submissions": submissions,
         },
     )
 

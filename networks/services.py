@@ -110,6 +110,14 @@ def sees_private_content(user, network):
     return network.specialist_id == user.pk or is_member(user, network) or sees_everything(user)
 
 
+def visible_items(queryset, user, network):
+    """A section's items (posts, solutions, resources, activity): all for members,
+    only those made public for everyone else."""
+    if sees_private_content(user, network):
+        return queryset
+    return queryset.filter(is_public=True)
+
+
 def can_contribute(user, network):
     return network.state == Network.State.ACTIVE and (
         network.specialist_id == user.pk or is_member(user, network)

@@ -31,13 +31,6 @@ def _network(request, pk):
     return network
 
 
-def _items(queryset, user, network):
-    """Everything for members; public items only for everyone else."""
-    if services.sees_private_content(user, network):
-        return queryset
-    return queryset.filter(is_public=True)
-
-
 @require_safe
 def network_list(request):
     networks = (
@@ -69,10 +62,10 @@ def network_detail(request, pk):
     network = _network(request, pk)
     user = request.user
     private = services.sees_private_content(user, network)
-    posts = _items(network.posts.filter(hidden=False), user, network).select_related("author")
-    activity = network.activity.select_related("actor")
-    if not private:
-        activity = activity.filter(is_public=True)
+    posts = services.visible_items(
+        network.posts.filter(hidden=False), user, network
+    ).select_related("author")
+    activity = services.visible_items(network.activity.select_related("actor"), user, network)
     contribute = user.is_authenticated and services.can_contribute(user, network)
     return render(
         request,
@@ -82,8 +75,8 @@ def network_detail(request, pk):
             "private": private,
             "activity": activity[:30],
             "posts": posts[:20],
-            "solutions": _items(network.solutions.all(), user, network)[:50],
-            "resources": _items(network.resources.all(), user, network)[:50],
+            "solutions": services.visible_items(network.solutions.all(), user, network)[:50],
+            "resources": services.visible_items(network.resources.all(), user, network)[:50],
             "members": network.memberships.select_related("user", "municipality")
             if private
             else [],

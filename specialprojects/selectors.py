@@ -41,3 +41,20 @@ def portfolio(user, params):
     if params.get("late") == "1":
         projects = projects.filter(late__gt=0)
     return projects
+
+
+def timeline(project):
+    """The milestones and their bars on a Gantt-like chart, as percentages of the span."""
+    milestones = list(project.milestones.select_related("responsible"))
+    start = min((m.starts_on for m in milestones), default=None)
+    end = max((m.due_on for m in milestones), default=None)
+    span = max(((end - start).days if start and end else 1), 1)
+    bars = [
+        {
+            "milestone": m,
+            "left": round(100 * (m.starts_on - start).days / span, 2),
+            "width": max(round(100 * ((m.due_on - m.starts_on).days or 1) / span, 2), 1.5),
+        }
+        for m in milestones
+    ]
+    return milestones, bars, start, end

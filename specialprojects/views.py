@@ -56,18 +56,7 @@ def define(request):
 @require_safe
 def project_detail(request, pk):
     project = _project(request, pk)
-    milestones = list(project.milestones.select_related("responsible"))
-    start = min((m.starts_on for m in milestones), default=None)
-    end = max((m.due_on for m in milestones), default=None)
-    span = max(((end - start).days if start and end else 1), 1)
-    gantt = [
-        {
-            "milestone": m,
-            "left": round(100 * (m.starts_on - start).days / span, 2),
-            "width": max(round(100 * ((m.due_on - m.starts_on).days or 1) / span, 2), 1.5),
-        }
-        for m in milestones
-    ]
+    milestones, gantt, start, end = selectors.timeline(project)
     return render(
         request,
         "specialprojects/project_detail.html",
