@@ -13,6 +13,7 @@ BENCHMARKS = {
     "audit": "bench.audit",
     "finance": "bench.finance",
     "knowledge": "bench.knowledge",
+    "national": "bench.national",
 }
 SIZES = {"sweep": 1_000_000, "audit": 2_000_000, "finance": 200_000, "knowledge": 100_000}
 
@@ -27,7 +28,10 @@ def main():
 
     for name in args.names:
         module = importlib.import_module(BENCHMARKS[name])
-        module.run(total=int(SIZES[name] * args.scale), repeat=args.repeat)
+        if name == "national":  # one data generator for everything, at two sizes
+            module.run(scale=args.scale, repeat=args.repeat)
+        else:
+            module.run(total=int(SIZES[name] * args.scale), repeat=args.repeat)
 
 
 if __name__ == "__main__":

@@ -14,24 +14,41 @@ PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"]
 
 
 def fresh_database():
-    """Create an empty database and point Django at it (before django.setup())."""
+    """Create an empty database and point Django at it (before or after django.setup())."""
     subprocess.run([*PG, f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
     subprocess.run([*PG, f"CREATE DATABASE {DB_NAME}"], check=True)
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagg.settings")
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
+    use_database(DB_NAME)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
 
 
-def drop_database():
+def use_database(name):
+    """Point Django at an existing database ``name``, setting Django up the first time."""
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagg.settings")
+    os.environ.pop("REDIS_URL", None)
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    from django.conf import settings
     from django.db import connections
 
     connections.close_all()
+    settings.DATABASES["default"]["NAME"] = name
+    connections["default"].settings_dict["NAME"] = name
+
+
+def close():
+    from django.db import connections
+
+    connections.close_all()
+
+
+def drop_database():
+    close()
     subprocess.run([*PG, f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
 
 

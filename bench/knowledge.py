@@ -320,9 +320,10 @@ def generate(first, count, user_id):
                    (ARRAY['planned','in_progress','done','abandoned'])[1 + c.id %% 4],
                    c.started_on + 400, '', %s, now()
             FROM knowledge_case c
-            JOIN agreements_municipality m ON m.id = (
-                SELECT array_agg(id ORDER BY code) FROM agreements_municipality
-            )[1 + (c.id * 7) %% 335]
+            CROSS JOIN (SELECT array_agg(id ORDER BY code) AS ids
+                        FROM agreements_municipality) t
+            JOIN agreements_municipality m
+              ON m.id = t.ids[1 + (c.id * 7) %% array_length(t.ids, 1)]
             WHERE c.id %% 20 = 0 AND NOT EXISTS (
                 SELECT 1 FROM knowledge_replication r WHERE r.case_id = c.id)
             """,
