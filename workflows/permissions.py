@@ -71,11 +71,22 @@ def served_permissions(perm):
 
 
 def candidate_filter(user):
-    """A Q over tasks that ``user`` may take, built from their permissions."""
-    from .roles import scoped_role_permissions
+    """A Q over tasks that ``user`` may take, built from their permissions.
 
+    Kept on the user object, like Django's own permission cache, so that a page
+    asking twice (its list and its filter choices) reads the permissions once.
+    """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
+    cached = getattr(user, "_pagg_candidate_filter", None)
+    if cached is None:
+        cached = user._pagg_candidate_filter = _candidate_filter(user)
+    return cached
+
+
+def _candidate_filter(user):
+    from .roles import scoped_role_permissions
+
     global_perms = [
         perm
         for perm in user.get_all_permissions()

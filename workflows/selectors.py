@@ -47,6 +47,9 @@ def filter_tasks(qs, params):
     municipality = params.get("municipality")
     if municipality and str(municipality).isdigit():
         qs = qs.filter(municipality_id=int(municipality))
+    name = (params.get("municipality_name") or "").strip()
+    if name:
+        qs = qs.filter(Q(municipality__name__icontains=name) | Q(municipality__code=name))
     due = params.get("due")
     now = timezone.now()
     if due == "overdue":
@@ -68,6 +71,24 @@ def filter_tasks(qs, params):
     else:
         qs = qs.order_by("due_at", "pk")
     return qs
+
+
+MUNICIPALITY_CHOICES = 300
+
+
+def municipality_choices(tasks, limit=None):
+    """The municipalities of ``tasks`` as (id, name) choices, or None when there are more
+    than ``limit`` (a national coordinator's queue): the page then asks for a name."""
+    limit = limit or MUNICIPALITY_CHOICES
+    rows = list(
+        tasks.filter(municipality__isnull=False)
+        .values_list("municipality_id", "municipality__name")
+        .order_by("municipality__name", "municipality_id")
+        .distinct()[: limit + 1]
+    )
+    if len(rows) > limit:
+        return None
+    return [(str(pk), name) for pk, name in rows]
 
 
 def processes(user):

@@ -45,13 +45,7 @@ def task_list(request, kind):
     selector = LISTS[kind]
     tasks = selectors.filter_tasks(selector(request.user), request.GET)
     listing = paginate(request, tasks)
-    municipalities = (
-        selector(request.user)
-        .filter(municipality__isnull=False)
-        .values_list("municipality_id", "municipality__name")
-        .order_by("municipality__name")
-        .distinct()
-    )
+    municipalities = selectors.municipality_choices(selector(request.user))
     return render(
         request,
         "workflows/task_list.html",
@@ -59,7 +53,7 @@ def task_list(request, kind):
             "kind": kind,
             **listing,
             "flows": _flow_choices(),
-            "municipalities": [(str(pk), name) for pk, name in municipalities],
+            "municipalities": municipalities,
         },
     )
 

@@ -82,3 +82,41 @@ def test_queue_filters_by_municipality(client, facilitator_a, coordinator, regio
     rows = page.context["page"].object_list
     assert [task.municipality_id for task in rows] == [target.pk]
     assert (str(target.pk), target.name) in page.context["municipalities"]
+
+
+def test_a_queue_over_many_municipalities_asks_for_a_name(
+    client, facilitator_a, coordinator, region_a, monkeypatch
+):
+    """A national coordinator's queue spans thousands of municipalities: no giant list."""
+    from workflows import selectors
+
+    processes = _grow(facilitator_a, region_a, 6, 0)
+    monkeypatch.setattr(selectors, "MUNICIPALITY_CHOICES", 2)
+    client.force_login(coordinator)
+    page = client.get(reverse("workflows:queue"))
+    assert page.context["municipalities"] is None
+    assert b'name="municipality_name"' in page.content
+    assert b'<select name="municipality">' not in page.content
+    target = processes[2].municipality
+    by_name = client.get(reverse("workflows:queue") + f"?municipality_name={target.name.upper()}")
+    assert [task.municipality_id for task in by_name.context["page"].object_list] == [target.pk]
+    by_code = client.get(reverse("workflows:queue") + f"?municipality_name={target.code}")
+    assert [task.municipality_id for task in by_code.context["page"].object_list] == [target.pk]
+
+
+def test_queue_reads_the_permissions_once_per_request(
+    client, django_assert_max_num_queries, facilitator_a, region_a
+):
+    """The list and its municipality choices share one candidate filter."""
+    from guardian.models import UserObjectPermission
+
+    _grow(facilitator_a, region_a, 2, 0)
+    client.force_login(facilitator_a)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("workflows:queue"))
+    assert response.status_code == 200
+    table = UserObjectPermission._meta.db_table
+    reads = [q for q in ctx.captured_queries if f'FROM "{table}"' in q["sql"]]
+    from workflows.roles import scoped_role_permissions
+
+    assert len(reads) == len(scoped_role_permissions())
