@@ -12,7 +12,7 @@ from datetime import UTC
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,9 +92,26 @@ def chain_key_for(process=None, subject=None):
 
 
 def _locked_chain(key):
+    """The chain's head, locked until the transaction ends; made if it is the first event.
+
+    On PostgreSQL a new chain is inserted with ON CONFLICT DO NOTHING, so that two
+    first events racing for one chain need no savepoint: the loser waits for the
+    winner's row and locks it.
+    """
     chain = AuditChain.objects.select_for_update().filter(key=key).first()
     if chain is not None:
         return chain
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {AuditChain._meta.db_table} (key, length, head_hash) "
+                "VALUES (%s, 0, %s) ON CONFLICT (key) DO NOTHING RETURNING id",
+                [key, GENESIS],
+            )
+            made = cursor.fetchone()
+        if made is not None:  # ours until commit: nobody else sees the new row
+            return AuditChain(pk=made[0], key=key, length=0, head_hash=GENESIS)
+        return AuditChain.objects.select_for_update().get(key=key)
     try:
         with transaction.atomic():
             return AuditChain.objects.create(key=key)
@@ -153,7 +170,8 @@ def _chain(event, chain):
 def record(action, **kwargs):
     """Append one event. Runs inside the caller's transaction, so it commits with the change."""
     event = _event(action, **kwargs)
-    with transaction.atomic():
+    # No savepoint of its own: if appending fails, the caller's change must fail with it.
+    with transaction.atomic(savepoint=False):
         chain = _locked_chain(event.chain_key)
         _chain(event, chain)
         event.save()

@@ -76,3 +76,36 @@ def test_concurrent_completions_complete_once(onboarding_a, facilitator_a, coord
     assert sorted(outcomes.values()) == ["lost", "won"]
     assert AuditEvent.objects.filter(task=task, action="task.completed").count() == 1
     assert AuditEvent.objects.filter(process=onboarding_a, action="agreement.submit").count() == 1
+
+
+def test_first_events_of_a_new_chain_racing(municipality_a):
+    """Two transactions opening the same chain at once: both events land, chained in order."""
+    from django.db import transaction
+
+    from workflows import audit
+    from workflows.models import AuditChain
+
+    key = "agreements.municipality:racing"
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def first_event(index):
+        try:
+            with transaction.atomic():
+                barrier.wait()
+                audit.record("scope.granted", chain_key=key, comment=f"hilo {index}")
+        except Exception as error:  # the assertion below names it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first_event, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    chain = AuditChain.objects.get(key=key)
+    assert chain.length == 2
+    assert sorted(AuditEvent.objects.filter(chain_key=key).values_list("seq", flat=True)) == [1, 2]
+    assert audit.verify_chain(key)["ok"]
