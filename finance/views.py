@@ -17,10 +17,11 @@ from rest_framework.authtoken.models import Token
 from agreements.models import Municipality, Region
 from workflows import audit
 from workflows.models import Task
+from workflows.pagination import paginate
 
 from . import exports, flows, indicators, selectors, services, templates_xlsx, validation
 from .forms import PeriodForm, UploadForm
-from .models import STAGES, ClassifierEntry, FiscalPeriod, Submission, Upload
+from .models import STAGES, ClassifierEntry, FiscalPeriod, IndicatorValue, Submission, Upload
 from .scope import (
     MANAGE_PERIODS,
     can_submit,
@@ -344,6 +345,9 @@ def _float(value):
     return None if value is None else float(value)
 
 
+COMPARE_PAGE_SIZE = 100
+
+
 @require_safe
 def compare(request):
     periods = list(selectors.published_periods())
@@ -356,14 +360,23 @@ def compare(request):
         indicator = "fiscal_autonomy"
     region = int_param(request, "region")
     band = request.GET.get("band") or None
-    ranked = selectors.comparison(period, indicator, region=region, band=band) if period else []
+    ranked = (
+        selectors.comparison(period, indicator, region=region, band=band)
+        if period
+        else IndicatorValue.objects.none()
+    )
+    listing = paginate(request, ranked, per_page=COMPARE_PAGE_SIZE)
     factors, currency = selectors.unit_factors()
     factor = factors.get(period.pk, 1) if period else 1
-    rows = [(m, selectors.in_unit(v, indicator, factor)) for m, v in ranked]
+    start = listing["page"].start_index()
+    rows = [
+        (start + i, row.municipality, selectors.in_unit(row.value, indicator, factor))
+        for i, row in enumerate(listing["page"].object_list)
+    ]
     info = indicators.BY_KEY.get(indicator)
     chart = {
-        "labels": [m.name for m, _v in rows[:40]],
-        "values": [_float(v) for _m, v in rows[:40]],
+        "labels": [m.name for _rank, m, _v in rows[:40]],
+        "values": [_float(v) for _rank, _m, v in rows[:40]],
     }
     return render(
         request,
@@ -382,6 +395,7 @@ def compare(request):
             "rows": rows,
             "chart_json": json.dumps(chart),
             "currency": currency,
+            **listing,
         },
     )
 

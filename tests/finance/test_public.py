@@ -24,6 +24,7 @@ from django.utils import translation
 
 from agreements.models import Municipality
 from finance import exports, indicators, services, validation
+from finance import views as finance_views
 from finance.flows import process_of
 from finance.models import STAGES, Line, Submission, Upload
 from tests.conftest import open_task
@@ -228,6 +229,7 @@ def test_compare_ranks_by_direction_filters_and_keeps_queries_constant(
     facilitator_b,
     specialist,
     django_assert_max_num_queries,
+    monkeypatch,
 ):
     publish(member_a, period, officer_a, facilitator_a, specialist)
     # B's file has a column the checks do not know: a warning, so a lower data quality.
@@ -291,6 +293,16 @@ def test_compare_ranks_by_direction_filters_and_keeps_queries_constant(
     with django_assert_max_num_queries(with_two):
         response = client.get(url, params)
     assert len(re.findall(r"<tr><td>\d+</td>", section(response.content.decode(), "ranking"))) == 4
+    whole = ranking(client, **params)
+
+    # At national scale the ranking is paged; the ranks go on across pages.
+    monkeypatch.setattr(finance_views, "COMPARE_PAGE_SIZE", 3)
+    first = client.get(url, params).content.decode()
+    second = client.get(url, {**params, "page": 2}).content.decode()
+    assert re.findall(r"<tr><td>(\d+)</td>", section(first, "ranking")) == ["1", "2", "3"]
+    assert re.findall(r"<tr><td>(\d+)</td>", section(second, "ranking")) == ["4"]
+    assert ranking(client, **params) + ranking(client, **params, page=2) == whole
+    assert re.search(r'href="\?[^"]*indicator=fiscal_autonomy[^"]*page=2"', first)
 
 
 # Delivery board ------------------------------------------------------------
