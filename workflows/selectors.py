@@ -79,12 +79,13 @@ MUNICIPALITY_CHOICES = 300
 def municipality_choices(tasks, limit=None):
     """The municipalities of ``tasks`` as (id, name) choices, or None when there are more
     than ``limit`` (a national coordinator's queue): the page then asks for a name."""
+    from agreements.models import Municipality
+
     limit = limit or MUNICIPALITY_CHOICES
     rows = list(
-        tasks.filter(municipality__isnull=False)
-        .values_list("municipality_id", "municipality__name")
-        .order_by("municipality__name", "municipality_id")
-        .distinct()[: limit + 1]
+        Municipality.objects.filter(pk__in=tasks.values("municipality_id"))
+        .order_by("name", "pk")
+        .values_list("pk", "name")[: limit + 1]
     )
     if len(rows) > limit:
         return None

@@ -44,7 +44,7 @@ def home(request):
 def task_list(request, kind):
     selector = LISTS[kind]
     tasks = selectors.filter_tasks(selector(request.user), request.GET)
-    listing = paginate(request, tasks)
+    listing = paginate(request, tasks, ids_first=True)
     municipalities = selectors.municipality_choices(selector(request.user))
     return render(
         request,
