@@ -165,7 +165,11 @@ def process_filter(user):
     ids = scope_ids(user)
     if ids is None:
         return Q()
-    return Q(municipality_id__in=ids) | Q(task__owner=user) | Q(started_by=user)
+    from .models import Task
+
+    # Ownership as a semi-join, not a join: a process appears once, with no DISTINCT.
+    owned = Task.objects.filter(owner=user).values("process_id")
+    return Q(municipality_id__in=ids) | Q(pk__in=owned) | Q(started_by=user)
 
 
 def can_view_process(user, process):

@@ -96,8 +96,7 @@ def processes(user):
     return (
         Process.objects.filter(process_filter(user))
         .select_related("municipality", "started_by")
-        .distinct()
-        .order_by("-created")
+        .order_by("-created", "-pk")
     )
 
 
