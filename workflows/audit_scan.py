@@ -9,7 +9,7 @@ distinct text). A test holds this text equal to ``audit.event_hash``.
 """
 
 import json
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from hashlib import sha256
 from json.encoder import (
@@ -162,21 +162,27 @@ STREAM_SETTINGS = {
 }
 
 
+@contextmanager
+def planner(cursor, settings):
+    """``settings`` (name: value) SET LOCAL for the statements inside, then restored."""
+    names = list(settings)
+    cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
+    saved = cursor.fetchone()
+    _configure(cursor, settings.items())
+    try:
+        yield
+    finally:
+        _configure(cursor, zip(names, saved, strict=True))
+
+
 def scan(cursor, low=None, high=None, literal=None):
     """Check the chains with keys in [low, high) on ``cursor`` (psycopg's, or Django's)."""
     events_range, chains_range = ranges_sql(low, high, literal)
     result = Scan(statements=4)
-    names = list(STREAM_SETTINGS)
-    cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
-    saved = cursor.fetchone()
-    _configure(cursor, STREAM_SETTINGS.items())
     sql = STREAM_SQL.format(events_range=events_range)
     debug = getattr(cursor, "debug_sql", None)  # Django's query log, when it keeps one
-    try:
-        with debug(sql) if debug else nullcontext():
-            check_rows(getattr(cursor, "cursor", cursor).stream(sql, size=FETCH_ROWS), result)
-    finally:
-        _configure(cursor, zip(names, saved, strict=True))
+    with planner(cursor, STREAM_SETTINGS), debug(sql) if debug else nullcontext():
+        check_rows(getattr(cursor, "cursor", cursor).stream(sql, size=FETCH_ROWS), result)
     cursor.execute(CHAINS_SQL.format(chains_range=chains_range))
     if cursor.fetchone()[0] > result.recorded_chains:
         cursor.execute(EMPTY_CHAINS_SQL.format(chains_range=chains_range))
