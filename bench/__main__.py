@@ -11,11 +11,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagg.settings")
 BENCHMARKS = {
     "sweep": "bench.sweep",
     "audit": "bench.audit",
+    "audit_verify": "bench.audit_verify",
     "finance": "bench.finance",
     "knowledge": "bench.knowledge",
     "national": "bench.national",
 }
-SIZES = {"sweep": 1_000_000, "audit": 2_000_000, "finance": 200_000, "knowledge": 100_000}
+SIZES = {
+    "sweep": 1_000_000,
+    "audit": 2_000_000,
+    "audit_verify": 2_000_000,
+    "finance": 200_000,
+    "knowledge": 100_000,
+}
 
 
 def main():

@@ -7,6 +7,9 @@ seal all heads together, so that a rewritten or truncated chain is detected.
 
 import hashlib
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -16,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import bulk
+from . import audit_scan, bulk
 from .models import AuditChain, AuditCheckpoint, AuditEvent
 
 GENESIS = "0" * 64
@@ -322,8 +325,149 @@ class Verification:
         self.problems.append(problem)
 
 
-def verify(chunk_size=2000):
-    """Recompute every chain and checkpoint; report the first event that does not fit."""
+def verify(workers=None):
+    """Recompute every chain and checkpoint; report the first event that does not fit.
+
+    On PostgreSQL the events stream as plain rows (``audit_scan``); the chains are
+    split by key over ``workers`` processes (by default two for a large trail) that
+    read one snapshot. Inside a caller's transaction, whose writes other connections
+    cannot see, it runs in this process only.
+    """
+    if connection.vendor != "postgresql":
+        return _verify_orm()
+    result = Verification()
+    outer = connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not outer:  # one snapshot for events, heads and checkpoints
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        count = 1 if outer else _worker_count(cursor, workers)
+        scans = _scan_all(cursor, count)
+        first_pk = next((s.broken[0][1] for s in scans if s.broken), None)
+        for scan in scans:
+            result.events_checked += scan.events
+            result.chains_checked += scan.chains
+            for item in scan.broken:
+                result.fail(_event_problem(item))
+        for scan in scans:
+            for key in scan.bad_heads:
+                result.fail(_head_problem(key))
+        _verify_checkpoints(cursor, result)
+        if first_pk is not None:
+            result.first_broken = AuditEvent.objects.get(pk=first_pk)
+    return result
+
+
+PARALLEL_FROM = 200_000  # events (the planner's estimate) worth a second process
+
+
+def _worker_count(cursor, workers):
+    """``workers`` if given; else two (on two or more cores) for a large trail."""
+    if workers is not None:
+        return max(1, workers)
+    if (os.cpu_count() or 1) < 2:
+        return 1
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'workflows_auditevent'::regclass")
+    return 2 if cursor.fetchone()[0] >= PARALLEL_FROM else 1
+
+
+def _literal(value):
+    from psycopg import sql
+
+    return sql.Literal(value).as_string(connection.connection)
+
+
+def _scan_all(cursor, workers):
+    """Scans of consecutive chain-key ranges, the first in this process, in key order."""
+    if workers <= 1:
+        return [audit_scan.scan(cursor, literal=_literal)]
+    cursor.execute("SELECT count(*) FROM workflows_auditchain")
+    chains = cursor.fetchone()[0]
+    bounds = []
+    for part in range(1, workers):
+        cursor.execute(
+            "SELECT key FROM workflows_auditchain ORDER BY key OFFSET %s LIMIT 1",
+            [chains * part // workers],
+        )
+        row = cursor.fetchone()
+        if row and (not bounds or row[0] > bounds[-1]):
+            bounds.append(row[0])
+    if not bounds:
+        return [audit_scan.scan(cursor, literal=_literal)]
+    cursor.execute("SELECT pg_export_snapshot()")
+    snapshot = cursor.fetchone()[0]
+    ranges = list(zip([None, *bounds], [*bounds, None], strict=True))
+    context = multiprocessing.get_context("spawn")  # no inherited connection or threads
+    with ProcessPoolExecutor(len(ranges) - 1, mp_context=context) as pool:
+        futures = [
+            pool.submit(audit_scan.scan_in_worker, _conninfo(), snapshot, low, high)
+            for low, high in ranges[1:]
+        ]
+        first = audit_scan.scan(cursor, *ranges[0], literal=_literal)
+        return [first, *(future.result() for future in futures)]
+
+
+def _conninfo():
+    """This connection's parameters for a worker's own psycopg connection."""
+    from psycopg import conninfo, pq
+
+    known = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+    params = connection.get_connection_params()
+    return conninfo.make_conninfo(
+        "", **{k: v for k, v in params.items() if k in known and isinstance(v, str | int)}
+    )
+
+
+def _event_problem(item):
+    kind, pk = item[0], item[1]
+    if kind == "seq":
+        return _("event %(pk)s: sequence %(seq)s, expected %(expected)s") % {
+            "pk": pk,
+            "seq": item[2],
+            "expected": item[3],
+        }
+    if kind == "prev":
+        return _("event %(pk)s: previous hash does not match") % {"pk": pk}
+    return _("event %(pk)s: content does not match its hash") % {"pk": pk}
+
+
+# Every sealed head that is not the hash of the event it names, in seal order; one query.
+ALTERED_HEADS_SQL = """
+SELECT cp.id, h.key, h.value ->> 0
+  FROM workflows_auditcheckpoint cp
+ CROSS JOIN LATERAL jsonb_each(cp.heads) WITH ORDINALITY AS h(key, value, n)
+  LEFT JOIN workflows_auditevent e
+    ON e.chain_key = h.key AND e.seq = (h.value ->> 0)::bigint
+ WHERE e.hash IS DISTINCT FROM h.value ->> 1
+ ORDER BY cp.id, h.n
+"""
+
+
+# An index probe per sealed head; the planner, misjudging jsonb_each, would hash the
+# whole event table instead (and JIT-compile it).
+ALTERED_HEADS_SETTINGS = {"enable_hashjoin": "off", "enable_mergejoin": "off", "jit": "off"}
+
+
+def _verify_checkpoints(cursor, result):
+    with audit_scan.planner(cursor, ALTERED_HEADS_SETTINGS):
+        cursor.execute(ALTERED_HEADS_SQL)
+        altered = cursor.fetchall()
+    position, prev = 0, GENESIS
+    for checkpoint in AuditCheckpoint.objects.order_by("pk").iterator(chunk_size=20):
+        result.checkpoints_checked += 1
+        if checkpoint.prev_hash != prev or _checkpoint_hash(checkpoint) != checkpoint.hash:
+            result.fail(_("checkpoint %(pk)s: seal does not match") % {"pk": checkpoint.pk})
+        while position < len(altered) and altered[position][0] == checkpoint.pk:
+            key, seq = altered[position][1:]
+            result.fail(
+                _("checkpoint %(pk)s: chain %(key)s event %(seq)s was altered")
+                % {"pk": checkpoint.pk, "key": key, "seq": seq}
+            )
+            position += 1
+        prev = checkpoint.hash
+
+
+def _verify_orm(chunk_size=2000):
+    """``verify`` on databases other than PostgreSQL: model instances, one query per head."""
     result = Verification()
     heads = {}
     current_key, expected_seq, expected_prev = None, 1, GENESIS
@@ -342,7 +486,7 @@ def verify(chunk_size=2000):
     if current_key is not None:
         heads[current_key] = (expected_seq - 1, expected_prev)
 
-    for chain in AuditChain.objects.all().iterator():
+    for chain in AuditChain.objects.order_by("key").iterator():
         seq, head = heads.get(chain.key, (0, GENESIS))
         if (chain.length, chain.head_hash) != (seq, head):
             result.fail(_head_problem(chain.key))
@@ -376,17 +520,22 @@ def _checkpoint_hash(checkpoint):
 
 
 def seal_checkpoint():
-    """Seal every chain head changed since the last checkpoint (all heads on the first)."""
+    """Seal every chain head changed since the last checkpoint (all heads on the first).
+
+    Each chain keeps the head it was last sealed at; one UPDATE takes the chains that
+    moved since and marks them sealed, so a seal reads the chains, never the earlier
+    checkpoints, and a head appended meanwhile is either in this seal or the next.
+    """
+    table = connection.ops.quote_name(AuditChain._meta.db_table)
     with transaction.atomic():
         last = AuditCheckpoint.objects.select_for_update().order_by("-pk").first()
-        known = {}
-        for checkpoint in AuditCheckpoint.objects.order_by("pk").only("heads").iterator():
-            known.update(checkpoint.heads)
-        heads = {
-            chain.key: [chain.length, chain.head_hash]
-            for chain in AuditChain.objects.filter(length__gt=0).iterator()
-            if known.get(chain.key) != [chain.length, chain.head_hash]
-        }
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET sealed_length = length, sealed_hash = head_hash "
+                "WHERE length > 0 AND (sealed_length <> length OR sealed_hash <> head_hash) "
+                "RETURNING key, length, head_hash"
+            )
+            heads = {key: [length, head] for key, length, head in cursor.fetchall()}
         if not heads and last is not None:
             return None
         checkpoint = AuditCheckpoint(

@@ -231,6 +231,9 @@ class AuditChain(models.Model):
     key = models.CharField(max_length=150, unique=True)
     length = models.PositiveBigIntegerField(default=0)
     head_hash = models.CharField(max_length=64, default="0" * 64)
+    # The head as the last checkpoint sealed it: a seal takes the chains that moved since.
+    sealed_length = models.PositiveBigIntegerField(default=0)
+    sealed_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("audit chain")

@@ -1,0 +1,279 @@
+"""The streaming verification (issue 10) against the model-based one it replaced.
+
+``audit._verify_orm`` recomputes each event with ``event_hash`` from model instances;
+``audit.verify`` on PostgreSQL writes the canonical text from streamed rows. They
+must agree on every payload and on every kind of tampering, message for message.
+"""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workflows import audit
+from workflows.models import AuditChain, AuditCheckpoint, AuditEvent
+
+from .test_audit import _tamper
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgresql")]
+
+# PostgreSQL text holds any character but NUL; surrogates cannot be encoded at all.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | TEXT
+    | st.decimals(allow_nan=False, allow_infinity=False, places=3)
+    | st.dates()
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+TIMES = st.datetimes(
+    min_value=datetime.datetime(1900, 1, 1),
+    max_value=datetime.datetime(2100, 1, 1),
+    timezones=st.sampled_from(
+        [datetime.UTC, datetime.timezone(datetime.timedelta(hours=-4, minutes=-30))]
+    ),
+)
+_keys = itertools.count()
+
+
+def _append(key, ids, fields):
+    """Append an event with ``fields`` to chain ``key`` as ``record`` would, hashing first."""
+    chain, _ = AuditChain.objects.get_or_create(key=key)
+    event = AuditEvent(
+        chain_key=key,
+        seq=chain.length + 1,
+        prev_hash=chain.head_hash,
+        at=fields["at"],
+        actor_id=ids["actor"] if fields["with_ids"] else None,
+        actor_label=fields["actor_label"],
+        action=fields["action"],
+        process_id=ids["process"] if fields["with_ids"] else None,
+        subject_type_id=ids["subject_type"] if fields["with_ids"] else None,
+        subject_id=fields["subject_id"],
+        subject_repr=fields["subject_repr"],
+        municipality_id=ids["municipality"] if fields["with_ids"] else None,
+        before=audit.to_json(fields["before"]),
+        after=audit.to_json(fields["after"]),
+        comment=fields["comment"],
+    )
+    event.hash = audit.event_hash(event)
+    event.save()
+    AuditChain.objects.filter(pk=chain.pk).update(length=event.seq, head_hash=event.hash)
+    return event
+
+
+EVENT = st.fixed_dictionaries(
+    {
+        "at": TIMES,
+        "with_ids": st.booleans(),
+        "actor_label": TEXT.map(lambda s: s[:255]),
+        "action": TEXT.map(lambda s: s[:80]),
+        "subject_id": TEXT.map(lambda s: s[:64]),
+        "subject_repr": TEXT.map(lambda s: s[:255]),
+        "before": JSON,
+        "after": JSON,
+        "comment": TEXT,
+    }
+)
+
+
+@pytest.fixture
+def ids(onboarding_a, facilitator_a):
+    from django.contrib.contenttypes.models import ContentType
+
+    from agreements.models import Agreement
+
+    return {
+        "actor": facilitator_a.pk,
+        "process": onboarding_a.pk,
+        "subject_type": ContentType.objects.get_for_model(Agreement).pk,
+        "municipality": onboarding_a.municipality_id,
+    }
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=st.lists(EVENT, min_size=1, max_size=3), key=TEXT.map(lambda s: s[:140]))
+def test_streamed_text_hashes_as_event_hash_on_any_payload(ids, events, key):
+    key = f"{key}:{next(_keys)}"
+    made = [_append(key, ids, fields) for fields in events]
+    stored = list(AuditEvent.objects.filter(chain_key=key).order_by("seq"))
+    assert [audit.event_hash(e) for e in stored] == [e.hash for e in made]  # stored as hashed
+    fast, reference = audit.verify(), audit._verify_orm()
+    assert fast.ok and reference.ok, fast.problems
+    assert (fast.events_checked, fast.chains_checked) == (
+        reference.events_checked,
+        reference.chains_checked,
+    )
+
+
+def test_floats_that_do_not_survive_jsonb_break_both_ways_alike(ids):
+    """1e20 is stored by jsonb as 100000000000000000000, which parses back as an int."""
+    fields = dict(
+        at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        with_ids=False,
+        actor_label="",
+        action="x",
+        subject_id="",
+        subject_repr="",
+        before=None,
+        comment="",
+    )
+    _append("floats", ids, {**fields, "after": {"ok": 0.1, "big": 2.5e-3}})
+    broken = _append("floats", ids, {**fields, "after": {"n": 1e20}})
+    fast, reference = audit.verify(), audit._verify_orm()
+    assert fast.problems == reference.problems
+    assert fast.first_broken.pk == reference.first_broken.pk == broken.pk
+
+
+def test_decimals_and_dates_hash_as_recorded(onboarding_a):
+    after = {
+        "amount": Decimal("1234.50"),
+        "when": datetime.datetime(2026, 5, 1, 12, 30, 0, 5, tzinfo=datetime.UTC),
+        "day": datetime.date(2026, 5, 1),
+        "pair": (1, "ñ"),
+    }
+    audit.record("x.recorded", process=onboarding_a, before={"q": 'di"jo'}, after=after)
+    result = audit.verify()
+    assert result.ok and result.events_checked == AuditEvent.objects.count()
+
+
+def _chain(onboarding_a):
+    return list(AuditEvent.objects.filter(process=onboarding_a).order_by("seq"))
+
+
+def _both(expected):
+    with translation.override(None):
+        fast, reference = audit.verify(), audit._verify_orm()
+    assert not fast.ok
+    assert fast.problems == reference.problems
+    assert fast.problem == expected
+    return fast, reference
+
+
+def test_changed_content(onboarding_a):
+    victim = _chain(onboarding_a)[1]
+    _tamper("UPDATE workflows_auditevent SET after = %s WHERE id = %s", ['{"x": 1}', victim.pk])
+    fast, reference = _both(f"event {victim.pk}: content does not match its hash")
+    assert fast.first_broken == reference.first_broken == victim
+
+
+def test_changed_sequence(onboarding_a):
+    victim = _chain(onboarding_a)[-1]
+    _tamper("UPDATE workflows_auditevent SET seq = 99 WHERE id = %s", [victim.pk])
+    fast, _ = _both(f"event {victim.pk}: sequence 99, expected {victim.seq}")
+    assert fast.first_broken == victim
+
+
+def test_deleted_event(onboarding_a):
+    events = _chain(onboarding_a)
+    assert len(events) >= 3
+    _tamper("DELETE FROM workflows_auditevent WHERE id = %s", [events[1].pk])
+    fast, _ = _both(f"event {events[2].pk}: sequence 3, expected 2")
+    assert fast.first_broken == events[2]
+
+
+def test_changed_previous_hash(onboarding_a):
+    victim = _chain(onboarding_a)[1]
+    _tamper("UPDATE workflows_auditevent SET prev_hash = %s WHERE id = %s", ["f" * 64, victim.pk])
+    _both(f"event {victim.pk}: previous hash does not match")
+
+
+def test_truncated_chain_is_named_by_its_head_and_the_checkpoint(onboarding_a):
+    checkpoint = audit.seal_checkpoint()
+    last = _chain(onboarding_a)[-1]
+    _tamper("DELETE FROM workflows_auditevent WHERE id = %s", [last.pk])
+    key = f"process:{onboarding_a.pk}"
+    fast, _ = _both(f"chain {key}: head does not match its last event")
+    assert fast.first_broken is None
+    assert f"checkpoint {checkpoint.pk}: chain {key} event {last.seq} was altered" in fast.problems
+
+
+def test_chain_emptied_entirely(onboarding_a):
+    key = f"process:{onboarding_a.pk}"
+    _tamper("DELETE FROM workflows_auditevent WHERE chain_key = %s", [key])
+    _both(f"chain {key}: head does not match its last event")
+
+
+def test_altered_checkpoint(onboarding_a):
+    checkpoint = audit.seal_checkpoint()
+    _tamper(
+        "UPDATE workflows_auditcheckpoint SET heads = heads - %s WHERE id = %s",
+        [f"process:{onboarding_a.pk}", checkpoint.pk],
+    )
+    _both(f"checkpoint {checkpoint.pk}: seal does not match")
+
+
+def test_verification_queries_do_not_grow_with_checkpoints(onboarding_a):
+    audit.seal_checkpoint()
+    with CaptureQueriesContext(connection) as one:
+        assert audit.verify().ok
+    for i in range(5):
+        audit.record(f"step.{i}", process=onboarding_a)
+        audit.seal_checkpoint()
+    assert AuditCheckpoint.objects.count() == 6
+    with CaptureQueriesContext(connection) as six:
+        assert audit.verify().checkpoints_checked == 6
+    assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_seal_takes_only_moved_heads_without_reading_checkpoints(onboarding_a, onboarding_b):
+    first = audit.seal_checkpoint()
+    assert {f"process:{onboarding_a.pk}", f"process:{onboarding_b.pk}"} <= set(first.heads)
+    assert len(first.heads) == AuditChain.objects.filter(length__gt=0).count()
+    assert audit.seal_checkpoint() is None  # nothing moved
+    event = audit.record("moved", process=onboarding_b)
+    for _ in range(4):
+        audit.record("other", chain_key="elsewhere")
+        audit.seal_checkpoint()
+    audit.record("moved.again", process=onboarding_b)
+    with CaptureQueriesContext(connection) as ctx:
+        last = audit.seal_checkpoint()
+    assert last.heads == {
+        f"process:{onboarding_b.pk}": [event.seq + 1, AuditEvent.objects.latest("pk").hash]
+    }
+    statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 3, statements  # lock the last seal, take moved heads, insert
+    assert audit.verify().ok
+
+
+def test_migration_remembers_heads_sealed_before_it(onboarding_a, onboarding_b):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("workflows.migrations.0007_audit_chain_sealed_head")
+    audit.seal_checkpoint()
+    audit.record("after.seal", process=onboarding_b)
+    AuditChain.objects.update(sealed_length=0, sealed_hash="")  # as the migration finds them
+    migration.remember_sealed_heads(apps, None)
+    assert audit.seal_checkpoint().heads.keys() == {f"process:{onboarding_b.pk}"}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_processes_agree_with_one_and_name_the_first_break(onboarding_a, onboarding_b):
+    """Worker processes see committed rows only: this test commits, then cleans up."""
+    one, two = audit.verify(workers=1), audit.verify(workers=3)
+    assert one.ok and two.ok and one.chains_checked >= 6
+    assert (two.events_checked, two.chains_checked) == (one.events_checked, one.chains_checked)
+    keys = sorted(AuditEvent.objects.filter(seq=2).values_list("chain_key", flat=True))
+    victims = [AuditEvent.objects.get(chain_key=key, seq=2) for key in (keys[0], keys[-1])]
+    with transaction.atomic():
+        for victim in victims:
+            _tamper("UPDATE workflows_auditevent SET comment = 'x' WHERE id = %s", [victim.pk])
+    one, two = audit.verify(workers=1), audit.verify(workers=3)
+    assert two.problems == one.problems == audit._verify_orm().problems
+    assert two.first_broken == one.first_broken == victims[0]
