@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agreements.models import Municipality
 from agreements.scope import municipality_ids_for
-from workflows.exports import safe_cell
+from workflows.exports import safe_row
 
 from . import pdf, selectors, services
 from .forms import (
@@ -397,9 +397,7 @@ def export(request, fmt):
         yield "\ufeff"
         yield writer.writerow(EXPORT_FIELDS)
         for row in _export_rows(request):
-            yield writer.writerow(
-                [safe_cell(row[k]) if isinstance(row[k], str) else row[k] for k in EXPORT_FIELDS]
-            )
+            yield writer.writerow(safe_row(row[k] for k in EXPORT_FIELDS))
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="casos-de-innovacion.csv"'
