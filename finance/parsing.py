@@ -14,12 +14,13 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from workflows import files
 
 from .models import STAGES
 
@@ -233,6 +234,9 @@ def _parse_amount(raw):
     return -value if negative else value
 
 
+TEXT_EXTENSIONS = {"", "csv", "txt", "json", "tsv"}
+
+
 def sniff_format(name, head):
     """The file's real format from its first bytes, whatever its name says."""
     lower = (name or "").lower()
@@ -253,11 +257,20 @@ def sniff_format(name, head):
         return "xlsx"
     if head.startswith(b"%PDF"):
         raise Refused(_("A PDF cannot be read as data. Upload the XLSX template or a CSV file."))
+    if b"\x00" in head or head.startswith(b"MZ"):
+        raise Refused(_("This file is not a spreadsheet, CSV or JSON file."))
+    extension = lower.rsplit(".", 1)[-1] if "." in lower else ""
+    if extension not in TEXT_EXTENSIONS:
+        raise Refused(
+            _(
+                "Files of type .%(extension)s are not accepted: upload the XLSX template "
+                "or a CSV file."
+            )
+            % {"extension": extension}
+        )
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith((b"{", b"[")):
         return "json"
-    if b"\x00" in head:
-        raise Refused(_("This file is not a spreadsheet, CSV or JSON file."))
     return "csv"
 
 
@@ -282,28 +295,13 @@ def csv_rows(data):
     yield from enumerate(reader, start=1)
 
 
-MAX_ZIP_ENTRIES = 500  # a workbook holds a few dozen parts
-MAX_ZIP_RATIO = 200  # XML compresses about 10:1; bombs compress thousands to one
-RATIO_FLOOR = 1024 * 1024  # small parts may compress as they like
-
-
 def check_zip(data):
-    """Refuse archive bombs and macros before a spreadsheet library opens the file.
-
-    The sizes are the archive's declared ones; ``zipfile`` never inflates a part past
-    its declared size (it fails the CRC instead), so checking them is enough.
-    """
+    """Refuse archive bombs and macros before a spreadsheet library opens the file."""
     limit = settings.FINANCE_MAX_UNPACKED_SIZE
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-        raise Refused(_("The workbook is damaged and cannot be opened.")) from error
-    too_dense = any(
-        info.file_size > RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
-        for info in infos
-    )
-    if len(infos) > MAX_ZIP_ENTRIES or too_dense or sum(i.file_size for i in infos) > limit:
+    infos = files.zip_entries(io.BytesIO(data))
+    if infos is None:
+        raise Refused(_("The workbook is damaged and cannot be opened."))
+    if files.is_bomb(infos, limit):
         raise Refused(
             _(
                 "The workbook unpacks to much more than it weighs (a compressed “bomb”) "

@@ -1,6 +1,5 @@
 """Finance pages: working pages for the people who submit and review, public pages for all."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
