@@ -207,7 +207,8 @@ def autosave(request, pk, step):
     for name in Form.base_fields:
         key = f"case-{name}"
         if key in request.POST:
-            data[name] = request.POST[key][:20000]
+            # NUL is never text (and PostgreSQL refuses it); the rest waits for the step's save.
+            data[name] = request.POST[key][:20000].replace("\x00", "")
     if "results_type" in data and data["results_type"] not in Case.ResultsType.values:
         data.pop("results_type")
     try:
