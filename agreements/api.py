@@ -6,7 +6,9 @@ from .models import Agreement, Municipality
 
 class MunicipalitySerializer(serializers.ModelSerializer):
     region = serializers.StringRelatedField()
-    facilitator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    facilitator = serializers.CharField(
+        source="facilitator.username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Municipality

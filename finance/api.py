@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from workflows.services import TaskUnavailable
 
 from . import services
+from .forms import too_large_message
 from .models import STAGES, ClassifierEntry, FiscalPeriod, IndicatorValue, Line, Submission, Upload
 from .scope import submission_filter
 
@@ -223,8 +225,14 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
     def upload(self, request, pk=None):
         """Send lines as JSON (or a file); the checks run as for an uploaded file."""
         submission = self.get_object()
+        limit = settings.FINANCE_MAX_UPLOAD_SIZE
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > limit:  # before anything is read
+            return Response({"detail": [too_large_message()]}, status=413)
         if "file" in request.FILES:
             handle = request.FILES["file"]
+            if handle.size > limit:
+                return Response({"detail": [too_large_message()]}, status=413)
             name, data = handle.name, handle.read()
         else:
             payload = request.data if isinstance(request.data, dict | list) else {}

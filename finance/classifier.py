@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from workflows import audit
+from workflows.exports import safe_row
 
 from . import parsing
 from .models import ClassifierEntry
@@ -163,5 +164,5 @@ def export_csv(entries):
     writer = csv.writer(buffer)
     writer.writerow(["code", "name", "cofog"])
     for entry in entries:
-        writer.writerow([entry.code, entry.name, entry.cofog])
+        writer.writerow(safe_row([entry.code, entry.name, entry.cofog]))
     return buffer.getvalue()

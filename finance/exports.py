@@ -7,7 +7,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from workflows.exports import safe_cell
+from workflows.exports import safe_row
 
 from .indicators import BY_KEY
 from .models import STAGES, IndicatorValue, Line, Submission
@@ -41,10 +41,6 @@ INDICATOR_COLUMNS = [
 class Echo:
     def write(self, value):
         return value
-
-
-def _text(value):
-    return safe_cell(value) if isinstance(value, str) else ("" if value is None else value)
 
 
 def line_rows(period):
@@ -99,7 +95,7 @@ def _csv_response(header, rows, filename):
         yield "\ufeff"
         yield writer.writerow(header)
         for row in rows:
-            yield writer.writerow([_text(value) for value in row])
+            yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -113,7 +109,7 @@ def _xlsx_response(header, rows, filename):
     sheet = workbook.create_sheet("datos")
     sheet.append(header)
     for row in rows:
-        sheet.append([_text(value) for value in row])
+        sheet.append(safe_row(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

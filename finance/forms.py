@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import DecisionForm, TaskForm
@@ -85,6 +86,19 @@ class UploadForm(forms.Form):
         help_text=_("The XLSX template, or a CSV file. Up to %(size)s MB.")
         % {"size": settings.FINANCE_MAX_UPLOAD_SIZE // (1024 * 1024)},
     )
+
+    def clean_file(self):
+        """Refuse an oversized file by its size, before anyone reads it into memory."""
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.FINANCE_MAX_UPLOAD_SIZE:
+            raise ValidationError(too_large_message())
+        return upload
+
+
+def too_large_message():
+    return _("The file weighs more than the limit of %(limit)s.") % {
+        "limit": filesizeformat(settings.FINANCE_MAX_UPLOAD_SIZE)
+    }
 
 
 class PeriodForm(forms.ModelForm):

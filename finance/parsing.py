@@ -14,12 +14,13 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from workflows import files
 
 from .models import STAGES
 
@@ -148,12 +149,27 @@ def normalise_code(raw):
 
 
 AMOUNT_TEXT = re.compile(r"^-?\d[\d.,]*$")
+# A trillion times a trillion cents is no municipal budget; the limit also keeps every
+# sum of lines and every indicator inside the database's 24-digit amount columns.
+MAX_AMOUNT = Decimal(10) ** 18
+
+
+class TooLarge(ValueError):
+    """An amount past ``MAX_AMOUNT``: a typo or a number pasted into the wrong column."""
 
 
 def parse_amount(raw):
-    """A cell as Decimal rounded to cents; None when empty. Raises ValueError when unreadable.
+    """A cell as Decimal rounded to cents; None when empty. Raises ValueError when unreadable."""
+    value = _parse_amount(raw)
+    if value is not None and not value.is_finite():
+        raise ValueError(raw)
+    if value is not None and abs(value) >= MAX_AMOUNT:
+        raise TooLarge(raw)
+    return value
 
-    With both marks present the last one is the decimal mark. With one kind only,
+
+def _parse_amount(raw):
+    """With both marks present the last one is the decimal mark. With one kind only,
     Spanish usage wins: ``1.234`` and ``1.234.567`` are thousands, ``1234,5`` decimals;
     a single ``.`` followed by other than three digits (``1234.56``) is a decimal point.
     """
@@ -166,8 +182,10 @@ def parse_amount(raw):
     if isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
             raise ValueError(raw)
-        return Decimal(repr(raw)).quantize(CENT, rounding=ROUND_HALF_UP)
+        raw = Decimal(repr(raw))
     if isinstance(raw, Decimal):
+        if not raw.is_finite() or abs(raw) >= MAX_AMOUNT:
+            raise TooLarge(raw) if raw.is_finite() else ValueError(raw)
         return raw.quantize(CENT, rounding=ROUND_HALF_UP)
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
     for prefix in ("Bs.S", "Bs.D", "Bs.F", "Bs.", "Bs", "VED", "VES", "VEF"):
@@ -210,8 +228,13 @@ def parse_amount(raw):
         value = Decimal(f"{integer}.{fraction or '0'}")
     except InvalidOperation as error:
         raise ValueError(raw) from error
+    if abs(value) >= MAX_AMOUNT:
+        raise TooLarge(raw)
     value = value.quantize(CENT, rounding=ROUND_HALF_UP)
     return -value if negative else value
+
+
+TEXT_EXTENSIONS = {"", "csv", "txt", "json", "tsv"}
 
 
 def sniff_format(name, head):
@@ -234,11 +257,20 @@ def sniff_format(name, head):
         return "xlsx"
     if head.startswith(b"%PDF"):
         raise Refused(_("A PDF cannot be read as data. Upload the XLSX template or a CSV file."))
+    if b"\x00" in head or head.startswith(b"MZ"):
+        raise Refused(_("This file is not a spreadsheet, CSV or JSON file."))
+    extension = lower.rsplit(".", 1)[-1] if "." in lower else ""
+    if extension not in TEXT_EXTENSIONS:
+        raise Refused(
+            _(
+                "Files of type .%(extension)s are not accepted: upload the XLSX template "
+                "or a CSV file."
+            )
+            % {"extension": extension}
+        )
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith((b"{", b"[")):
         return "json"
-    if b"\x00" in head:
-        raise Refused(_("This file is not a spreadsheet, CSV or JSON file."))
     return "csv"
 
 
@@ -266,14 +298,15 @@ def csv_rows(data):
 def check_zip(data):
     """Refuse archive bombs and macros before a spreadsheet library opens the file."""
     limit = settings.FINANCE_MAX_UNPACKED_SIZE
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except zipfile.BadZipFile as error:
-        raise Refused(_("The workbook is damaged and cannot be opened.")) from error
-    if sum(info.file_size for info in infos) > limit:
+    infos = files.zip_entries(io.BytesIO(data))
+    if infos is None:
+        raise Refused(_("The workbook is damaged and cannot be opened."))
+    if files.is_bomb(infos, limit):
         raise Refused(
-            _("The workbook unpacks to more than %(size)s MB and is refused.")
+            _(
+                "The workbook unpacks to much more than it weighs (a compressed “bomb”) "
+                "or to more than %(size)s MB, and is refused."
+            )
             % {"size": limit // (1024 * 1024)}
         )
     names = {info.filename.lower() for info in infos}
@@ -283,17 +316,42 @@ def check_zip(data):
         raise Refused(_("This archive is not an Excel workbook."))
 
 
+class Formula(str):
+    """A cell that holds a formula: never calculated here, reported as such."""
+
+
 def xlsx_rows(data):
+    """Rows of cell values; formulas come back as ``Formula`` text, never evaluated.
+
+    ``data_only=False`` so that a formula is seen as a formula rather than as the
+    value the last program that saved the file cached for it (which the file's
+    author can set to anything). The declared dimensions are ignored: a sheet that
+    claims 16,384 columns would otherwise pad every row to that width.
+    """
     from openpyxl import load_workbook
 
     check_zip(data)
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheet = workbook["Datos"] if "Datos" in workbook.sheetnames else workbook.worksheets[0]
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(row)
+        if not workbook.worksheets:
+            raise Refused(_("The workbook has no sheets."))
+        sheet = workbook["Datos"] if "Datos" in workbook.sheetnames else workbook.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            yield number, [_cell_value(cell) for cell in row]
     finally:
         workbook.close()
+
+
+def _cell_value(cell):
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f" or not isinstance(
+        value, str | int | float | Decimal | type(None) | bool
+    ):
+        text = value if isinstance(value, str) else getattr(value, "text", None) or str(value)
+        return Formula(text)
+    return value
 
 
 def letter(index):
@@ -317,6 +375,22 @@ def find_header(rows):
         if len(consumed) >= HEADER_SEARCH_ROWS:
             break
     return None, None, None
+
+
+def formula_finding(row, column, key, formula, code=None):
+    return Finding(
+        "FIN-006",
+        ERROR,
+        _(
+            "Row %(row)s, column %(column)s (%(label)s): the cell holds the formula "
+            "“%(formula)s”. Formulas are not calculated here: copy the cells and paste "
+            "them as values."
+        )
+        % {"row": row, "column": column, "label": column_label(key), "formula": formula[:40]},
+        row=row,
+        column=column,
+        code=code,
+    )
 
 
 def read_table(rows, fmt, parsed):
@@ -368,6 +442,9 @@ def read_table(rows, fmt, parsed):
         if not row or all(cell is None or str(cell).strip() == "" for cell in row):
             continue
         raw_code = row[code_index] if code_index < len(row) else None
+        if isinstance(raw_code, Formula):
+            parsed.findings.append(formula_finding(number, labels["code"][1], "code", raw_code))
+            continue
         try:
             code = normalise_code(raw_code)
         except ValueError:
@@ -413,17 +490,29 @@ def read_table(rows, fmt, parsed):
         amounts = {}
         for key, index, shown in amount_columns:
             raw = row[index] if index < len(row) else None
+            if isinstance(raw, Formula):
+                parsed.findings.append(formula_finding(number, shown, key, raw, code))
+                amounts[key] = None
+                continue
             try:
                 amounts[key] = parse_amount(raw)
-            except ValueError:
+            except ValueError as error:
+                message = (
+                    _(
+                        "Row %(row)s, column %(column)s (%(label)s): “%(value)s” is too large "
+                        "for an amount."
+                    )
+                    if isinstance(error, TooLarge)
+                    else _(
+                        "Row %(row)s, column %(column)s (%(label)s): “%(value)s” is not an "
+                        "amount. Write numbers like 1.234.567,89."
+                    )
+                )
                 parsed.findings.append(
                     Finding(
                         "FIN-006",
                         ERROR,
-                        _(
-                            "Row %(row)s, column %(column)s (%(label)s): “%(value)s” is not an "
-                            "amount. Write numbers like 1.234.567,89."
-                        )
+                        message
                         % {
                             "row": number,
                             "column": shown,

@@ -5,6 +5,8 @@ import io
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from workflows.exports import safe_cell
+
 from .models import EXPENDITURE_STAGES, REVENUE_STAGES
 
 COLUMN_TITLES = {
@@ -39,7 +41,7 @@ def build(municipality, period, entries):
     sheet = workbook.active
     sheet.title = "Datos"
     bold = Font(bold=True)
-    sheet.append([_("Municipality"), f"{municipality.code} {municipality.name}"])
+    sheet.append([_("Municipality"), safe_cell(f"{municipality.code} {municipality.name}")])
     sheet.append([_("Period"), str(period)])
     sheet.append([_("Currency"), str(period.currency)])
     sheet.append([])
@@ -50,7 +52,7 @@ def build(municipality, period, entries):
         cell.font = bold
         cell.fill = fill
     for entry in entries:
-        sheet.append([entry.code, entry.name] + [None] * len(stages))
+        sheet.append([entry.code, safe_cell(entry.name)] + [None] * len(stages))
         if entry.level <= 1:
             for cell in sheet[sheet.max_row]:
                 cell.font = bold

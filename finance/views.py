@@ -1,7 +1,5 @@
 """Finance pages: working pages for the people who submit and review, public pages for all."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -172,7 +170,8 @@ def submission_upload(request, pk):
     if not form.is_valid():
         if wants_json:
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-        messages.error(request, _("Choose a file to upload."))
+        for error in form.errors.get("file", [_("Choose a file to upload.")]):
+            messages.error(request, error)
         return redirect(submission)
     upload = form.cleaned_data["file"]
     try:
@@ -335,7 +334,7 @@ def profile(request, code):
             "municipality": municipality,
             "table": table,
             "indicators": indicators.INDICATORS,
-            "chart_json": json.dumps(chart),
+            "chart": chart,
             "currency": currency,
         },
     )
@@ -393,7 +392,7 @@ def compare(request):
             "bands": selectors.POPULATION_BANDS,
             "band": band,
             "rows": rows,
-            "chart_json": json.dumps(chart),
+            "chart": chart,
             "currency": currency,
             **listing,
         },

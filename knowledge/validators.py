@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from workflows import files
+
 # Extension -> the first bytes such a file starts with.
 SIGNATURES = {
     ".pdf": [b"%PDF-"],
@@ -48,15 +50,20 @@ def validate_evidence_file(upload):
         )
     if not signatures and b"\x00" in head:
         raise ValidationError(_("A text file cannot hold binary data."))
-    if extension in (".docx", ".xlsx", ".pptx"):
-        import zipfile
-
+    if extension in (".docx", ".xlsx", ".pptx", ".odt"):
         upload.seek(0)
         try:
-            names = {name.lower() for name in zipfile.ZipFile(upload).namelist()}
-        except zipfile.BadZipFile as error:
-            raise ValidationError(_("The document is damaged.")) from error
+            entries = files.zip_entries(upload)
         finally:
             upload.seek(position)
-        if any(name.endswith("vbaproject.bin") for name in names):
+        if entries is None:
+            raise ValidationError(_("The document is damaged."))
+        if files.has_macros(entries):
             raise ValidationError(_("Documents with macros are not accepted."))
+        if files.is_bomb(entries, limit * 20):
+            raise ValidationError(
+                _(
+                    "The document unpacks to much more than it weighs (a compressed “bomb”) "
+                    "and is refused."
+                )
+            )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agreements.models import Municipality
 from agreements.scope import municipality_ids_for
-from workflows.exports import safe_cell
+from workflows.exports import safe_row
 
 from . import pdf, selectors, services
 from .forms import (
@@ -207,7 +207,8 @@ def autosave(request, pk, step):
     for name in Form.base_fields:
         key = f"case-{name}"
         if key in request.POST:
-            data[name] = request.POST[key][:20000]
+            # NUL is never text (and PostgreSQL refuses it); the rest waits for the step's save.
+            data[name] = request.POST[key][:20000].replace("\x00", "")
     if "results_type" in data and data["results_type"] not in Case.ResultsType.values:
         data.pop("results_type")
     try:
@@ -397,9 +398,7 @@ def export(request, fmt):
         yield "\ufeff"
         yield writer.writerow(EXPORT_FIELDS)
         for row in _export_rows(request):
-            yield writer.writerow(
-                [safe_cell(row[k]) if isinstance(row[k], str) else row[k] for k in EXPORT_FIELDS]
-            )
+            yield writer.writerow(safe_row(row[k] for k in EXPORT_FIELDS))
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="casos-de-innovacion.csv"'

@@ -184,6 +184,8 @@ def add_comment(request, pk):
             services.add_post_comment(post, request.user, form.cleaned_data["text"])
         except ValidationError as error:
             _fail(request, error)
+    else:
+        _fail(request, ValidationError([e for errors in form.errors.values() for e in errors]))
     return redirect("networks:post_detail", pk=post.pk)
 
 

@@ -15,7 +15,7 @@ class TaskSerializer(serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     process_title = serializers.CharField(source="process.title", read_only=True)
     municipality = serializers.StringRelatedField()
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -127,7 +127,7 @@ class ProcessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.processes(self.request.user)
 
     @extend_schema(responses=AuditEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         process = Process.objects.filter(pk=pk).first()
         if process is None or not permissions.can_view_process(request.user, process):

@@ -107,13 +107,16 @@ def _locked_chain(key):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {AuditChain._meta.db_table} (key, length, head_hash) "
-                "VALUES (%s, 0, %s) ON CONFLICT (key) DO NOTHING RETURNING id",
+                f"INSERT INTO {AuditChain._meta.db_table} "
+                "(key, length, head_hash, sealed_length, sealed_hash) "
+                "VALUES (%s, 0, %s, 0, '') ON CONFLICT (key) DO NOTHING RETURNING id",
                 [key, GENESIS],
             )
             made = cursor.fetchone()
         if made is not None:  # ours until commit: nobody else sees the new row
-            return AuditChain(pk=made[0], key=key, length=0, head_hash=GENESIS)
+            return AuditChain(
+                pk=made[0], key=key, length=0, head_hash=GENESIS, sealed_length=0, sealed_hash=""
+            )
         return AuditChain.objects.select_for_update().get(key=key)
     try:
         with transaction.atomic():

@@ -1,7 +1,9 @@
 """A process's history as CSV and as a PDF an auditor can file."""
 
 import csv
+import datetime
 import io
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,13 +22,36 @@ CSV_COLUMNS = [
     "after",
     "hash",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet program reads as the start of a formula (OWASP "CSV injection"),
+# with the full-width forms some East Asian locales of Excel also accept.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def safe_cell(value):
-    """Keep spreadsheets from running a cell as a formula."""
+    """Keep spreadsheets from running a text cell as a formula: a leading ``'`` makes it text.
+
+    Every CSV and XLSX the system writes goes through here (or ``spreadsheet_value``),
+    so the rule lives in one place.
+    """
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def spreadsheet_value(value):
+    """A cell for a CSV or XLSX export: text escaped, numbers and dates left as they are.
+
+    A negative amount stored as a number stays a number (and sums in the sheet); only
+    text is escaped, because only text can smuggle a formula.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float | Decimal | datetime.date):
+        return value
+    return safe_cell(value)
+
+
+def safe_row(values):
+    return [spreadsheet_value(value) for value in values]
 
 
 def history_csv(process, events):
