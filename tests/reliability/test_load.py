@@ -56,11 +56,21 @@ def _people(coordinator):
 
 
 def _clone(source, target):
-    """Copy the test database (committed state) into ``target``; no one else may be in it."""
+    """Copy the test database (committed state) into ``target``.
+
+    PostgreSQL copies a template only when no one else is in it: idle sessions left
+    open by earlier tests of the run (the browser tests' live server thread) are
+    closed first.
+    """
     connections.close_all()
     admin = database_url("postgres").replace("postgres://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid() AND state = 'idle'",
+            [source],
+        )
         deadline = time.monotonic() + 15
         while True:
             try:
