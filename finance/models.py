@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
+
+from workflows.fsm import ConcurrentTransitionMixin
 
 AMOUNT = {"max_digits": 24, "decimal_places": 2}
 

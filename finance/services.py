@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Municipality
+from notifications import outbox
 from notifications import services as notices
 from notifications.models import Kind
 from workflows import audit, bulk, transitions
@@ -195,6 +196,8 @@ def receive_upload(submission, user, name, data, *, background=None):
         uploaded_by=user,
     )
     upload.file.save(name[-100:], ContentFile(data), save=False)
+    if background is None:
+        background = len(data) > settings.FINANCE_BACKGROUND_BYTES
     with transaction.atomic():
         upload.save()
         audit.record(
@@ -203,12 +206,9 @@ def receive_upload(submission, user, name, data, *, background=None):
             subject=submission,
             after={"upload": upload.pk, "file": upload.original_name, "sha256": upload.sha256},
         )
-    if background is None:
-        background = len(data) > settings.FINANCE_BACKGROUND_BYTES
+        if background:  # the check waits in the outbox with the upload it checks
+            outbox.enqueue("finance.tasks.check_upload", upload.pk)
     if background:
-        from .tasks import check_upload
-
-        transaction.on_commit(lambda: check_upload.delay(upload.pk))
         return upload
     return check_upload_now(upload)
 

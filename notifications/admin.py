@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, Preference
+from .models import Job, Notification, Preference
 
 
 @admin.register(Notification)
@@ -27,3 +27,18 @@ class NotificationAdmin(admin.ModelAdmin):
 class PreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "delivery"]
     list_filter = ["kind", "delivery"]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """The outbox, read-only: what waits for the broker and what failed."""
+
+    list_display = ["created", "task", "state", "publications", "published_at", "done_at"]
+    list_filter = ["state", "task"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -8,4 +8,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import outbox, receivers  # noqa: F401

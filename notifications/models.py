@@ -114,3 +114,46 @@ class Profile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.language})"
+
+
+class Job(models.Model):
+    """A background job in the transactional outbox.
+
+    Written in the transaction of the change that asks for it, so a job exists
+    if and only if the change committed; the relay hands it to Celery, and the
+    worker marks it done. Notification e-mails, report files, finance background
+    checks and invitations all go through here.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the broker")
+        PUBLISHED = "published", _("Handed to a worker")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Given up")
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    publications = models.PositiveSmallIntegerField(_("publications"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created", "-pk"]
+        indexes = [
+            # The relay reads only the jobs still to hand out; done ones stay out of it.
+            models.Index(
+                fields=["state", "created"],
+                name="job_outbox_open",
+                condition=models.Q(state__in=["pending", "published"]),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)} ({self.state})"

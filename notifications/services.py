@@ -1,9 +1,9 @@
 """Creating notifications (once each) and delivering their e-mails.
 
-A notification row is written in the transaction of the change it announces and
-is the outbox of its e-mail: if the broker is down the row waits, and the sweep
-hands it to a worker later. Delivery locks the row, so a redelivered or
-duplicated job sends nothing twice.
+A notification row and the job that e-mails it (``outbox.enqueue``) are written in
+the transaction of the change they announce: if the broker is down both wait, and
+the outbox relay hands the job to a worker when it is back. Delivery locks the
+row, so a redelivered or duplicated job sends nothing twice.
 """
 
 import logging
@@ -16,9 +16,14 @@ from django.utils import timezone, translation
 
 from workflows import audit, bulk
 
+from . import outbox
 from .models import Delivery, EmailState, Kind, Notification, Preference, Profile
 
 logger = logging.getLogger(__name__)
+
+DELIVER_EMAIL = "notifications.tasks.deliver_email"
+DELIVER_EMAILS = "notifications.tasks.deliver_emails"
+EMAIL_CHUNK = 200
 
 MAX_ATTEMPTS = 5
 _AUDITED_KINDS = frozenset((Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION, Kind.RETURNED))
@@ -69,10 +74,10 @@ def notify(recipient, kind, key, *, title, body="", url="", task=None, process=N
                     process=notification.process,
                     after={"recipient": recipient.get_username(), "key": key},
                 )
+            if state == EmailState.PENDING:
+                outbox.enqueue(DELIVER_EMAIL, notification.pk)
     except IntegrityError:
         return None
-    if state == EmailState.PENDING:
-        transaction.on_commit(lambda: dispatch(notification.pk))
     return notification
 
 
@@ -170,33 +175,23 @@ def notify_many(items):
     with transaction.atomic():
         bulk.copy_rows(Notification, columns, _rows(), json_columns={"context"})
         audit.record_many(events)
-    if pending:
-        waiting = set(pending)
-        pks = (
-            [row[0] for row in rows if row[3] in waiting]
-            if ids
-            else list(Notification.objects.filter(key__in=pending).values_list("pk", flat=True))
-        )
-        transaction.on_commit(lambda: dispatch_many(pks))
+        if pending:
+            waiting = set(pending)
+            pks = (
+                [row[0] for row in rows if row[3] in waiting]
+                if ids
+                else list(Notification.objects.filter(key__in=pending).values_list("pk", flat=True))
+            )
+            # E-mails in chunks: fewer jobs, each e-mail still handled alone by the worker.
+            outbox.enqueue_many(
+                (DELIVER_EMAILS, [pks[start : start + EMAIL_CHUNK]])
+                for start in range(0, len(pks), EMAIL_CHUNK)
+            )
     return rows
 
 
-def dispatch_many(pks, chunk=200):
-    """Queue e-mails in chunks: fewer broker messages, each e-mail still handled alone."""
-    from .tasks import deliver_emails
-
-    for start in range(0, len(pks), chunk):
-        try:
-            deliver_emails.delay(pks[start : start + chunk])
-        except Exception:  # broker down: the sweep re-dispatches pending rows
-            logger.warning(
-                "Could not queue %d e-mails", len(pks[start : start + chunk]), exc_info=True
-            )
-            return
-
-
 def dispatch(pk):
-    """Hand one e-mail to a worker; if the broker is unreachable the outbox row waits."""
+    """Hand one stale e-mail to a worker again; if the broker is unreachable the row waits."""
     from .tasks import deliver_email
 
     try:

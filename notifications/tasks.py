@@ -42,3 +42,11 @@ def send_reminders():
 @shared_task(acks_late=True)
 def send_digests():
     return digest.send_digests()
+
+
+@shared_task(acks_late=True)
+def relay_outbox():
+    """Every minute (beat): hand waiting background jobs to the workers."""
+    from . import outbox
+
+    return outbox.relay()

@@ -166,12 +166,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # An unacknowledged job (its worker died) is handed out again after this many seconds.
+# Publishing gives up after one quick retry: a job that cannot be published waits in
+# the outbox (notifications.outbox) instead of holding up the request.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
+# A job handed to the broker but not done after this long (its message was lost,
+# e.g. with a Redis restart) is handed out again by the outbox relay.
+OUTBOX_REPUBLISH_AFTER = int(os.environ.get("OUTBOX_REPUBLISH_AFTER", str(2 * 60 * 60)))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {
+        "task": "notifications.tasks.relay_outbox",
+        "schedule": 60,
+    },
     "send-reminders": {
         "task": "notifications.tasks.send_reminders",
         "schedule": 15 * 60,

@@ -38,3 +38,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "pagg.views.server_error"

@@ -7,20 +7,18 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notifications import outbox
+
 from . import pdf, selectors
 from .models import ReportFile
 
 
 def request_report(user, start, end):
-    report = ReportFile.objects.create(period_start=start, period_end=end, requested_by=user)
-    transaction.on_commit(lambda: _dispatch(report.pk))
+    """Record the request and its background job together (the broker may be down)."""
+    with transaction.atomic():
+        report = ReportFile.objects.create(period_start=start, period_end=end, requested_by=user)
+        outbox.enqueue("reports.tasks.generate_report", report.pk)
     return report
-
-
-def _dispatch(pk):
-    from .tasks import generate_report
-
-    generate_report.delay(pk)
 
 
 def generate(pk):

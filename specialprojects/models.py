@@ -11,7 +11,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
+
+from workflows.fsm import ConcurrentTransitionMixin
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 

@@ -5,6 +5,7 @@ audit event commit together. Audit events name candidates by id only: the
 personal data stays in the candidate's row, which anonymisation overwrites.
 """
 
+import datetime
 import logging
 import re
 
@@ -23,6 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from notifications import outbox
 from workflows import audit, transitions
 from workflows.models import Process
 from workflows.roles import Role
@@ -427,15 +429,16 @@ def onboard_specialist(position, process=None):
 
 
 def schedule_invitation(contract, *, actor=None, process=None):
-    audit.record(
-        "specialist.invited",
-        actor=actor,
-        process=process or process_of(contract.position),
-        subject=contract,
-        after={"user": contract.specialist_id},
-    )
-    pk = contract.pk
-    transaction.on_commit(lambda: send_invitation(pk), robust=True)
+    """Record the invitation and its e-mail job together; the worker sends it."""
+    with transaction.atomic():
+        event = audit.record(
+            "specialist.invited",
+            actor=actor,
+            process=process or process_of(contract.position),
+            subject=contract,
+            after={"user": contract.specialist_id},
+        )
+        outbox.enqueue("staffing.tasks.send_invitation", contract.pk, event.at.isoformat())
 
 
 def invitation_link(user):
@@ -445,9 +448,24 @@ def invitation_link(user):
     return settings.SITE_URL.rstrip("/") + path
 
 
-def send_invitation(contract_pk):
-    """Send the invitation e-mail (Spanish by default) and note when it left."""
-    contract = Contract.objects.select_related("specialist", "position__theme").get(pk=contract_pk)
+def send_invitation(contract_pk, asked_at=None):
+    """Send the invitation e-mail (Spanish by default) and note when it left.
+
+    Once per request: a redelivered job finds it sent after ``asked_at`` and stops.
+    """
+    with transaction.atomic():
+        contract = (
+            Contract.objects.select_for_update(of=("self",))
+            .select_related("specialist", "position__theme")
+            .get(pk=contract_pk)
+        )
+        asked = datetime.datetime.fromisoformat(asked_at) if asked_at else None
+        if asked and contract.invitation_sent_at and contract.invitation_sent_at >= asked:
+            return False
+        return _send_invitation(contract)
+
+
+def _send_invitation(contract):
     user = contract.specialist
     if user is None or not user.email:
         return False

@@ -8,3 +8,11 @@ def anonymise_requested_candidates():
 
     done, _refused = services.anonymise_pending()
     return done
+
+
+@shared_task(acks_late=True)
+def send_invitation(contract_pk, asked_at=None):
+    """E-mail a new specialist their invitation; a redelivered job sends nothing twice."""
+    from . import services
+
+    return services.send_invitation(contract_pk, asked_at)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from agreements.services import expire_due_agreements
 from finance.services import open_due_periods
 from networks.services import close_overdue_invitations
-from notifications import digest, reminders, services
+from notifications import digest, outbox, reminders, services
 from workflows import audit
 
 
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         while True:
             sent = reminders.sweep()
             services.redispatch_stale()
+            outbox.relay()
             today = timezone.localdate()
             if last_daily != today:
                 digest.send_digests()

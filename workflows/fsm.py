@@ -1,0 +1,40 @@
+"""django-fsm's ConcurrentTransitionMixin with a ``refresh_from_db`` that is safe in threads.
+
+django-fsm lets ``refresh_from_db`` write a protected state field by switching the
+field's ``protected`` flag off *on the model class* for a moment: another thread
+refreshing another instance then (gunicorn threads, a reminder sweep beside a
+completion) fails with "Direct state modification is not allowed" when the first
+switches it back. Here only the instance being refreshed lets the value in: the
+descriptor accepts a value the instance does not hold yet.
+"""
+
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin as _ConcurrentTransitionMixin
+from django_fsm import FSMFieldMixin
+
+
+class ConcurrentTransitionMixin(_ConcurrentTransitionMixin):
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        concrete = self._meta.concrete_fields
+        if fields is None:
+            deferred = self.get_deferred_fields()
+            load = [f.attname for f in concrete if f.attname not in deferred]
+        else:
+            load = list(fields)
+        protected = {f.attname for f in concrete if isinstance(f, FSMFieldMixin) and f.protected}
+        held = {
+            name: self.__dict__.pop(name) for name in protected & set(load) if name in self.__dict__
+        }
+        try:
+            models.Model.refresh_from_db(
+                self, using=using, fields=load, from_queryset=from_queryset
+            )
+        except Exception:
+            self.__dict__.update(held)
+            raise
+        if fields is None:  # what Model.refresh_from_db clears when reloading everything
+            self._prefetched_objects_cache = {}
+            for relation in self._meta.related_objects:
+                if relation.is_cached(self):
+                    relation.delete_cached_value(self)
+        self._update_initial_state()
