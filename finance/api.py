@@ -4,6 +4,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -257,10 +258,15 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
     def submit(self, request, pk=None):
         """Send the validated data for review (completes the submission task)."""
         submission = self.get_object()
-        try:
-            services.submit_for_review(
-                submission, request.user, request.data.get("justification", "")
+        data = request.data if isinstance(request.data, dict) else None
+        justification = data.get("justification", "") if data is not None else None
+        if not isinstance(justification, str):
+            return Response(
+                {"justification": [_("Send an object whose justification is text.")]},
+                status=status.HTTP_400_BAD_REQUEST,
             )
+        try:
+            services.submit_for_review(submission, request.user, justification.replace("\x00", ""))
         except PermissionDenied as error:
             return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
         except (ValidationError, TaskUnavailable) as error:

@@ -86,14 +86,20 @@ class Finding:
     code: str | None = None
 
     def as_dict(self):
+        """The finding as stored: text quoted from a file loses NUL characters, which
+        PostgreSQL's text and jsonb cannot hold."""
         return {
             "rule": self.rule,
             "severity": self.severity,
-            "message": self.message,
+            "message": _storable(self.message),
             "row": self.row,
-            "column": self.column,
-            "code": self.code,
+            "column": _storable(self.column),
+            "code": _storable(self.code),
         }
+
+
+def _storable(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 @dataclass

@@ -85,7 +85,7 @@ def _filter(queryset, params):
         queryset = queryset.filter(theme__slug=params["theme"])
     if str(params.get("region") or "").isdigit():
         queryset = queryset.filter(municipality__region_id=int(params["region"]))
-    if str(params.get("year") or "").isdigit():
+    if str(params.get("year") or "").isdigit() and 1 <= int(params["year"]) <= 9999:
         queryset = queryset.filter(started_on__year=int(params["year"]))
     if params.get("results"):
         queryset = queryset.filter(results_type=params["results"])

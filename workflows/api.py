@@ -119,6 +119,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 class ProcessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ProcessSerializer
+    lookup_value_regex = r"[0-9]+"  # anything else is no process: 404, not a failed lookup
     queryset = Process.objects.none()
 
     def get_queryset(self):

@@ -319,3 +319,43 @@ def test_only_people_who_submit_get_a_token(client, auditor, specialist, coordin
     from rest_framework.authtoken.models import Token
 
     assert not Token.objects.exists()
+
+
+def test_what_schemathesis_found_is_refused_not_a_server_error(
+    client, period, member_a, officer_a, coordinator
+):
+    """Each request here once answered 500; each now gets a plain refusal."""
+    key = issue_token(client, officer_a)
+    api = token_client(key)
+    submission = submission_of(member_a, period)
+
+    # A code with a NUL character: the refusal quotes it, and PostgreSQL stores no NUL.
+    bad = [{"code": "4.01\x00.01", "caused": "10.00"}]
+    response = api.post(
+        f"/api/finance/submissions/{submission.pk}/upload/",
+        {"lines": bad},
+        content_type="application/json",
+    )
+    assert response.status_code == 422, response.content
+    stored = Upload.objects.filter(submission=submission).latest("pk")
+    assert stored.result == Upload.Result.REJECTED
+    assert all("\x00" not in str(value) for f in stored.findings for value in f.values())
+
+    # A body that is not an object, or a justification that is not text: 400.
+    for body in ("3.5", "[]", '{"justification": ["a"]}'):
+        response = api.post(
+            f"/api/finance/submissions/{submission.pk}/submit/",
+            body,
+            content_type="application/json",
+        )
+        assert response.status_code == 400, (body, response.content)
+        assert "justification" in response.json()
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.DRAFT
+
+    # A process id that is not a number is no process; a year out of range filters nothing.
+    client.force_login(coordinator)
+    assert client.get("/api/processes/false/history/").status_code == 404
+    for year in ("0", "99999999999999999999"):
+        response = client.get("/api/knowledge/cases/", {"year": year})
+        assert response.status_code == 200, (year, response.content)
