@@ -49,6 +49,13 @@ def browser(request, monkeypatch):
             if _failed(request.node):
                 _screenshots(request.node, instance)
             instance.close()
+            # While Playwright's sync API is active, the test's ORM calls run in another
+            # context (its greenlet) and so open a connection of their own, which
+            # pytest-django never closes: dropping the test database then fails with
+            # "being accessed by other users". Close it here, in that same context.
+            from django.db import connections
+
+            connections.close_all()
 
 
 def _screenshots(node, instance):
@@ -71,4 +78,6 @@ def login(page, base, username, password="pw"):
     page.goto(f"{base}{reverse('login')}")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "/accounts/login/" not in page.url, f"{username} could not log in"

@@ -58,7 +58,8 @@ def test_facilitator_onboards_and_the_coordinator_approves(
     page.fill("#id_official_name", AUTHORITIES["official_name"])
     page.fill("#id_official_position", AUTHORITIES["official_position"])
     page.fill("#id_official_email", AUTHORITIES["official_email"])
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     page.wait_for_selector("#history")
     assert municipality_a.name in page.locator("h1").inner_text() + page.content()
     agreement = Agreement.objects.get(municipality=municipality_a)
