@@ -83,7 +83,10 @@ def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
         user = users.get(username=username)
         assert selectors.inbox(user).exists(), username
         assert selectors.queue(user).exists(), username
-    assert client.login(username="coordinador", password="pagg-demo-2026")
+    logged_in = client.post(
+        reverse("login"), {"username": "coordinador", "password": "pagg-demo-2026"}
+    )
+    assert logged_in.status_code == 302 and "_auth_user_id" in client.session
     home = client.get(reverse("workflows:home")).content.decode()
     assert "Bienvenido" in home
     from workflows import audit
