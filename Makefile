@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pagg
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install browser demo test lint messages
+.PHONY: install browser demo test lint audit messages
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
@@ -45,6 +45,14 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Known vulnerabilities in the locked dependencies (PyPI's advisory data, through
+# pip-audit). --strict: a package that cannot be checked is a failure, not a pass.
+audit: install
+	uv export --frozen --format requirements-txt --all-groups --no-emit-project --quiet \
+		> $(VENV)/audit-requirements.txt
+	$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off \
+		-r $(VENV)/audit-requirements.txt
 
 messages: install
 	$(PY) manage.py makemessages -l es --ignore=.venv --no-obsolete

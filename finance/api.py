@@ -223,7 +223,7 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         responses={201: UploadSerializer, 422: UploadSerializer},
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
-    def upload(self, request, pk=None):
+    def upload(self, request, pk=None, format=None):
         """Send lines as JSON (or a file); the checks run as for an uploaded file."""
         submission = self.get_object()
         limit = settings.FINANCE_MAX_UPLOAD_SIZE
@@ -255,7 +255,7 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: SubmissionSerializer},
     )
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, format=None):
         """Send the validated data for review (completes the submission task)."""
         submission = self.get_object()
         data = request.data if isinstance(request.data, dict) else None

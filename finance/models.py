@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from workflows.fsm import ConcurrentTransitionMixin
 
@@ -127,7 +127,7 @@ class ClassifierEntry(models.Model):
         )
 
 
-class FiscalPeriod(models.Model):
+class FiscalPeriod(FSMModelMixin, models.Model):
     """A year's budget (quarter 0) or one quarter's cumulative execution."""
 
     class State(models.TextChoices):

@@ -1,6 +1,13 @@
 """The public library as a read-only API: published cases, searchable and filterable."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
@@ -13,7 +20,7 @@ class CaseSerializer(serializers.ModelSerializer):
     municipality = serializers.CharField(source="municipality.name", read_only=True)
     state_name = serializers.CharField(source="municipality.region.name", read_only=True)
     theme = serializers.CharField(source="theme.name", read_only=True)
-    url = serializers.HyperlinkedIdentityField(view_name="knowledge:case_detail")
+    url = serializers.SerializerMethodField()
     milestones = serializers.SerializerMethodField()
 
     class Meta:
@@ -45,6 +52,13 @@ class CaseSerializer(serializers.ModelSerializer):
             "version",
             "published_at",
         ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, case):
+        """The case's public page (a plain page, so no API format suffix such as ``.json``)."""
+        path = reverse("knowledge:case_detail", args=[case.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
     def get_milestones(self, case) -> list[dict]:
         return [

@@ -18,7 +18,7 @@ from notifications import services as notices
 from notifications.models import Kind
 from workflows import audit, transitions
 from workflows.forms import DecisionForm
-from workflows.roles import Role, has_role
+from workflows.roles import Role, has_role, only_reads
 
 from .models import STEP_FIELDS, Case, Comment, Curation, Rating, Replication
 
@@ -356,7 +356,13 @@ def record_replication(case, user, municipality, state, report=""):
     return replication
 
 
+def _may_give_feedback(user):
+    if only_reads(user):
+        raise PermissionDenied(_("Auditors read the library; they do not comment or rate."))
+
+
 def add_comment(case, user, text):
+    _may_give_feedback(user)
     if case.state != Case.State.PUBLISHED:
         raise ValidationError(_("Only published cases take comments."))
     text = text.strip()
@@ -391,6 +397,7 @@ def moderate(comment, user, hidden=True):
 
 
 def rate(case, user, usefulness):
+    _may_give_feedback(user)
     if case.state != Case.State.PUBLISHED:
         raise ValidationError(_("Only published cases can be rated."))
     if not 1 <= int(usefulness) <= 5:

@@ -193,6 +193,7 @@ def add_comment(request, pk):
 @require_POST
 def hide_post(request, pk):
     post = get_object_or_404(Post.objects.select_related("network"), pk=pk)
+    _network(request, post.network_id)  # another network's post is not found, not forbidden
     services.hide(post, request.user, hidden=request.POST.get("hidden") != "0")
     return redirect(post.network)
 
@@ -201,6 +202,7 @@ def hide_post(request, pk):
 @require_POST
 def hide_comment(request, pk):
     comment = get_object_or_404(PostComment.objects.select_related("post__network"), pk=pk)
+    _network(request, comment.post.network_id)
     services.hide(comment, request.user, hidden=request.POST.get("hidden") != "0")
     return redirect("networks:post_detail", pk=comment.post_id)
 

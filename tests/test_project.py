@@ -83,33 +83,15 @@ def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
         user = users.get(username=username)
         assert selectors.inbox(user).exists(), username
         assert selectors.queue(user).exists(), username
-    assert client.login(username="coordinador", password="pagg-demo-2026")
+    logged_in = client.post(
+        reverse("login"), {"username": "coordinador", "password": "pagg-demo-2026"}
+    )
+    assert logged_in.status_code == 302 and "_auth_user_id" in client.session
     home = client.get(reverse("workflows:home")).content.decode()
     assert "Bienvenido" in home
     from workflows import audit
 
     assert audit.verify().ok
-
-
-def test_production_settings_pass_deploy_checks(tmp_path):
-    import os
-    import secrets
-
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "pagg.production",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "pagg.example.org",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
 
 
 @pytest.mark.django_db

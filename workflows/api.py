@@ -108,12 +108,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=None, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def claim(self, request, pk=None):
+    def claim(self, request, pk=None, format=None):
         return self._act(lambda task: services.claim(task, request.user))
 
     @extend_schema(request=None, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def release(self, request, pk=None):
+    def release(self, request, pk=None, format=None):
         return self._act(lambda task: services.release(task, request.user))
 
 
@@ -129,7 +129,7 @@ class ProcessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(responses=AuditEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
-    def history(self, request, pk=None):
+    def history(self, request, pk=None, format=None):
         process = Process.objects.filter(pk=pk).first()
         if process is None or not permissions.can_view_process(request.user, process):
             raise Http404

@@ -73,3 +73,9 @@ def has_role(user, *roles):
 
 def is_coordination_staff(user):
     return has_role(user, *COORDINATION_STAFF)
+
+
+def only_reads(user):
+    """Auditors read everything and change nothing, unless they also hold a working role."""
+    roles = user_roles(user)
+    return str(Role.AUDITOR) in roles and roles <= {str(Role.AUDITOR)}

@@ -15,7 +15,7 @@ from ..finance.conftest import (  # noqa: F401 (fixtures)
     quarter_amounts,
     with_parents,
 )
-from .test_onboarding_browser import browser, login  # noqa: F401
+from .conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

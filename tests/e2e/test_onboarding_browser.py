@@ -5,37 +5,10 @@ from django.urls import reverse
 
 from agreements.models import Agreement
 
-from ..conftest import open_task
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+from ..conftest import AUTHORITIES, open_task
+from .conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # makes between page actions are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield instance
-        instance.close()
-
-
-def login(page, base, username):
-    page.goto(f"{base}{reverse('login')}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
 
 
 def test_draft_review_and_return_in_the_browser(live_server, browser, onboarding_a, coordinator):
@@ -69,3 +42,55 @@ def test_draft_review_and_return_in_the_browser(live_server, browser, onboarding
     assert "Precisar el plazo" in page.locator("#history").inner_text()
     assert Agreement.objects.get(pk=onboarding_a.subject_id).state == "returned"
     assert open_task(onboarding_a).owner.username == "fac_a"
+
+
+def test_facilitator_onboards_and_the_coordinator_approves(
+    live_server, browser, facilitator_a, coordinator, municipality_a
+):
+    base = live_server.url
+    page = browser.new_page()
+
+    login(page, base, "fac_a")
+    page.goto(f"{base}{reverse('agreements:start_onboarding')}")
+    page.select_option("#id_municipality", str(municipality_a.pk))
+    page.fill("#id_population", "12000")
+    page.fill("#id_mayor_name", AUTHORITIES["mayor_name"])
+    page.fill("#id_official_name", AUTHORITIES["official_name"])
+    page.fill("#id_official_position", AUTHORITIES["official_position"])
+    page.fill("#id_official_email", AUTHORITIES["official_email"])
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.wait_for_selector("#history")
+    assert municipality_a.name in page.locator("h1").inner_text() + page.content()
+    agreement = Agreement.objects.get(municipality=municipality_a)
+    assert agreement.state == "draft"
+
+    page.goto(f"{base}{reverse('workflows:inbox')}")
+    page.click("text=Redactar el convenio de cooperación")
+    page.fill("#id_scope", "Gestión financiera municipal")
+    page.fill("#id_commitments", "Designar un enlace de hacienda")
+    page.fill("#id_start_date", "2027-01-01")
+    page.fill("#id_end_date", "2029-01-01")
+    page.fill("#id_contacts", "Despacho del alcalde")
+    page.click("#complete")
+    assert "Convenio enviado a revisión" in page.locator("#history").inner_text()
+
+    page.click("text=Cerrar sesión")
+    login(page, base, "coord")
+    page.goto(f"{base}{reverse('workflows:queue')}")
+    page.click("text=Revisar el convenio")
+    page.click("#claim")
+    page.check("input[value=approve]")
+    page.click("#complete")
+    history = page.locator("#history").inner_text()
+    assert "Convenio aprobado" in history, history
+    agreement.refresh_from_db()
+    assert agreement.state == "approved"
+    # The facilitator's next step (uploading the signed agreement) is waiting for them.
+    assert open_task(agreement_process(agreement)).owner.username == "fac_a"
+
+
+def agreement_process(agreement):
+    from workflows.models import Process
+
+    return Process.for_subject(agreement)

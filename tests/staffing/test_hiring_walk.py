@@ -127,7 +127,10 @@ def test_walk_open_register_evaluate_decide_contract_onboard(
     assert response.status_code == 302 and response["Location"] == reverse("login")
     specialist.refresh_from_db()
     assert specialist.check_password("Clave-segura-2026")
-    assert client.login(username=specialist.username, password="Clave-segura-2026")
+    logged_in = client.post(  # through the login page, as django-axes checks every login
+        reverse("login"), {"username": specialist.username, "password": "Clave-segura-2026"}
+    )
+    assert logged_in.status_code == 302 and "_auth_user_id" in client.session
     client.logout()
     assert client.get(path).status_code == 404  # used once
 
