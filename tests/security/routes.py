@@ -66,6 +66,9 @@ def values(w, name):
         "knowledge:rate": {"pk": w.case_public.pk},
         "knowledge:moderate": {"pk": w.comment.pk},
         "staffing:position": {"pk": w.position.pk},
+        # Before "staffing:candidate": its pk is the position's (a prefix would give the
+        # candidate's, which only matched when both happened to have the same id).
+        "staffing:candidate_add": {"pk": w.position.pk},
         "staffing:candidate": {"pk": w.candidate.pk},
         "staffing:invitation": {"pk": w.position.pk},
         "networks:network": {"pk": w.network.pk},
