@@ -10,7 +10,7 @@ word in an unaccented copy of the text.
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Avg, CharField, Count, F, Q, Value, When
 from django.db.models import Case as DjangoCase
 from django.db.models.functions import ExtractYear
@@ -220,13 +220,6 @@ def _counts(queryset):
         return _tally(cursor.fetchall())
 
 
-# Matching and ranking read every match's vector (about 1.7 KB): tens of microseconds
-# each, where the planner costs ``@@`` and ``ts_rank`` like any cheap operator. Told so
-# for this one statement, it splits a search with many matches over parallel workers
-# and keeps a rare word's search (a few hundred rows from the index) in one process.
-PARALLEL_SEARCH = "SELECT set_config('cpu_operator_cost', '0.25', true)"
-
-
 def _ranked_page_and_counts(queryset, start):
     """Rank the matches and count them by facet in one pass over them.
 
@@ -245,9 +238,7 @@ def _ranked_page_and_counts(queryset, start):
         f"ORDER BY m.{rank} DESC, m.{published} DESC, m.{pk} DESC LIMIT %s OFFSET %s) "
         f"UNION ALL ({_grouping_sql('m', 'g', ', NULL, NULL, NULL')})"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if PARALLEL_SEARCH:
-            cursor.execute(PARALLEL_SEARCH)
+    with connection.cursor() as cursor:
         cursor.execute(sql, (*params, PAGE_SIZE, start))
         rows = cursor.fetchall()
     width = len(FACET_COLUMNS) + 2
