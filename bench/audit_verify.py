@@ -177,58 +177,6 @@ def generate(events, seed):
     return Process.objects.count()
 
 
-def verify_before():
-    """``audit.verify`` as it was before issue 10: model instances, a query per sealed head."""
-    from django.utils.translation import gettext as _
-
-    from workflows.audit import (
-        GENESIS,
-        Verification,
-        _checkpoint_hash,
-        _head_problem,
-        _problem,
-    )
-    from workflows.models import AuditChain, AuditCheckpoint, AuditEvent
-
-    result = Verification()
-    heads = {}
-    current_key, expected_seq, expected_prev = None, 1, GENESIS
-    events = AuditEvent.objects.order_by("chain_key", "seq").iterator(chunk_size=2000)
-    for event in events:
-        if event.chain_key != current_key:
-            if current_key is not None:
-                heads[current_key] = (expected_seq - 1, expected_prev)
-            current_key, expected_seq, expected_prev = event.chain_key, 1, GENESIS
-            result.chains_checked += 1
-        result.events_checked += 1
-        problem = _problem(event, expected_seq, expected_prev)
-        if problem:
-            result.fail(problem, event)
-        expected_seq, expected_prev = event.seq + 1, event.hash
-    if current_key is not None:
-        heads[current_key] = (expected_seq - 1, expected_prev)
-    for chain in AuditChain.objects.all().iterator():
-        seq, head = heads.get(chain.key, (0, GENESIS))
-        if (chain.length, chain.head_hash) != (seq, head):
-            result.fail(_head_problem(chain.key))
-    prev = GENESIS
-    for checkpoint in AuditCheckpoint.objects.order_by("pk").iterator():
-        result.checkpoints_checked += 1
-        if checkpoint.prev_hash != prev or _checkpoint_hash(checkpoint) != checkpoint.hash:
-            result.fail(_("checkpoint %(pk)s: seal does not match") % {"pk": checkpoint.pk})
-        for key, (seq, digest) in checkpoint.heads.items():
-            found = (
-                AuditEvent.objects.filter(chain_key=key, seq=seq).values_list("hash", flat=True)
-            ).first()
-            if found != digest:
-                result.fail(
-                    _("checkpoint %(pk)s: chain %(key)s event %(seq)s was altered")
-                    % {"pk": checkpoint.pk, "key": key, "seq": seq}
-                )
-        prev = checkpoint.hash
-    return result
-
-
 def measure_once(which, workers=None):
     """In this (fresh) process: one verification, its time, CPU, memory and queries."""
     import resource
@@ -242,7 +190,7 @@ def measure_once(which, workers=None):
     from workflows import audit
 
     connection.ensure_connection()
-    function = verify_before if which == "before" else lambda: audit.verify(workers=workers)
+    function = audit._verify_orm if which == "before" else lambda: audit.verify(workers=workers)
     with CaptureQueriesContext(connection) as ctx:
         cpu, start = time.process_time(), time.perf_counter()
         result = function()

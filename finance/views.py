@@ -71,8 +71,10 @@ def period_list(request):
                 return redirect("finance:board", pk=period.pk)
     elif request.method == "POST":
         raise PermissionDenied
-    periods = FiscalPeriod.objects.select_related("currency").annotate(
-        submissions_count=Count("submissions")
+    periods = (
+        FiscalPeriod.objects.select_related("currency")
+        .annotate(submissions_count=Count("submissions"))
+        .order_by("-year", "-quarter")  # an aggregate drops Meta.ordering
     )
     paginator = Paginator(periods, 20)
     return render(

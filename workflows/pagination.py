@@ -15,9 +15,7 @@ def paginate(request, queryset, per_page=PAGE_SIZE, *, ids_first=False):
             request.GET.get("page")
         )
         ids = list(page.object_list)
-        rows = queryset.model._default_manager.none()
-        if ids:
-            rows = queryset.filter(pk__in=ids).order_by().in_bulk(ids)
+        rows = queryset.order_by().in_bulk(ids) if ids else {}
         page.object_list = [rows[pk] for pk in ids if pk in rows]
     else:
         page = Paginator(queryset, per_page).get_page(request.GET.get("page"))

@@ -49,3 +49,19 @@ def unchanged():
 
 # The finance people and period, as the finance suite builds them.
 from tests.finance.conftest import member_a, member_b, officer_a, officer_b, period  # noqa: E402, F401
+
+
+@pytest.fixture
+def network_member(db):
+    """An active network with a municipal officer as member and the lead's first post."""
+    from networks import services
+    from tests.conftest import make_user
+    from tests.networks.test_community import active_network
+    from workflows.roles import Role
+
+    lead = make_user("esp_red", Role.SPECIALIST)
+    member = make_user("miembro", Role.MUNICIPAL_OFFICER)
+    network = active_network(lead)
+    services.add_member(network, lead, member)
+    post_ = services.add_post(network, lead, "Bienvenida", "<p>Hola</p>", True)
+    return network, member, post_

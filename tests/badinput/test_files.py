@@ -17,14 +17,12 @@ from agreements.models import Agreement
 from finance import parsing
 from finance.models import Line, Upload
 from knowledge.models import Evidence
-from networks import services as network_services
 from networks.models import Resource
 from specialprojects.forms import MilestoneForm
 from staffing.models import Candidate
 from tests.conftest import pdf_bytes
 from tests.finance.conftest import HEADER, quarter_file, submission_of
 from tests.knowledge.conftest import register
-from tests.networks.test_community import active_network
 from tests.staffing.conftest import CANDIDATES, open_position
 from workflows.models import AuditEvent
 
@@ -262,20 +260,8 @@ def test_evidence_over_the_limit(client, case_in_work, settings):
 # A network's resources ---------------------------------------------------------------
 
 
-@pytest.fixture
-def network_member(db):
-    from tests.conftest import make_user
-    from workflows.roles import Role
-
-    lead = make_user("esp_red", Role.SPECIALIST)
-    member = make_user("miembro", Role.MUNICIPAL_OFFICER)
-    network = active_network(lead)
-    network_services.add_member(network, lead, member)
-    return network, member
-
-
 def test_network_resources_refuse_bad_files(client, network_member, settings):
-    network, member = network_member
+    network, member, _post = network_member
     client.force_login(member)
     huge = ("guia.pdf", lambda: b"%PDF-1.4" + b"0" * (settings.MAX_DOCUMENT_SIZE + 1))
     for bad, (name, make) in {**BAD, "huge": huge}.items():

@@ -20,7 +20,6 @@ from networks.models import Network, Post, PostComment, Solution
 from specialprojects.models import Project
 from staffing.models import Candidate, Position
 from tests.conftest import make_user
-from tests.networks.test_community import active_network
 from workflows.models import AuditEvent, Process
 from workflows.roles import Role
 
@@ -239,18 +238,6 @@ def test_systematisation_steps_save_all_or_nothing(client, case_in_work, step, f
             assert stored == before
         events = AuditEvent.objects.count()
     assert "\x00" not in "".join(str(v) for v in before.values())
-
-
-@pytest.fixture
-def network_member(db):
-    lead = make_user("esp_red", Role.SPECIALIST)
-    member = make_user("miembro", Role.MUNICIPAL_OFFICER)
-    from networks import services
-
-    network = active_network(lead)
-    services.add_member(network, lead, member)
-    post_ = services.add_post(network, lead, "Bienvenida", "<p>Hola</p>", True)
-    return network, member, post_
 
 
 @EXAMPLES

@@ -21,21 +21,10 @@ def test_draft_review_and_return_in_the_browser(live_server, browser, onboarding
         page.locator("h1").inner_text() == "Bandeja de entrada: sus tareas"
         or "Bandeja" in page.locator("h1").inner_text()
     )
-    page.click("text=Redactar el convenio de cooperación")
-    page.fill("#id_scope", "Gestión financiera municipal")
-    page.fill("#id_commitments", "Designar un enlace de hacienda")
-    page.fill("#id_start_date", "2027-01-01")
-    page.fill("#id_end_date", "2029-01-01")
-    page.fill("#id_contacts", "Despacho del alcalde")
-    page.click("#complete")
-    assert "Convenio enviado a revisión" in page.locator("#history").inner_text()
+    draft_agreement(page)
     assert Agreement.objects.get(pk=onboarding_a.subject_id).state == "in_review"
 
-    page.click("text=Cerrar sesión")
-    login(page, base, "coord")
-    page.goto(f"{base}{reverse('workflows:queue')}")
-    page.click("text=Revisar el convenio")
-    page.click("#claim")
+    coordinator_opens_the_review(page, base)
     page.check("input[value=return]")
     page.fill("#id_comment", "Precisar el plazo")
     page.click("#complete")
@@ -66,20 +55,9 @@ def test_facilitator_onboards_and_the_coordinator_approves(
     assert agreement.state == "draft"
 
     page.goto(f"{base}{reverse('workflows:inbox')}")
-    page.click("text=Redactar el convenio de cooperación")
-    page.fill("#id_scope", "Gestión financiera municipal")
-    page.fill("#id_commitments", "Designar un enlace de hacienda")
-    page.fill("#id_start_date", "2027-01-01")
-    page.fill("#id_end_date", "2029-01-01")
-    page.fill("#id_contacts", "Despacho del alcalde")
-    page.click("#complete")
-    assert "Convenio enviado a revisión" in page.locator("#history").inner_text()
+    draft_agreement(page)
 
-    page.click("text=Cerrar sesión")
-    login(page, base, "coord")
-    page.goto(f"{base}{reverse('workflows:queue')}")
-    page.click("text=Revisar el convenio")
-    page.click("#claim")
+    coordinator_opens_the_review(page, base)
     page.check("input[value=approve]")
     page.click("#complete")
     history = page.locator("#history").inner_text()
@@ -94,3 +72,24 @@ def agreement_process(agreement):
     from workflows.models import Process
 
     return Process.for_subject(agreement)
+
+
+def draft_agreement(page):
+    """From the facilitator's inbox: draft the agreement and send it to review."""
+    page.click("text=Redactar el convenio de cooperación")
+    page.fill("#id_scope", "Gestión financiera municipal")
+    page.fill("#id_commitments", "Designar un enlace de hacienda")
+    page.fill("#id_start_date", "2027-01-01")
+    page.fill("#id_end_date", "2029-01-01")
+    page.fill("#id_contacts", "Despacho del alcalde")
+    page.click("#complete")
+    assert "Convenio enviado a revisión" in page.locator("#history").inner_text()
+
+
+def coordinator_opens_the_review(page, base):
+    """Sign out, sign in as the coordinator and take the review from the queue."""
+    page.click("text=Cerrar sesión")
+    login(page, base, "coord")
+    page.goto(f"{base}{reverse('workflows:queue')}")
+    page.click("text=Revisar el convenio")
+    page.click("#claim")

@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from django.db import connection
 from notifications.models import EmailState, Kind, Notification
 
 from ..conftest import make_user
+from ..reliability.conftest import start_worker, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,42 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("postgresql", "redis_broker"),
 ]
-
-
-def _worker(env):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pagg",
-            "worker",
-            "-P",
-            "solo",
-            "-c",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-def _wait(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_killed_worker_loses_nothing_and_doubles_nothing(tmp_path):
@@ -89,9 +52,9 @@ def test_killed_worker_loses_nothing_and_doubles_nothing(tmp_path):
     try:
         for note in notes:
             deliver_email.delay(note.pk)
-        first = _worker(env)
+        first = start_worker(env)
         try:
-            assert _wait(lambda: any(mail_dir.glob("sending-*")), 60), "worker never started"
+            assert wait_for(lambda: any(mail_dir.glob("sending-*")), 60), "worker never started"
         finally:
             os.killpg(first.pid, signal.SIGKILL)  # killed in the middle of sending
             first.wait(timeout=10)
@@ -102,9 +65,9 @@ def test_killed_worker_loses_nothing_and_doubles_nothing(tmp_path):
         # has passed; kombu looks for such jobs when a worker starts (and then only
         # every ~100 s), so the second worker starts after the timeout.
         time.sleep(3.5)
-        second = _worker({**env, "SLOW_MAIL_SECONDS": "0"})
+        second = start_worker({**env, "SLOW_MAIL_SECONDS": "0"})
         try:
-            done = _wait(
+            done = wait_for(
                 lambda: Notification.objects.filter(email_state=EmailState.SENT).count() == 3, 90
             )
         finally:
