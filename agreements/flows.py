@@ -4,9 +4,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
-from viewflow.workflow.lock import SelectForUpdateLock
 
 from workflows.forms import DecisionForm
+from workflows.locks import ProcessLock
 from workflows.models import Process, Task
 from workflows.nodes import HumanTask
 from workflows.roles import Role
@@ -25,7 +25,7 @@ class OnboardingFlow(flow.Flow):
 
     process_class = Process
     task_class = Task
-    lock_impl = SelectForUpdateLock(nowait=False)
+    lock_impl = ProcessLock()
     process_title = _("Municipal onboarding")
 
     start = flow.StartHandle(this.start_onboarding).Next(this.draft_agreement)
@@ -128,7 +128,7 @@ class FollowUpFlow(flow.Flow):
 
     process_class = Process
     task_class = Task
-    lock_impl = SelectForUpdateLock(nowait=False)
+    lock_impl = ProcessLock()
     process_title = _("Contact follow-up")
 
     start = flow.StartHandle(this.start_follow_up).Next(this.follow_up)

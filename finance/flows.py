@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
-from viewflow.workflow.lock import SelectForUpdateLock
 
 from workflows.forms import DecisionForm
+from workflows.locks import ProcessLock
 from workflows.models import Process, Task
 from workflows.nodes import HumanTask
 from workflows.roles import Role
@@ -40,7 +40,7 @@ class FinanceSubmissionFlow(flow.Flow):
 
     process_class = Process
     task_class = Task
-    lock_impl = SelectForUpdateLock(nowait=False)
+    lock_impl = ProcessLock()
     process_title = _("Finance data")
 
     start = flow.StartHandle(this.start_submission).Next(this.prepare_data)

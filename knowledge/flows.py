@@ -4,9 +4,9 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
-from viewflow.workflow.lock import SelectForUpdateLock
 
 from workflows.forms import DecisionForm
+from workflows.locks import ProcessLock
 from workflows.models import Process, Task
 from workflows.nodes import HumanTask
 from workflows.roles import Role
@@ -28,7 +28,7 @@ class CaseFlow(flow.Flow):
 
     process_class = Process
     task_class = Task
-    lock_impl = SelectForUpdateLock(nowait=False)
+    lock_impl = ProcessLock()
     process_title = _("Innovation case")
 
     start = flow.StartHandle(this.start_case).Next(this.systematise)

@@ -4,10 +4,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
-from viewflow.workflow.lock import SelectForUpdateLock
 
 from agreements.models import Municipality
 from workflows.forms import DecisionForm
+from workflows.locks import ProcessLock
 from workflows.models import Process, Task
 from workflows.nodes import FanOut, HumanTask
 from workflows.roles import Role
@@ -38,7 +38,7 @@ class NetworkFlow(flow.Flow):
 
     process_class = Process
     task_class = Task
-    lock_impl = SelectForUpdateLock(nowait=False)
+    lock_impl = ProcessLock()
     process_title = _("Network setup")
 
     start = flow.StartHandle(this.start_network).Next(this.review_proposal)

@@ -3,8 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
-from viewflow.workflow.lock import SelectForUpdateLock
 
+from workflows.locks import ProcessLock
 from workflows.models import Process, Task
 from workflows.nodes import HumanTask
 from workflows.roles import Role
@@ -27,7 +27,7 @@ class HiringFlow(flow.Flow):
 
     process_class = Process
     task_class = Task
-    lock_impl = SelectForUpdateLock(nowait=False)
+    lock_impl = ProcessLock()
     process_title = _("Specialist hiring")
 
     start = flow.StartHandle(this.start_hiring).Next(this.register_candidates)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 
 from agreements import scope
-from workflows import services
+from workflows import audit, services
 from workflows.models import AuditEvent
 
 from ..conftest import make_user, open_task
@@ -109,3 +109,62 @@ def test_first_events_of_a_new_chain_racing(municipality_a):
     assert chain.length == 2
     assert sorted(AuditEvent.objects.filter(chain_key=key).values_list("seq", flat=True)) == [1, 2]
     assert audit.verify_chain(key)["ok"]
+
+
+def _holding_the_flow_lock(process, held, release):
+    """In its own connection: take the process's flow lock and keep it until told."""
+    from agreements.flows import OnboardingFlow
+
+    try:
+        with OnboardingFlow.lock_impl(OnboardingFlow, process.pk):
+            held.set()
+            release.wait(timeout=30)
+    finally:
+        connections.close_all()
+
+
+def test_the_flow_lock_excludes_activations_but_not_rows_pointing_at_the_process(
+    onboarding_a, facilitator_a
+):
+    """A reminder for a process being completed commits; a second activation waits.
+
+    The flow lock is FOR NO KEY UPDATE: the foreign key check of a new row pointing
+    at the process (FOR KEY SHARE, at commit) passes it, which FOR UPDATE would not.
+    That wait, with the sweep holding audit chains, was a deadlock.
+    """
+    from django.db import OperationalError, connection, transaction
+
+    from agreements.flows import OnboardingFlow
+    from notifications.models import Kind, Notification
+
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_holding_the_flow_lock, args=(onboarding_a, held, release))
+    holder.start()
+    try:
+        assert held.wait(timeout=10)
+        task = open_task(onboarding_a)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Notification.objects.create(
+                recipient=facilitator_a,
+                kind=Kind.OVERDUE,
+                key="overdue:test",
+                title="Vencida",
+                task=task,
+                process=onboarding_a,
+            )
+            audit.record("notification.overdue", process=onboarding_a, task=task)
+        assert Notification.objects.filter(key="overdue:test", process=onboarding_a).exists()
+
+        with pytest.raises(OperationalError, match="lock timeout"):
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '500ms'")
+                OnboardingFlow.process_class.objects.filter(pk=onboarding_a.pk).select_for_update(
+                    no_key=True
+                ).exists()
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert audit.verify().ok
