@@ -75,6 +75,7 @@ FILTERS = [
     OpenApiParameter("size", str, enum=["small", "medium", "large"]),
     OpenApiParameter("results", str, enum=list(Case.ResultsType.values)),
 ]
+FILTER_NAMES = ["q", "theme", "region", "year", "size", "results"]
 
 
 @extend_schema_view(list=extend_schema(parameters=FILTERS))
@@ -88,15 +89,14 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Case.objects.filter(state=Case.State.PUBLISHED)
 
     def get_queryset(self):
-        params = {k: self.request.query_params.get(k, "") for k in ("q", "theme", "region")}
-        params.update(
-            {k: self.request.query_params.get(k, "") for k in ("year", "size", "results")}
+        return self.queryset.select_related("municipality__region", "theme").prefetch_related(
+            "milestones"
         )
-        queryset, ranked = selectors._search(self.queryset, (params["q"] or "").strip())
-        queryset = selectors._filter(queryset, params)
-        order = ["-rank", "pk"] if ranked else ["-published_at", "pk"]
-        return (
-            queryset.select_related("municipality__region", "theme")
-            .prefetch_related("milestones")
-            .order_by(*order)
-        )
+
+    def list(self, request, *args, **kwargs):
+        """A page of the library's entries, best first, then those cases in that order."""
+        params = {k: request.query_params.get(k, "") for k in FILTER_NAMES}
+        page = self.paginate_queryset(selectors.matching(params).values_list("pk", flat=True))
+        by_pk = self.get_queryset().in_bulk(page)
+        cases = [by_pk[pk] for pk in page if pk in by_pk]
+        return self.get_paginated_response(self.get_serializer(cases, many=True).data)

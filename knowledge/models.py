@@ -138,10 +138,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
     criteria = models.JSONField(_("inclusion criteria met"), default=dict, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
-    # PostgreSQL full-text search ("es_unaccent" configuration, GIN index made by the
-    # migration); ``search_text`` is the unaccented lower-case text SQLite searches.
-    search_vector = SearchVectorField(null=True, editable=False)
-    search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
         verbose_name = _("innovation case")
@@ -251,6 +247,76 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.PUBLISHED, target=State.ARCHIVED)
     def archive(self, by=None, comment=""):
         pass
+
+
+# The library's municipality size facet: (key, label, lowest, highest population).
+SIZE_BANDS = [
+    ("small", _("Up to 50,000 inhabitants"), 0, 50_000),
+    ("medium", _("50,001 to 200,000 inhabitants"), 50_001, 200_000),
+    ("large", _("More than 200,000 inhabitants"), 200_001, None),
+]
+
+
+def size_band(population):
+    """The size band's key for a population ('' when it is not known)."""
+    if population is None:
+        return ""
+    for key, _label, low, high in SIZE_BANDS:
+        if population >= low and (high is None or population <= high):
+            return key
+    return ""
+
+
+class LibraryEntry(models.Model):
+    """A published case as the public library searches, ranks and counts it.
+
+    A narrow row per published case, apart from the case's long texts: a search for
+    a word in a third of 100,000 cases visits each match's row, and ranking reads
+    its vector. Matching uses every searched field (``search_vector``, kept out of
+    line: the GIN index answers without reading it); ranking uses the title and
+    summary and results only (``rank_vector``, small and in the row), so a match in
+    the title ranks first, then one in the summary or results, then newest first.
+    The services keep one entry per published case (``services.sync_library``).
+    """
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="library_entry"
+    )
+    municipality = models.ForeignKey(
+        "agreements.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    # The facets, in the row: the municipality's state and size band are copied from it
+    # (and follow a change of its population), so that counting matches needs no join.
+    theme = models.ForeignKey(  # indexed first in library_facets
+        "networks.Theme", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    region = models.ForeignKey(
+        "agreements.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    size_band = models.CharField(max_length=6, blank=True)
+    year = models.PositiveSmallIntegerField()  # the year the experience started
+    results_type = models.CharField(max_length=20, blank=True)
+    published_at = models.DateTimeField()
+    # PostgreSQL: the "es_unaccent" configuration; GIN index, storage and TOAST
+    # settings are made by the migration (outside the model state, as SQLite has none).
+    search_vector = SearchVectorField(null=True)
+    rank_vector = SearchVectorField(null=True)
+    # SQLite, the zero-setup default: the unaccented lower-case text it searches.
+    search_text = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-published_at", "-case"], name="library_newest"),
+            # The counts of the library without a query: an index-only scan on PostgreSQL.
+            models.Index(
+                fields=["theme", "year"],
+                include=["region", "size_band", "results_type"],
+                name="library_facets",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.case_id)
 
 
 class Milestone(models.Model):

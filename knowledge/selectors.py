@@ -1,34 +1,28 @@
 """The library's read side: what each person may see, full-text search, facets, related cases.
 
-Search on PostgreSQL uses the ``es_unaccent`` text search configuration (Spanish
-stemming after removing accents), so that "participacion" finds "PARTICIPACIÓN" and
-"plaza" finds "plazas" (the stemmer, seeing no accents, does not join "participación"
-with "participativo"); SQLite, the zero-setup default, falls back to matching every
-word in an unaccented copy of the text.
+The library reads ``LibraryEntry`` rows (one per published case, narrow) and only
+then the page's cases. Search on PostgreSQL uses the ``es_unaccent`` text search
+configuration (Spanish stemming after removing accents), so that "participacion"
+finds "PARTICIPACIÓN" and "plaza" finds "plazas" (the stemmer, seeing no accents, does
+not join "participación" with "participativo"); SQLite, the zero-setup default, falls
+back to matching every word in an unaccented copy of the text.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Avg, CharField, Count, F, Q, Value, When
-from django.db.models import Case as DjangoCase
-from django.db.models.functions import ExtractYear
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Avg, Count, F, Q
 
 from agreements.models import Region
 from networks.models import Theme
 from workflows.permissions import scope_ids
 from workflows.roles import Role, has_role
 
-from .models import Case, Replication
+from .models import SIZE_BANDS, Case, LibraryEntry, Replication
 from .services import CURATE, plain
 
-SIZE_BANDS = [
-    ("small", _("Up to 50,000 inhabitants"), 0, 50_000),
-    ("medium", _("50,001 to 200,000 inhabitants"), 50_001, 200_000),
-    ("large", _("More than 200,000 inhabitants"), 200_001, None),
-]
 PAGE_SIZE = 20
 
 
@@ -71,7 +65,7 @@ def _search(queryset, query):
         search = SearchQuery(query, config="es_unaccent", search_type="websearch")
         return (
             queryset.filter(search_vector=search).annotate(
-                rank=SearchRank(F("search_vector"), search)
+                rank=SearchRank(F("rank_vector"), search)
             ),
             True,
         )
@@ -84,17 +78,21 @@ def _filter(queryset, params):
     if params.get("theme"):
         queryset = queryset.filter(theme__slug=params["theme"])
     if str(params.get("region") or "").isdigit():
-        queryset = queryset.filter(municipality__region_id=int(params["region"]))
+        queryset = queryset.filter(region_id=int(params["region"]))
     if str(params.get("year") or "").isdigit() and 1 <= int(params["year"]) <= 9999:
-        queryset = queryset.filter(started_on__year=int(params["year"]))
+        queryset = queryset.filter(year=int(params["year"]))
     if params.get("results"):
         queryset = queryset.filter(results_type=params["results"])
-    for key, _label, low, high in SIZE_BANDS:
-        if params.get("size") == key:
-            queryset = queryset.filter(municipality__population__gte=low)
-            if high:
-                queryset = queryset.filter(municipality__population__lte=high)
+    if params.get("size") in {key for key, *_rest in SIZE_BANDS}:
+        queryset = queryset.filter(size_band=params["size"])
     return queryset
+
+
+def matching(params):
+    """The library entries for ``params``, best first (newest first without a query)."""
+    matched, ranked = _search(LibraryEntry.objects.all(), (params.get("q") or "").strip())
+    order = ("-rank", "-published_at", "-pk") if ranked else ("-published_at", "-pk")
+    return _filter(matched, params).order_by(*order)
 
 
 def library(params, page=1, with_facets=True):
@@ -105,8 +103,7 @@ def library(params, page=1, with_facets=True):
     from the publication-date index and the counts from one GROUPING SETS query. The
     page's cases are then read with their relations (20 rows, one query).
     """
-    base = Case.objects.filter(state=Case.State.PUBLISHED)
-    matched, ranked = _search(base, (params.get("q") or "").strip())
+    matched, ranked = _search(LibraryEntry.objects.all(), (params.get("q") or "").strip())
     filtered = _filter(matched, params)
     start = (page - 1) * PAGE_SIZE
     if with_facets and connection.vendor == "postgresql" and ranked:
@@ -116,9 +113,10 @@ def library(params, page=1, with_facets=True):
         window = _window(filtered, start, ranked)
         if with_facets and connection.vendor == "postgresql":
             facets, total = _facets(_counts(filtered))
+        elif with_facets:
+            facets, total = _facets(_tally_rows(filtered))
         else:
-            total = filtered.count()
-            facets = facet_counts(filtered) if with_facets else {}
+            total, facets = filtered.count(), {}
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     return Library(_page_cases(window), total, facets, page, pages)
 
@@ -136,7 +134,6 @@ def _page_cases(window):
     """The cases of the page in its order, with their relations and replication counts."""
     by_pk = (
         Case.objects.filter(pk__in=[pk for pk, _rank in window])
-        .defer("search_vector", "search_text")
         .select_related("municipality__region", "theme")
         .annotate(
             replicated=Count(
@@ -158,36 +155,12 @@ def _page_cases(window):
     return results
 
 
-def _size_band():
-    """The municipality's size band as a SQL CASE (NULL without a population)."""
-    population = "municipality__population"
-    return DjangoCase(
-        *[
-            When(
-                Q(**{f"{population}__gte": low})
-                & (Q(**{f"{population}__lte": high}) if high else Q()),
-                then=Value(key),
-            )
-            for key, _label, low, high in SIZE_BANDS
-        ],
-        default=Value(None),
-        output_field=CharField(),
-    )
-
-
-FACET_COLUMNS = ["theme_id", "region", "year", "results_type", "size"]
+FACET_COLUMNS = ["theme_id", "region_id", "year", "results_type", "size_band"]
 
 
 def _facet_rows(queryset, *fields):
     """SQL for the matches with ``fields`` and the facet columns, and its parameters."""
-    rows = (
-        queryset.order_by()
-        .annotate(
-            region=F("municipality__region_id"), year=ExtractYear("started_on"), size=_size_band()
-        )
-        .values(*fields, *FACET_COLUMNS)
-    )
-    return rows.query.sql_with_params()
+    return queryset.order_by().values(*fields, *FACET_COLUMNS).query.sql_with_params()
 
 
 def _grouping_sql(source, alias, extra=""):
@@ -261,10 +234,12 @@ def _facets(counts):
     def by_count(rows):
         return sorted(rows, key=lambda row: (-row[2], str(row[1])))
 
-    sizes = counts["size"]
+    sizes = counts["size_band"]
     facets = {
         "theme": by_count((*themes[pk], n) for pk, n in counts["theme_id"].items() if pk),
-        "region": by_count((str(pk), regions[pk], n) for pk, n in counts["region"].items() if pk),
+        "region": by_count(
+            (str(pk), regions[pk], n) for pk, n in counts["region_id"].items() if pk
+        ),
         "year": [
             (str(year), str(year), n)
             for year, n in sorted(
@@ -280,48 +255,13 @@ def _facets(counts):
     return facets, sum(counts["theme_id"].values())
 
 
-def facet_counts(queryset):
-    """How many matching cases each facet value has (values with none are left out)."""
-    themes = dict(Theme.objects.values_list("pk", "name"))
-    slugs = dict(Theme.objects.values_list("pk", "slug"))
-    regions = dict(Region.objects.values_list("pk", "name"))
-    facets = {
-        "theme": [
-            (slugs[row["theme"]], themes[row["theme"]], row["n"])
-            for row in queryset.order_by().values("theme").annotate(n=Count("pk")).order_by("-n")
-        ],
-        "region": [
-            (str(row["municipality__region"]), regions[row["municipality__region"]], row["n"])
-            for row in queryset.order_by()
-            .values("municipality__region")
-            .annotate(n=Count("pk"))
-            .order_by("-n")
-        ],
-        "year": [
-            (str(row["year"]), str(row["year"]), row["n"])
-            for row in queryset.order_by()
-            .annotate(year=ExtractYear("started_on"))
-            .values("year")
-            .annotate(n=Count("pk"))
-            .order_by("-year")
-        ],
-        "results": [
-            (row["results_type"], Case.ResultsType(row["results_type"]).label, row["n"])
-            for row in queryset.order_by()
-            .exclude(results_type="")
-            .values("results_type")
-            .annotate(n=Count("pk"))
-            .order_by("-n")
-        ],
-    }
-    size = []
-    for key, label, low, high in SIZE_BANDS:
-        band = queryset.filter(municipality__population__gte=low)
-        if high:
-            band = band.filter(municipality__population__lte=high)
-        size.append((key, label, band.order_by().count()))
-    facets["size"] = [row for row in size if row[2]]
-    return facets
+def _tally_rows(queryset):
+    """``_tally``'s counts from the matches' facet columns, counted here (SQLite)."""
+    counts = {column: Counter() for column in FACET_COLUMNS}
+    for row in queryset.order_by().values_list(*FACET_COLUMNS):
+        for column, value in zip(FACET_COLUMNS, row, strict=True):
+            counts[column][value] += 1
+    return counts
 
 
 def related(case, limit=4):

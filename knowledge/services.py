@@ -20,7 +20,16 @@ from workflows import audit, transitions
 from workflows.forms import DecisionForm
 from workflows.roles import Role, has_role, only_reads
 
-from .models import STEP_FIELDS, Case, Comment, Curation, Rating, Replication
+from .models import (
+    STEP_FIELDS,
+    Case,
+    Comment,
+    Curation,
+    LibraryEntry,
+    Rating,
+    Replication,
+    size_band,
+)
 
 CURATE = "knowledge.curate_case"
 
@@ -109,9 +118,8 @@ def register_case(user, data):
         case = Case(registered_by=user, **{name: data.get(name) for name in REGISTRATION_FIELDS})
         for name in ("contact_email", "contact_phone", "partners"):
             setattr(case, name, getattr(case, name) or "")
-        case.full_clean(exclude=["state", "search_vector", "search_text"])
+        case.full_clean(exclude=["state"])
         case.save()
-        refresh_search(case)
         audit.record("case.registered", actor=user, subject=case, after=case.audit_snapshot())
         CaseFlow.start.run(case=case, by=user)
     return case
@@ -146,7 +154,6 @@ def save_step(case, user, step, data, *, autosave=False):
             )
         if locked.state in (Case.State.REGISTERED, Case.State.RETURNED):
             transitions.apply(locked, "begin_systematisation", actor=user, check_perm=False)
-        refresh_search(locked)
     case.refresh_from_db()
     return case
 
@@ -237,7 +244,8 @@ def decide_publication(case, user, data, task):
                 check_perm=False,
                 comment=_("Replaced by version %(version)s") % {"version": case.version},
             )
-        refresh_search(case)
+            sync_library(Case.objects.get(pk=case.revises_id))
+        sync_library(case)
         for recipient in authors(case):
             notices.notify(
                 recipient,
@@ -301,7 +309,6 @@ def revise(case, user):
             after={"revises": case.pk, "version": new.version},
         )
         transitions.apply(new, "begin_systematisation", actor=user, check_perm=False)
-        refresh_search(new)
         CaseFlow.revise.run(case=new, by=user)
     return new
 
@@ -409,8 +416,9 @@ def rate(case, user, usefulness):
         audit.record("case.rated", actor=user, subject=case, after={"usefulness": int(usefulness)})
 
 
-# Search text --------------------------------------------------------------------
+# The library's entries ------------------------------------------------------------
 
+# What a case is found by (every field, weighted), and what ranks it (the headline).
 SEARCHED = [
     ("title", "A"),
     ("summary", "B"),
@@ -423,6 +431,7 @@ SEARCHED = [
     ("sustainability", "D"),
     ("replicability", "D"),
 ]
+RANKED = SEARCHED[:3]
 
 
 def plain(text):
@@ -431,15 +440,52 @@ def plain(text):
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
-def refresh_search(case):
-    text = " ".join(str(getattr(case, name) or "") for name, _weight in SEARCHED)
-    text = f"{text} {case.municipality.name} {case.theme.name}"
-    Case.objects.filter(pk=case.pk).update(search_text=plain(text))
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchVector
+def _vector(case, fields):
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models import Value
 
-        vector = None
-        for name, weight in SEARCHED:
-            part = SearchVector(name, weight=weight, config="es_unaccent")
-            vector = part if vector is None else vector + part
-        Case.objects.filter(pk=case.pk).update(search_vector=vector)
+    parts = [
+        SearchVector(Value(str(getattr(case, name) or "")), weight=weight, config="es_unaccent")
+        for name, weight in fields
+    ]
+    vector = parts[0]
+    for part in parts[1:]:
+        vector = vector + part
+    return vector
+
+
+def sync_library(case):
+    """Give a published case its library entry; take it away from any other."""
+    if case.state != Case.State.PUBLISHED:
+        LibraryEntry.objects.filter(case=case).delete()
+        return
+    postgresql = connection.vendor == "postgresql"
+    text = ""
+    if not postgresql:
+        text = " ".join(str(getattr(case, name) or "") for name, _weight in SEARCHED)
+        text = plain(f"{text} {case.municipality.name} {case.theme.name}")
+    with transaction.atomic():
+        LibraryEntry.objects.update_or_create(
+            case=case,
+            defaults={
+                "municipality_id": case.municipality_id,
+                "theme_id": case.theme_id,
+                "region_id": case.municipality.region_id,
+                "size_band": size_band(case.municipality.population),
+                "published_at": case.published_at,
+                "year": case.started_on.year,
+                "results_type": case.results_type,
+                "search_text": text,
+            },
+        )
+        if postgresql:
+            LibraryEntry.objects.filter(pk=case.pk).update(
+                search_vector=_vector(case, SEARCHED), rank_vector=_vector(case, RANKED)
+            )
+
+
+def municipality_changed(municipality):
+    """A municipality's state or population changed: its cases' facets follow."""
+    LibraryEntry.objects.filter(municipality=municipality).exclude(
+        region_id=municipality.region_id, size_band=size_band(municipality.population)
+    ).update(region_id=municipality.region_id, size_band=size_band(municipality.population))

@@ -1,6 +1,7 @@
 """Library pages (public), the guided systematisation, transfer and feedback (signed in)."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from agreements.models import Municipality
@@ -45,25 +47,54 @@ def _page(request):
 # The public library -----------------------------------------------------------------
 
 
+FACET_NAMES = {
+    "theme": gettext_lazy("Theme"),
+    "region": gettext_lazy("State"),
+    "size": gettext_lazy("Municipality size"),
+    "year": gettext_lazy("Year"),
+    "results": gettext_lazy("Type of results"),
+}
+LIBRARY_PARAMS = ("q", "theme", "region", "year", "size", "results")
+
+
+def _facet_groups(facets, params):
+    """Each facet's values with the link that applies it, keeping the query and other filters.
+
+    Built here once per value rather than by nested template loops (a third of the
+    page's time with sixty values).
+    """
+    groups = []
+    for key, values in facets.items():
+        if not values:
+            continue
+        kept = {k: v for k, v in params.items() if k != key and v}
+        kept.setdefault("q", "")
+        links = [
+            {
+                "label": label,
+                "count": count,
+                "href": "?" + urlencode({**kept, key: value}),
+                "active": params.get(key) == value,
+            }
+            for value, label, count in values
+        ]
+        groups.append({"key": key, "name": FACET_NAMES[key], "values": links})
+    return groups
+
+
 @require_safe
 def library(request):
-    params = {
-        key: request.GET.get(key, "") for key in ("q", "theme", "region", "year", "size", "results")
-    }
+    params = {key: request.GET.get(key, "") for key in LIBRARY_PARAMS}
     result = selectors.library(params, page=_page(request))
+    kept = urlencode({k: v for k, v in params.items() if v})
     return render(
         request,
         "knowledge/library.html",
         {
             "library": result,
             "params": params,
-            "facet_names": {
-                "theme": _("Theme"),
-                "region": _("State"),
-                "size": _("Municipality size"),
-                "year": _("Year"),
-                "results": _("Type of results"),
-            },
+            "facet_groups": _facet_groups(result.facets, params),
+            "page_link": f"?{kept}&page=" if kept else "?page=",
             "can_register": request.user.is_authenticated
             and services.can_register_somewhere(request.user),
         },

@@ -5,13 +5,14 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
 from agreements import scope
 from agreements.models import Municipality
 from knowledge import selectors, services
-from knowledge.models import Case, Evidence, Replication
+from knowledge.models import Case, Evidence, LibraryEntry, Replication
 from networks.models import Theme
 from notifications.models import Notification
 from tests.conftest import make_user
@@ -129,6 +130,35 @@ def test_search_in_spanish_ignores_accents_and_plurals(
     assert [c["id"] for c in api["results"]] == [waste.pk]
 
 
+def test_a_headline_match_ranks_first_then_the_newest_match_in_the_body(
+    postgresql, people, municipality_a, theme
+):
+    """Ranking reads the title, summary and results; a match elsewhere counts, newest first."""
+    in_summary = published(
+        people, municipality_a, theme, summary="Un biodigestor comunal para el mercado."
+    )
+    in_process = published(
+        people, municipality_a, theme, process="Se instalaron dos biodigestores en las escuelas."
+    )
+    in_lessons = published(
+        people, municipality_a, theme, lessons="El biodigestor necesita mantenimiento semanal."
+    )
+    result = selectors.library({"q": "biodigestores"})
+    assert [c.pk for c in result.results] == [in_summary.pk, in_lessons.pk, in_process.pk]
+    assert result.total == 3 and result.results[0].rank > result.results[1].rank == 0
+    entry = LibraryEntry.objects.get(case=in_summary)
+    assert (entry.theme_id, entry.municipality_id, entry.year) == (
+        theme.pk,
+        municipality_a.pk,
+        in_summary.started_on.year,
+    )
+    api = [
+        c["id"]
+        for c in Client().get("/api/knowledge/cases/", {"q": "biodigestor"}).json()["results"]
+    ]
+    assert api == [in_summary.pk, in_lessons.pk, in_process.pk]
+
+
 def test_facets_filter_by_region_size_year_and_results(
     people, municipality_a, municipality_b, theme
 ):
@@ -150,6 +180,13 @@ def test_facets_filter_by_region_size_year_and_results(
     facets = selectors.library({}).facets
     assert ("2023", "2023", 1) in facets["year"] and ("2025", "2025", 1) in facets["year"]
     assert {key for key, _label, _n in facets["size"]} == {"small", "large"}
+    # A new census moves the municipality's cases to another size band.
+    census = Municipality.objects.get(pk=municipality_a.pk)
+    census.population = 120_000
+    census.save()
+    assert by(size="medium") == [small.pk] and by(size="small") == []
+    sizes = {key: n for key, _label, n in selectors.library({}).facets["size"]}
+    assert sizes == {"medium": 1, "large": 1}
 
 
 def test_replication_and_feedback_feed_back_into_the_case(
@@ -244,6 +281,7 @@ def test_a_revision_is_a_new_version_and_archives_the_published_one(people, muni
     revision.refresh_from_db()
     assert (first.state, revision.state) == (Case.State.ARCHIVED, Case.State.PUBLISHED)
     assert [c.pk for c in selectors.library({}).results] == [revision.pk]
+    assert list(LibraryEntry.objects.values_list("case", flat=True)) == [revision.pk]
 
 
 def test_evidence_is_checked_by_type_and_size(people, municipality_a, theme, settings):
@@ -349,3 +387,18 @@ def test_drafts_and_feedback_refuse_the_wrong_people(client, people, municipalit
         services.rate(case, people["fac_a"], 5)
     case.refresh_from_db()
     assert case.situation_before == "" and not case.comments.exists()
+
+
+def test_library_links_keep_the_query_and_the_other_filters(
+    client, people, municipality_a, municipality_b, theme
+):
+    first = published(people, municipality_a, theme, title="Mercado municipal ordenado")
+    published(people, municipality_b, theme, title="Mercado de productores")
+    region = municipality_a.region_id
+    page = client.get(reverse("knowledge:library"), {"q": "mercado", "region": region})
+    html = page.content.decode()
+    assert [c.pk for c in page.context["library"].results] == [first.pk]
+    # The theme's link adds the theme to the query and the state; the state's is active.
+    assert f'href="?q=mercado&amp;region={region}&amp;theme={theme.slug}"' in html
+    assert f'<a href="?q=mercado&amp;region={region}" class="active">' in html
+    assert html.count('class="active"') == 1
