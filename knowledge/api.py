@@ -96,7 +96,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         """A page of the library's entries, best first, then those cases in that order."""
         params = {k: request.query_params.get(k, "") for k in FILTER_NAMES}
-        page = self.paginate_queryset(selectors.matching(params).values_list("pk", flat=True))
+        with selectors.through_the_index(bool(params["q"].strip())):
+            page = self.paginate_queryset(selectors.matching(params).values_list("pk", flat=True))
         by_pk = self.get_queryset().in_bulk(page)
         cases = [by_pk[pk] for pk in page if pk in by_pk]
         return self.get_paginated_response(self.get_serializer(cases, many=True).data)

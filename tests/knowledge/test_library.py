@@ -402,3 +402,22 @@ def test_library_links_keep_the_query_and_the_other_filters(
     assert f'href="?q=mercado&amp;region={region}&amp;theme={theme.slug}"' in html
     assert f'<a href="?q=mercado&amp;region={region}" class="active">' in html
     assert html.count('class="active"') == 1
+
+
+def test_a_search_finds_its_matches_through_the_index(postgresql, people, municipality_a, theme):
+    """Even for a word in every case, where a sequential scan would read every full vector."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        published(people, municipality_a, theme, title="Alumbrado del municipio")
+    with CaptureQueriesContext(connection) as captured:
+        assert selectors.library({"q": "municipio"}).total == 2
+    [statement] = [q["sql"] for q in captured if "@@" in q["sql"]]
+    with selectors.through_the_index(), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {statement}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "library_search" in plan and "Seq Scan on knowledge_libraryentry" not in plan
+    with connection.cursor() as cursor:  # outside, the setting is back to the server's
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
