@@ -13,21 +13,25 @@ DB_NAME = os.environ.get("BENCH_DB", "pagg_bench")
 PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"]
 
 
-def fresh_database():
+def fresh_database(run_syncdb=False, keep_redis=False):
     """Create an empty database and point Django at it (before or after django.setup())."""
     subprocess.run([*PG, f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
     subprocess.run([*PG, f"CREATE DATABASE {DB_NAME}"], check=True)
-    use_database(DB_NAME)
+    use_database(DB_NAME, keep_redis=keep_redis)
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0, run_syncdb=run_syncdb)
 
 
-def use_database(name):
-    """Point Django at an existing database ``name``, setting Django up the first time."""
+def use_database(name, keep_redis=False):
+    """Point Django at an existing database ``name``, setting Django up the first time.
+
+    Without ``keep_redis`` Celery runs its tasks in this process (the embedded default).
+    """
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pagg.settings")
-    os.environ.pop("REDIS_URL", None)
+    if not keep_redis:
+        os.environ.pop("REDIS_URL", None)
     import django
     from django.apps import apps
 
@@ -77,6 +81,14 @@ def measure(function, repeat=5, between=None):
         "runs": repeat,
         "queries": max(queries),
     }
+
+
+def spare_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def peak_rss_mb():

@@ -9,6 +9,9 @@ from . import services
 
 
 @receiver(post_save, sender=Municipality, dispatch_uid="knowledge.municipality_changed")
-def municipality_changed(sender, instance, created=False, raw=False, **kwargs):
-    if not created and not raw:
-        services.municipality_changed(instance)
+def municipality_changed(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    if created or raw:
+        return
+    if update_fields is not None and not {"population", "region"} & set(update_fields):
+        return
+    services.municipality_changed(instance)
