@@ -93,16 +93,24 @@ def register_authorities(municipality, data, user):
 
 def submit_draft(agreement, data, user, task):
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        agreement = (
+            Agreement.objects.select_for_update(of=("self",))
+            .select_related("municipality")
+            .get(pk=agreement.pk)
+        )
         before = agreement.audit_snapshot()
         for field in ("scope", "commitments", "start_date", "end_date", "contacts"):
             setattr(agreement, field, data[field])
-        agreement.facilitator = agreement.facilitator or user
-        agreement.full_clean(exclude=["signed_document", "state"])
+        unchanged = ["signed_document", "state", "municipality", "renewal_of"]
+        if agreement.facilitator_id is None:
+            agreement.facilitator = user
+        else:
+            unchanged.append("facilitator")
+        agreement.full_clean(exclude=unchanged)
         agreement.save()
         transitions.record_edit(agreement, before, actor=user, task=task)
         transitions.apply(
-            agreement, "submit", actor=user, task=task, comment=data.get("comment", "")
+            agreement, "submit", actor=user, task=task, comment=data.get("comment", ""), held=True
         )
 
 

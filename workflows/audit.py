@@ -180,11 +180,64 @@ def record(action, **kwargs):
     with transaction.atomic(savepoint=False):
         chain = _locked_chain(event.chain_key)
         _chain(event, chain)
-        event.save()
-        AuditChain.objects.filter(pk=chain.pk).update(
-            length=chain.length, head_hash=chain.head_hash
-        )
+        if connection.vendor == "postgresql":
+            _append(event, chain)
+        else:
+            event.save()
+            AuditChain.objects.filter(pk=chain.pk).update(
+                length=chain.length, head_hash=chain.head_hash
+            )
     return event
+
+
+_APPEND_SQL = None
+
+
+def _append(event, chain):
+    """Insert ``event`` and move its chain's head in one statement (PostgreSQL)."""
+    global _APPEND_SQL
+    if _APPEND_SQL is None:
+        columns = ", ".join(AUDIT_COLUMNS)
+        values = ", ".join(
+            "%s::jsonb" if name in ("before", "after") else "%s" for name in AUDIT_COLUMNS
+        )
+        _APPEND_SQL = (
+            f"WITH head AS (UPDATE {AuditChain._meta.db_table} SET length = %s, head_hash = %s"
+            f" WHERE id = %s) INSERT INTO {AuditEvent._meta.db_table} ({columns})"
+            f" VALUES ({values}) RETURNING id"
+        )
+
+    def json_text(value):
+        return None if value is None else _canonical(value)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _APPEND_SQL,
+            [
+                chain.length,
+                chain.head_hash,
+                chain.pk,
+                event.chain_key,
+                event.seq,
+                event.at,
+                event.actor_id,
+                event.actor_label,
+                event.action,
+                event.process_id,
+                event.task_id,
+                event.subject_type_id,
+                event.subject_id,
+                event.subject_repr,
+                event.municipality_id,
+                json_text(event.before),
+                json_text(event.after),
+                event.comment,
+                event.prev_hash,
+                event.hash,
+            ],
+        )
+        event.pk = cursor.fetchone()[0]
+    event._state.adding, event._state.db = False, connection.alias
 
 
 AUDIT_COLUMNS = (

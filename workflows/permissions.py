@@ -189,6 +189,23 @@ def task_visibility_filter(user):
     return Q(owner=user) | candidate_filter(user) | Q(municipality_id__in=ids)
 
 
+def can_view_task(user, task):
+    """``task_visibility_filter`` for one task, asking only what this task needs.
+
+    The person working on a task is answered without reading their territory, and
+    otherwise the territory is read before the permissions the filter would build for
+    every task (half the time of completing a task, measured by bench/http.py).
+    """
+    if not user.is_authenticated:
+        return False
+    if task.owner_id == user.pk:
+        return True
+    ids = scope_ids(user)
+    if ids is None or task.municipality_id in ids:
+        return True
+    return can_take(user, task)
+
+
 def candidates_for_tasks(tasks):
     """Candidates of many tasks at once: one query per permission, not per task."""
     User = get_user_model()

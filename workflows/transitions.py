@@ -19,14 +19,28 @@ def snapshot(obj):
     return {"state": getattr(obj, "state", None)}
 
 
-def apply(obj, name, *, actor=None, comment="", process=None, task=None, check_perm=True, **kwargs):
+def apply(
+    obj,
+    name,
+    *,
+    actor=None,
+    comment="",
+    process=None,
+    task=None,
+    check_perm=True,
+    held=False,
+    **kwargs,
+):
     """Lock ``obj``, run its transition ``name``, save it and record the event.
 
     Everything happens in one transaction: if the transition, the save or the
-    audit write fails, nothing is stored.
+    audit write fails, nothing is stored. ``held``: the caller read ``obj`` under
+    its row lock in the transaction it is in, so ``obj`` itself is used.
     """
+    if held and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A held object is locked inside the caller's transaction.")
     with transaction.atomic():
-        locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        locked = obj if held else _locked(obj)
         method = getattr(locked, name)
         if not can_proceed(method):
             raise IllegalTransition(
@@ -48,8 +62,26 @@ def apply(obj, name, *, actor=None, comment="", process=None, task=None, check_p
             after=snapshot(locked),
             comment=comment,
         )
-    obj.refresh_from_db()
+    if not held:
+        obj.refresh_from_db()
     return obj
+
+
+def _locked(obj):
+    """``obj`` re-read under a row lock, with the related rows ``obj`` had already read.
+
+    Those rows are read by the same statement (not locked): the event's text names
+    the subject, and ``str(subject)`` often reads a related row.
+    """
+    manager = type(obj)._default_manager
+    related = [
+        name
+        for name in obj._state.fields_cache
+        if getattr(type(obj), name, None) is not None and obj._meta.get_field(name).many_to_one
+    ]
+    if related:
+        return manager.select_for_update(of=("self",)).select_related(*related).get(pk=obj.pk)
+    return manager.select_for_update().get(pk=obj.pk)
 
 
 def record_edit(obj, before, *, actor, process=None, task=None, comment=""):

@@ -60,7 +60,7 @@ def task_list(request, kind):
 
 def _visible_task(request, pk):
     task = get_object_or_404(Task.objects.select_related("process", "municipality", "owner"), pk=pk)
-    if not Task.objects.filter(permissions.task_visibility_filter(request.user), pk=pk).exists():
+    if not permissions.can_view_task(request.user, task):
         raise Http404
     return task
 

@@ -120,6 +120,21 @@ def test_streamed_text_hashes_as_event_hash_on_any_payload(ids, events, key):
     )
 
 
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(before=JSON, after=JSON, comment=TEXT)
+def test_record_stores_what_it_hashed_on_any_payload(onboarding_a, before, after, comment):
+    """``record`` writes the event and moves the head in one statement on PostgreSQL."""
+    event = audit.record("x.any", process=onboarding_a, before=before, after=after, comment=comment)
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.before, stored.after) == (audit.to_json(before), audit.to_json(after))
+    assert stored.comment == comment and stored.seq == event.seq
+    assert audit.event_hash(stored) == stored.hash == event.hash
+    head = AuditChain.objects.get(key=event.chain_key)
+    assert (head.length, head.head_hash) == (event.seq, event.hash)
+
+
 def test_floats_that_do_not_survive_jsonb_break_both_ways_alike(ids):
     """1e20 is stored by jsonb as 100000000000000000000, which parses back as an int."""
     fields = dict(
