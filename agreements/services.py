@@ -59,7 +59,7 @@ def register_authorities(municipality, data, user):
         municipality.population = data["population"]
         municipality.save(update_fields=["population"])
     municipality.authorities.filter(is_current=True).update(is_current=False)
-    Authority.objects.bulk_create(
+    current = Authority.objects.bulk_create(
         [
             Authority(
                 municipality=municipality,
@@ -86,7 +86,7 @@ def register_authorities(municipality, data, user):
         before=before,
         after={
             "population": municipality.population,
-            "authorities": [str(a) for a in municipality.authorities.filter(is_current=True)],
+            "authorities": [str(a) for a in current],  # the only current ones now
         },
     )
 
