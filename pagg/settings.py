@@ -112,7 +112,7 @@ AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out username and address is refused before any password check.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "workflows.backends.ObjectPermissionBackend",  # guardian's, one EXISTS query a check
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -261,9 +261,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The library's covering index (knowledge.LibraryEntry) is PostgreSQL's; SQLite, the
-# zero-setup default, builds it on its key columns only, which is all it needs.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+SILENCED_SYSTEM_CHECKS = [
+    # The library's covering index (knowledge.LibraryEntry) is PostgreSQL's; SQLite, the
+    # zero-setup default, builds it on its key columns only, which is all it needs.
+    "models.W040",
+    # guardian looks for its own backend by name; ours (workflows.backends) is its subclass.
+    "guardian.W001",
+]
 
 CACHES = {
     "default": (

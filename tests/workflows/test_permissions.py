@@ -1,9 +1,16 @@
-"""The one-task visibility check says what the visibility filter says, for every role."""
+"""Quick permission answers agree with the thorough ones they stand in for."""
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from guardian.backends import ObjectPermissionBackend as Guardian
+from guardian.exceptions import WrongAppError
+from guardian.shortcuts import assign_perm
 
 from agreements import scope
+from agreements.scope import FACILITATE, REPRESENT
 from workflows import permissions, services
+from workflows.backends import ObjectPermissionBackend as Ours
 from workflows.models import Task
 from workflows.roles import Role
 
@@ -47,3 +54,36 @@ def test_one_task_visibility_agrees_with_the_filter_for_every_person_and_task(
     assert seen["fac_a", open_task(drafting).pk] and seen["coord", open_task(in_review).pk]
     assert seen["fac_a_helper", open_task(queued).pk]
     assert not seen["fac_b", open_task(drafting).pk] and not seen["nobody", open_task(queued).pk]
+
+
+def test_object_permissions_answer_as_guardian_does(
+    facilitator_a, coordinator, municipality_a, municipality_b, region_a
+):
+    """Our backend against guardian's own, for direct, group, inactive and superusers."""
+
+    team = Group.objects.create(name="equipo_b")
+    by_group = make_user("by_group", Role.FACILITATOR)
+    by_group.groups.add(team)
+    assign_perm(FACILITATE, team, municipality_b)
+    inactive = make_user("gone", Role.FACILITATOR, is_active=False)
+    assign_perm(FACILITATE, inactive, municipality_a)
+    root = make_user("root", Role.COORDINATOR, is_superuser=True)
+    people = [facilitator_a, coordinator, by_group, inactive, root]
+    objects = [municipality_a, municipality_b, region_a]
+    perms = [FACILITATE, REPRESENT, "facilitate_municipality", "agreements.facilitate_region"]
+    answers = set()
+    for person in people:
+        for obj in objects:
+            for perm in perms:
+                fresh = get_user_model().objects.get(pk=person.pk)
+                expected = Guardian().has_perm(fresh, perm, obj)
+                assert Ours().has_perm(fresh, perm, obj) == expected, (person, perm, obj)
+                answers.add((person.username, str(obj), perm, expected))
+    assert ("by_group", str(municipality_b), FACILITATE, True) in answers
+    assert ("by_group", str(municipality_a), FACILITATE, False) in answers
+    assert ("gone", str(municipality_a), FACILITATE, False) in answers
+    assert ("root", str(municipality_b), REPRESENT, True) in answers
+    assert ("fac_a", str(municipality_a), FACILITATE, True) in answers
+    with pytest.raises(WrongAppError):
+        Ours().has_perm(facilitator_a, "workflows.manage_tasks", municipality_a)
+    assert facilitator_a.has_perm(FACILITATE, municipality_a)  # through the settings
