@@ -1,4 +1,4 @@
-"""Object permissions (territory) for ``user.has_perm(perm, obj)``: guardian's rows, asked directly."""
+"""Object permissions (territory) for ``user.has_perm(perm, obj)``, asked directly."""
 
 from guardian.backends import ObjectPermissionBackend as GuardianBackend
 from guardian.backends import check_support
