@@ -227,7 +227,7 @@ def runs(which, repeat, workers=None):
         figures.append(json.loads(out.stdout.strip().splitlines()[-1]))
     assert all(f["ok"] for f in figures), figures
     walls = sorted(f["wall_s"] for f in figures)
-    p95 = walls[min(len(walls) - 1, round(0.95 * (len(walls) - 1)))]
+    p95 = common.p95(walls)
     import statistics
 
     median = statistics.median(walls)

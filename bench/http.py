@@ -241,7 +241,7 @@ def _figures(batches):
         "per_second_median": round(statistics.median(rates), 1),
         "per_second_min": round(min(rates), 1),
         "median_s": round(statistics.median(latencies), 4),
-        "p95_s": round(latencies[round(0.95 * (len(latencies) - 1))], 4),
+        "p95_s": round(common.p95(latencies), 4),
         "completions": len(latencies),
         "runs": len(batches),
     }
@@ -252,7 +252,7 @@ def _rate(seconds):
     return {
         "per_second": round(len(seconds) / sum(seconds), 1),
         "median_s": round(statistics.median(seconds), 4),
-        "p95_s": round(seconds[round(0.95 * (len(seconds) - 1))], 4),
+        "p95_s": round(common.p95(seconds), 4),
         "count": len(seconds),
     }
 
@@ -315,30 +315,10 @@ def run(total=1_800, repeat=3):
     ratio = round(bare["per_second_median"] / ours["per_second_median"], 2)
     starts = {"ours": _rate(ours_starts), "bare": _rate(bare_starts)}
     rows = [
-        [
-            "complete a task, ours",
-            f"{ours['per_second_median']:.0f}/s",
-            ours["median_s"],
-            ours["p95_s"],
-        ],
-        [
-            "complete a task, bare viewflow",
-            f"{bare['per_second_median']:.0f}/s",
-            bare["median_s"],
-            bare["p95_s"],
-        ],
-        [
-            "start a process, ours (service)",
-            f"{starts['ours']['per_second']:.0f}/s",
-            starts["ours"]["median_s"],
-            starts["ours"]["p95_s"],
-        ],
-        [
-            "start a process, bare viewflow",
-            f"{starts['bare']['per_second']:.0f}/s",
-            starts["bare"]["median_s"],
-            starts["bare"]["p95_s"],
-        ],
+        ("complete a task, ours", ours["per_second_median"], ours),
+        ("complete a task, bare viewflow", bare["per_second_median"], bare),
+        ("start a process, ours (service)", starts["ours"]["per_second"], starts["ours"]),
+        ("start a process, bare viewflow", starts["bare"]["per_second"], starts["bare"]),
     ]
     print(
         f"\nHTTP task completion ({WORKERS} gunicorn workers, {CLIENTS} clients, "
@@ -346,7 +326,10 @@ def run(total=1_800, repeat=3):
         f"viewflow: {ratio}x (targets: >= 150/s, p95 < 50 ms, <= 1.3x)"
     )
     common.table(
-        [[name, rate, f"{m * 1000:.1f}", f"{p * 1000:.1f}"] for name, rate, m, p in rows],
+        [
+            [name, f"{rate:.0f}/s", f"{f['median_s'] * 1000:.1f}", f"{f['p95_s'] * 1000:.1f}"]
+            for name, rate, f in rows
+        ],
         ["measure", "rate", "median ms", "p95 ms"],
     )
     payload = common.write(

@@ -169,7 +169,7 @@ def starts(count, repeat):
         "per_second_median": round(statistics.median(rates), 1),
         "per_second_min": round(min(rates), 1),
         "median_s": round(statistics.median(latencies), 4),
-        "p95_s": round(latencies[round(0.95 * (len(latencies) - 1))], 4),
+        "p95_s": round(common.p95(latencies), 4),
         "runs": repeat,
         "starts_per_run": count,
     }

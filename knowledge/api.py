@@ -75,7 +75,6 @@ FILTERS = [
     OpenApiParameter("size", str, enum=["small", "medium", "large"]),
     OpenApiParameter("results", str, enum=list(Case.ResultsType.values)),
 ]
-FILTER_NAMES = ["q", "theme", "region", "year", "size", "results"]
 
 
 @extend_schema_view(list=extend_schema(parameters=FILTERS))
@@ -95,7 +94,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         """A page of the library's entries, best first, then those cases in that order."""
-        params = {k: request.query_params.get(k, "") for k in FILTER_NAMES}
+        params = {k: request.query_params.get(k, "") for k in selectors.LIBRARY_PARAMS}
         with selectors.through_the_index(bool(params["q"].strip())):
             page = self.paginate_queryset(selectors.matching(params).values_list("pk", flat=True))
         by_pk = self.get_queryset().in_bulk(page)

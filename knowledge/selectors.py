@@ -26,6 +26,8 @@ from .models import SIZE_BANDS, Case, LibraryEntry, Replication
 from .services import CURATE, plain
 
 PAGE_SIZE = 20
+# The library's query parameters, for the page and the API alike.
+LIBRARY_PARAMS = ("q", "theme", "region", "year", "size", "results")
 
 
 def visible_filter(user):
@@ -107,11 +109,21 @@ def through_the_index(ranked=True):
             yield
 
 
-def matching(params):
-    """The library entries for ``params``, best first (newest first without a query)."""
+def _matches(params):
+    """The entries matching ``params``, and whether a query ranks them."""
     matched, ranked = _search(LibraryEntry.objects.all(), (params.get("q") or "").strip())
-    order = ("-rank", "-published_at", "-pk") if ranked else ("-published_at", "-pk")
-    return _filter(matched, params).order_by(*order)
+    return _filter(matched, params), ranked
+
+
+def _order(ranked):
+    """Best first, then newest; newest first without a query."""
+    return ("-rank", "-published_at", "-pk") if ranked else ("-published_at", "-pk")
+
+
+def matching(params):
+    """The library entries for ``params``, in the library's order."""
+    filtered, ranked = _matches(params)
+    return filtered.order_by(*_order(ranked))
 
 
 def library(params, page=1, with_facets=True):
@@ -122,8 +134,7 @@ def library(params, page=1, with_facets=True):
     from the publication-date index and the counts from one GROUPING SETS query. The
     page's cases are then read with their relations (20 rows, one query).
     """
-    matched, ranked = _search(LibraryEntry.objects.all(), (params.get("q") or "").strip())
-    filtered = _filter(matched, params)
+    filtered, ranked = _matches(params)
     start = (page - 1) * PAGE_SIZE
     with through_the_index(ranked):
         if with_facets and connection.vendor == "postgresql" and ranked:
@@ -143,10 +154,7 @@ def library(params, page=1, with_facets=True):
 
 def _window(queryset, start, ranked):
     """The page's (pk, rank) pairs, best first (newest first without a query)."""
-    if ranked:
-        rows = queryset.order_by("-rank", "-published_at", "-pk").values_list("pk", "rank")
-    else:
-        rows = queryset.order_by("-published_at", "-pk").values_list("pk")
+    rows = queryset.order_by(*_order(ranked)).values_list("pk", *(["rank"] if ranked else []))
     return [(row[0], row[1] if ranked else None) for row in rows[start : start + PAGE_SIZE]]
 
 

@@ -5,10 +5,14 @@ audit event in one transaction); content edits are recorded with the fields that
 changed. People who registered or systematised a case hear about its feedback.
 """
 
+import operator
 import unicodedata
+from functools import reduce
 
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -441,17 +445,13 @@ def plain(text):
 
 
 def _vector(case, fields):
-    from django.contrib.postgres.search import SearchVector
-    from django.db.models import Value
-
-    parts = [
-        SearchVector(Value(str(getattr(case, name) or "")), weight=weight, config="es_unaccent")
-        for name, weight in fields
-    ]
-    vector = parts[0]
-    for part in parts[1:]:
-        vector = vector + part
-    return vector
+    return reduce(
+        operator.add,
+        (
+            SearchVector(Value(str(getattr(case, name) or "")), weight=weight, config="es_unaccent")
+            for name, weight in fields
+        ),
+    )
 
 
 def sync_library(case):
@@ -486,6 +486,5 @@ def sync_library(case):
 
 def municipality_changed(municipality):
     """A municipality's state or population changed: its cases' facets follow."""
-    LibraryEntry.objects.filter(municipality=municipality).exclude(
-        region_id=municipality.region_id, size_band=size_band(municipality.population)
-    ).update(region_id=municipality.region_id, size_band=size_band(municipality.population))
+    facets = {"region_id": municipality.region_id, "size_band": size_band(municipality.population)}
+    LibraryEntry.objects.filter(municipality=municipality).exclude(**facets).update(**facets)

@@ -54,7 +54,6 @@ FACET_NAMES = {
     "year": gettext_lazy("Year"),
     "results": gettext_lazy("Type of results"),
 }
-LIBRARY_PARAMS = ("q", "theme", "region", "year", "size", "results")
 
 
 def _facet_groups(facets, params):
@@ -84,7 +83,7 @@ def _facet_groups(facets, params):
 
 @require_safe
 def library(request):
-    params = {key: request.GET.get(key, "") for key in LIBRARY_PARAMS}
+    params = {key: request.GET.get(key, "") for key in selectors.LIBRARY_PARAMS}
     result = selectors.library(params, page=_page(request))
     kept = urlencode({k: v for k, v in params.items() if v})
     return render(

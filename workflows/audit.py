@@ -12,6 +12,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC
+from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
@@ -190,52 +191,30 @@ def record(action, **kwargs):
     return event
 
 
-_APPEND_SQL = None
+_JSON_COLUMNS = ("before", "after")
+
+
+@cache
+def _append_sql():
+    columns = ", ".join(AUDIT_COLUMNS)
+    values = ", ".join("%s::jsonb" if c in _JSON_COLUMNS else "%s" for c in AUDIT_COLUMNS)
+    return (
+        f"WITH head AS (UPDATE {AuditChain._meta.db_table} SET length = %s, head_hash = %s"
+        f" WHERE id = %s) INSERT INTO {AuditEvent._meta.db_table} ({columns})"
+        f" VALUES ({values}) RETURNING id"
+    )
 
 
 def _append(event, chain):
     """Insert ``event`` and move its chain's head in one statement (PostgreSQL)."""
-    global _APPEND_SQL
-    if _APPEND_SQL is None:
-        columns = ", ".join(AUDIT_COLUMNS)
-        values = ", ".join(
-            "%s::jsonb" if name in ("before", "after") else "%s" for name in AUDIT_COLUMNS
-        )
-        _APPEND_SQL = (
-            f"WITH head AS (UPDATE {AuditChain._meta.db_table} SET length = %s, head_hash = %s"
-            f" WHERE id = %s) INSERT INTO {AuditEvent._meta.db_table} ({columns})"
-            f" VALUES ({values}) RETURNING id"
-        )
-
-    def json_text(value):
-        return None if value is None else _canonical(value)
-
+    values = []
+    for column in AUDIT_COLUMNS:  # the model's attribute names
+        value = getattr(event, column)
+        if column in _JSON_COLUMNS and value is not None:
+            value = _canonical(value)
+        values.append(value)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _APPEND_SQL,
-            [
-                chain.length,
-                chain.head_hash,
-                chain.pk,
-                event.chain_key,
-                event.seq,
-                event.at,
-                event.actor_id,
-                event.actor_label,
-                event.action,
-                event.process_id,
-                event.task_id,
-                event.subject_type_id,
-                event.subject_id,
-                event.subject_repr,
-                event.municipality_id,
-                json_text(event.before),
-                json_text(event.after),
-                event.comment,
-                event.prev_hash,
-                event.hash,
-            ],
-        )
+        cursor.execute(_append_sql(), [chain.length, chain.head_hash, chain.pk, *values])
         event.pk = cursor.fetchone()[0]
     event._state.adding, event._state.db = False, connection.alias
 

@@ -74,11 +74,7 @@ def _locked(obj):
     the subject, and ``str(subject)`` often reads a related row.
     """
     manager = type(obj)._default_manager
-    related = [
-        name
-        for name in obj._state.fields_cache
-        if getattr(type(obj), name, None) is not None and obj._meta.get_field(name).many_to_one
-    ]
+    related = [f.name for f in obj._meta.concrete_fields if f.many_to_one and f.is_cached(obj)]
     if related:
         return manager.select_for_update(of=("self",)).select_related(*related).get(pk=obj.pk)
     return manager.select_for_update().get(pk=obj.pk)
