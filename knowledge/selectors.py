@@ -95,7 +95,17 @@ def _filter(queryset, params):
 # The planner does not count that ``@@`` on a sequential scan reads each entry's full
 # vector back from TOAST (where ``LibraryEntry`` keeps it); for a word in every case it
 # chose that scan: about 0.6 s where the GIN index takes 0.2-0.3 s at 100,000 cases.
-THROUGH_THE_INDEX = {"enable_seqscan": "off"}
+# Turning scans off adds 10^10 to the cost of any scan left (a small table's), far
+# over ``jit_above_cost``: JIT compilation then took 10-50 ms of a 24-row query.
+# ``ts_rank`` costs the planner what ``+`` does, so sending rows from parallel workers
+# never looked worth it; with these costs a search with tens of thousands of matches
+# ranks them on both cores, one with a few hundred stays serial.
+THROUGH_THE_INDEX = {
+    "enable_seqscan": "off",
+    "jit": "off",
+    "parallel_setup_cost": "100",
+    "parallel_tuple_cost": "0",
+}
 
 
 @contextmanager
@@ -132,22 +142,23 @@ def library(params, page=1, with_facets=True):
     On PostgreSQL a search reads its matches once: one statement ranks them for the
     page and counts them for the total and every facet. Without a query, the page comes
     from the publication-date index and the counts from one GROUPING SETS query. The
-    page's cases are then read with their relations (20 rows, one query).
+    facets' labels and the page's cases (20 rows, with their relations) are read after.
     """
     filtered, ranked = _matches(params)
     start = (page - 1) * PAGE_SIZE
     with through_the_index(ranked):
         if with_facets and connection.vendor == "postgresql" and ranked:
             window, counts = _ranked_page_and_counts(filtered, start)
-            facets, total = _facets(counts)
         else:
             window = _window(filtered, start, ranked)
             if with_facets and connection.vendor == "postgresql":
-                facets, total = _facets(_counts(filtered))
+                counts = _counts(filtered)
             elif with_facets:
-                facets, total = _facets(_tally_rows(filtered))
+                counts = _tally_rows(filtered)
             else:
-                total, facets = filtered.count(), {}
+                total = filtered.count()
+    # The labels are read outside: only the search needs the index.
+    facets, total = _facets(counts) if with_facets else ({}, total)
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     return Library(_page_cases(window), total, facets, page, pages)
 
@@ -191,11 +202,18 @@ def _facet_rows(queryset, *fields):
     return queryset.order_by().values(*fields, *FACET_COLUMNS).query.sql_with_params()
 
 
+# Two grouping sets, not one per facet: each match is hashed twice instead of five
+# times, and the sets stay small (themes x states, years x types x size bands).
+FACET_SETS = [FACET_COLUMNS[:2], FACET_COLUMNS[2:]]
+
+
 def _grouping_sql(source, alias, extra=""):
     """GROUPING SETS over ``source``: rows of (grouping, count, *facet values[, extra])."""
     quote = connection.ops.quote_name
     columns = ", ".join(f"{alias}.{quote(c)}" for c in FACET_COLUMNS)
-    sets = ", ".join(f"({alias}.{quote(c)})" for c in FACET_COLUMNS)
+    sets = ", ".join(
+        "(" + ", ".join(f"{alias}.{quote(c)}" for c in group) + ")" for group in FACET_SETS
+    )
     return (
         f"SELECT GROUPING({columns}), COUNT(*), {columns}{extra} FROM {source} {alias} "
         f"GROUP BY GROUPING SETS ({sets})"
@@ -204,12 +222,13 @@ def _grouping_sql(source, alias, extra=""):
 
 def _tally(grouped):
     """{facet column: {value: count}} from GROUPING SETS rows (grouping, n, *values)."""
-    counts = {column: {} for column in FACET_COLUMNS}
+    counts = {column: Counter() for column in FACET_COLUMNS}
     last = len(FACET_COLUMNS) - 1
     for grouping, n, *values in grouped:
-        # GROUPING() has a 0 bit for the one column the row is grouped by.
-        index = next(i for i in range(len(FACET_COLUMNS)) if not grouping >> (last - i) & 1)
-        counts[FACET_COLUMNS[index]][values[index]] = n
+        # GROUPING() has a 0 bit for each column the row is grouped by.
+        for i, column in enumerate(FACET_COLUMNS):
+            if not grouping >> (last - i) & 1:
+                counts[column][values[i]] += n
     return counts
 
 

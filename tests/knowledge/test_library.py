@@ -418,6 +418,11 @@ def test_a_search_finds_its_matches_through_the_index(postgresql, people, munici
         cursor.execute(f"EXPLAIN {statement}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "library_search" in plan and "Seq Scan on knowledge_libraryentry" not in plan
+    # A small table's scan, costed at 10^10 with scans off, is not compiled by JIT.
+    with selectors.through_the_index(), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN SELECT name FROM agreements_region ORDER BY name")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on agreements_region" in plan and "JIT" not in plan
     with connection.cursor() as cursor:  # outside, the setting is back to the server's
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
