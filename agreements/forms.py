@@ -48,7 +48,9 @@ class AgreementDraftForm(TaskForm):
     field_order = ["scope", "commitments", "start_date", "end_date", "contacts", "comment"]
 
     def __init__(self, *args, task=None, user=None, **kwargs):
-        agreement = task.process.subject if task is not None else None
+        # A submitted form keeps what was sent: only an empty one shows the agreement.
+        bound = bool(args) or kwargs.get("data") is not None
+        agreement = task.process.subject if task is not None and not bound else None
         if agreement is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "scope": agreement.scope,

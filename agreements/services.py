@@ -92,7 +92,9 @@ def register_authorities(municipality, data, user):
 
 
 def submit_draft(agreement, data, user, task):
-    with transaction.atomic():
+    # Inside the completion's transaction, without a savepoint: if the draft cannot be
+    # stored, the completion fails with it.
+    with transaction.atomic(savepoint=False):
         agreement = (
             Agreement.objects.select_for_update(of=("self",))
             .select_related("municipality")

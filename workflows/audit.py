@@ -179,11 +179,14 @@ def record(action, **kwargs):
     event = _event(action, **kwargs)
     # No savepoint of its own: if appending fails, the caller's change must fail with it.
     with transaction.atomic(savepoint=False):
-        chain = _locked_chain(event.chain_key)
-        _chain(event, chain)
         if connection.vendor == "postgresql":
-            _append(event, chain)
+            if not _append_at_head(event):  # the chain's first event: make its head first
+                _locked_chain(event.chain_key)
+                if not _append_at_head(event):
+                    raise AuditChain.DoesNotExist(event.chain_key)
         else:
+            chain = _locked_chain(event.chain_key)
+            _chain(event, chain)
             event.save()
             AuditChain.objects.filter(pk=chain.pk).update(
                 length=chain.length, head_hash=chain.head_hash
@@ -192,31 +195,76 @@ def record(action, **kwargs):
 
 
 _JSON_COLUMNS = ("before", "after")
+# What the chain's head decides: the rest of an event is known before it is appended.
+_CHAINED = ("seq", "prev_hash", "hash")
 
 
 @cache
-def _append_sql():
-    columns = ", ".join(AUDIT_COLUMNS)
-    values = ", ".join("%s::jsonb" if c in _JSON_COLUMNS else "%s" for c in AUDIT_COLUMNS)
+def _keys_around_head():
+    """The payload's keys in canonical (sorted) order before ``prev``, and after ``seq``."""
+    keys = sorted(event_payload(AuditEvent(at=timezone.now())))
+    at = keys.index("prev")
+    if keys[at : at + 3] != ["prev", "process", "seq"]:
+        raise RuntimeError("text_around_head expects prev, process and seq together")
+    return keys[:at], keys[at + 3 :]
+
+
+def text_around_head(payload):
+    """``_canonical(payload)`` in three parts, around the values of ``prev`` and ``seq``.
+
+    ``parts[0] + prev + parts[1] + str(seq) + parts[2]`` is the canonical text, so the
+    database can hash it with the head it holds locked (a test holds the two equal).
+    """
+    before_prev, after_seq = _keys_around_head()
+    head = _canonical({key: payload[key] for key in before_prev})
+    tail = _canonical({key: payload[key] for key in after_seq})
+    process = _canonical(payload["process"])
+    return head[:-1] + ',"prev":"', f'","process":{process},"seq":', "," + tail[1:]
+
+
+@cache
+def _append_at_head_sql():
+    chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
+    fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
+    columns = [c for c in AUDIT_COLUMNS if c not in _CHAINED]
+    # Typed: INSERT ... SELECT would take an untyped NULL or literal for text.
+    values = ", ".join(f"%s::{fields[c].db_type(connection)}" for c in columns)
     return (
-        f"WITH head AS (UPDATE {AuditChain._meta.db_table} SET length = %s, head_hash = %s"
-        f" WHERE id = %s) INSERT INTO {AuditEvent._meta.db_table} ({columns})"
-        f" VALUES ({values}) RETURNING id"
+        f"WITH old AS (SELECT id, length, head_hash FROM {chains} WHERE key = %s FOR UPDATE),"
+        f" head AS (UPDATE {chains} c SET length = old.length + 1, head_hash = encode(sha256("
+        f"convert_to(%s || old.head_hash || %s || (old.length + 1)::text || %s, 'UTF8')),"
+        f" 'hex') FROM old WHERE c.id = old.id"
+        f" RETURNING c.length, old.head_hash AS prev, c.head_hash)"
+        f" INSERT INTO {events} ({', '.join(columns)}, {', '.join(_CHAINED)})"
+        f" SELECT {values}, head.length, head.prev, head.head_hash FROM head"
+        f" RETURNING id, {', '.join(_CHAINED)}"
     )
 
 
-def _append(event, chain):
-    """Insert ``event`` and move its chain's head in one statement (PostgreSQL)."""
+def _append_at_head(event):
+    """Lock the chain's head, hash ``event`` onto it and insert it: one statement.
+
+    PostgreSQL computes the hash (``sha256`` of the canonical text's UTF-8 bytes) from
+    the head it has just locked, so the head is not read first. False if the chain
+    does not exist yet (nothing was written).
+    """
     values = []
     for column in AUDIT_COLUMNS:  # the model's attribute names
+        if column in _CHAINED:
+            continue
         value = getattr(event, column)
         if column in _JSON_COLUMNS and value is not None:
             value = _canonical(value)
         values.append(value)
+    parts = text_around_head(event_payload(event))
     with connection.cursor() as cursor:
-        cursor.execute(_append_sql(), [chain.length, chain.head_hash, chain.pk, *values])
-        event.pk = cursor.fetchone()[0]
+        cursor.execute(_append_at_head_sql(), [event.chain_key, *parts, *values])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk, event.seq, event.prev_hash, event.hash = row
     event._state.adding, event._state.db = False, connection.alias
+    return True
 
 
 AUDIT_COLUMNS = (

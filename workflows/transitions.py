@@ -39,16 +39,15 @@ def apply(
     """
     if held and not transaction.get_connection().in_atomic_block:
         raise RuntimeError("A held object is locked inside the caller's transaction.")
-    with transaction.atomic():
+    if held:  # checked before writing: a refusal leaves the caller's transaction usable
+        _check(obj, name, actor, check_perm)
+    # A held object's writes join the caller's transaction (no savepoint): if they
+    # fail, the caller's whole change fails.
+    with transaction.atomic(savepoint=not held):
         locked = obj if held else _locked(obj)
+        if not held:
+            _check(locked, name, actor, check_perm)
         method = getattr(locked, name)
-        if not can_proceed(method):
-            raise IllegalTransition(
-                _("“%(object)s” cannot go through “%(transition)s” in its current state.")
-                % {"object": locked, "transition": name}
-            )
-        if check_perm and actor is not None and not has_transition_perm(method, actor):
-            raise PermissionDenied(_("You are not allowed to do that."))
         before = snapshot(locked)
         method(by=actor, comment=comment, **kwargs)
         locked.save()
@@ -65,6 +64,18 @@ def apply(
     if not held:
         obj.refresh_from_db()
     return obj
+
+
+def _check(obj, name, actor, check_perm):
+    """Refuse a transition the state, its conditions or the actor's permissions forbid."""
+    method = getattr(obj, name)
+    if not can_proceed(method):
+        raise IllegalTransition(
+            _("“%(object)s” cannot go through “%(transition)s” in its current state.")
+            % {"object": obj, "transition": name}
+        )
+    if check_perm and actor is not None and not has_transition_perm(method, actor):
+        raise PermissionDenied(_("You are not allowed to do that."))
 
 
 def _locked(obj):
