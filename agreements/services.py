@@ -51,14 +51,14 @@ def start_onboarding(user, municipality, data):
 
 
 def register_authorities(municipality, data, user):
-    before = {
-        "population": municipality.population,
-        "authorities": [str(a) for a in municipality.authorities.filter(is_current=True)],
-    }
-    if data.get("population") is not None:
-        municipality.population = data["population"]
+    previous = list(municipality.authorities.filter(is_current=True))
+    before = {"population": municipality.population, "authorities": [str(a) for a in previous]}
+    population = data.get("population")
+    if population is not None and population != municipality.population:
+        municipality.population = population
         municipality.save(update_fields=["population"])
-    municipality.authorities.filter(is_current=True).update(is_current=False)
+    if previous:  # a first registration has none to retire
+        municipality.authorities.filter(is_current=True).update(is_current=False)
     current = Authority.objects.bulk_create(
         [
             Authority(
@@ -109,8 +109,8 @@ def submit_draft(agreement, data, user, task):
         else:
             unchanged.append("facilitator")
         agreement.full_clean(exclude=unchanged)
-        agreement.save()
         transitions.record_edit(agreement, before, actor=user, task=task)
+        # The transition saves the agreement, with the edit: one write for both.
         transitions.apply(
             agreement, "submit", actor=user, task=task, comment=data.get("comment", ""), held=True
         )

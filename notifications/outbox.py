@@ -17,7 +17,7 @@ from celery import current_app
 from celery.signals import task_success
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -83,11 +83,23 @@ def relay(pks=None, limit=500):
                     break
                 error = str(failure)[:2000]  # run in-process and failed: a later relay retries
             published += 1
-            # Run in-process (eager), the task may already have marked its job done.
-            Job.objects.filter(pk=job.pk).exclude(state=Job.State.DONE).update(
-                state=Job.State.PUBLISHED, published_at=now, last_error=error
+            # Run in-process (eager), the task may already have marked its job done:
+            # then only the count of publications moves.
+            Job.objects.filter(pk=job.pk).update(
+                **{
+                    name: Case(
+                        When(state=Job.State.DONE, then=F(name)),
+                        default=Value(value),
+                        output_field=Job._meta.get_field(name),
+                    )
+                    for name, value in (
+                        ("state", Job.State.PUBLISHED),
+                        ("published_at", now),
+                        ("last_error", error),
+                    )
+                },
+                publications=F("publications") + 1,
             )
-            Job.objects.filter(pk=job.pk).update(publications=F("publications") + 1)
     return published
 
 

@@ -58,7 +58,11 @@ _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 
 def _digest(payload):
-    return hashlib.sha256(_canonical(payload).encode("utf-8")).hexdigest()
+    return _digest_text(_canonical(payload))
+
+
+def _digest_text(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def event_payload(event):
@@ -98,27 +102,11 @@ def chain_key_for(process=None, subject=None):
 def _locked_chain(key):
     """The chain's head, locked until the transaction ends; made if it is the first event.
 
-    On PostgreSQL a new chain is inserted with ON CONFLICT DO NOTHING, so that two
-    first events racing for one chain need no savepoint: the loser waits for the
-    winner's row and locks it.
+    (Databases other than PostgreSQL; there ``_append_at_head`` locks the head.)
     """
     chain = AuditChain.objects.select_for_update().filter(key=key).first()
     if chain is not None:
         return chain
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {AuditChain._meta.db_table} "
-                "(key, length, head_hash, sealed_length, sealed_hash) "
-                "VALUES (%s, 0, %s, 0, '') ON CONFLICT (key) DO NOTHING RETURNING id",
-                [key, GENESIS],
-            )
-            made = cursor.fetchone()
-        if made is not None:  # ours until commit: nobody else sees the new row
-            return AuditChain(
-                pk=made[0], key=key, length=0, head_hash=GENESIS, sealed_length=0, sealed_hash=""
-            )
-        return AuditChain.objects.select_for_update().get(key=key)
     try:
         with transaction.atomic():
             return AuditChain.objects.create(key=key)
@@ -180,10 +168,10 @@ def record(action, **kwargs):
     # No savepoint of its own: if appending fails, the caller's change must fail with it.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            if not _append_at_head(event):  # the chain's first event: make its head first
-                _locked_chain(event.chain_key)
-                if not _append_at_head(event):
-                    raise AuditChain.DoesNotExist(event.chain_key)
+            # Most events extend a chain; a chain's first event makes it. If another
+            # transaction made the chain in between, the event goes onto its head.
+            if not (_append(event, _AT_HEAD) or _append(event, _FIRST) or _append(event, _AT_HEAD)):
+                raise AuditChain.DoesNotExist(event.chain_key)
         else:
             chain = _locked_chain(event.chain_key)
             _chain(event, chain)
@@ -222,31 +210,46 @@ def text_around_head(payload):
     return head[:-1] + ',"prev":"', f'","process":{process},"seq":', "," + tail[1:]
 
 
+# The two ways an event meets its chain's head, as a CTE ``head`` returning the event's
+# (seq, prev_hash, hash). At the head: lock it, hash onto it (``sha256`` of the
+# canonical text's UTF-8 bytes, the text's parts around ``prev`` and ``seq`` given),
+# move it. First: make the chain with the event as its head (hashed here, on GENESIS),
+# unless it exists (then nothing is written).
+_AT_HEAD = (
+    "WITH old AS (SELECT id, length, head_hash FROM {chains} WHERE key = %s FOR UPDATE),"
+    " head AS (UPDATE {chains} c SET length = old.length + 1, head_hash = encode(sha256("
+    "convert_to(%s || old.head_hash || %s || (old.length + 1)::text || %s, 'UTF8')),"
+    " 'hex') FROM old WHERE c.id = old.id"
+    " RETURNING c.length, old.head_hash AS prev, c.head_hash)"
+)
+_FIRST = (
+    "WITH head AS (INSERT INTO {chains} (key, length, head_hash, sealed_length, sealed_hash)"
+    " VALUES (%s, 1, %s, 0, '') ON CONFLICT (key) DO NOTHING"
+    " RETURNING length, %s AS prev, head_hash)"
+)
+
+
 @cache
-def _append_at_head_sql():
+def _append_sql(head):
     chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
     fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
     columns = [c for c in AUDIT_COLUMNS if c not in _CHAINED]
     # Typed: INSERT ... SELECT would take an untyped NULL or literal for text.
     values = ", ".join(f"%s::{fields[c].db_type(connection)}" for c in columns)
     return (
-        f"WITH old AS (SELECT id, length, head_hash FROM {chains} WHERE key = %s FOR UPDATE),"
-        f" head AS (UPDATE {chains} c SET length = old.length + 1, head_hash = encode(sha256("
-        f"convert_to(%s || old.head_hash || %s || (old.length + 1)::text || %s, 'UTF8')),"
-        f" 'hex') FROM old WHERE c.id = old.id"
-        f" RETURNING c.length, old.head_hash AS prev, c.head_hash)"
+        f"{head.format(chains=chains)}"
         f" INSERT INTO {events} ({', '.join(columns)}, {', '.join(_CHAINED)})"
         f" SELECT {values}, head.length, head.prev, head.head_hash FROM head"
         f" RETURNING id, {', '.join(_CHAINED)}"
     )
 
 
-def _append_at_head(event):
-    """Lock the chain's head, hash ``event`` onto it and insert it: one statement.
+def _append(event, head):
+    """Insert ``event`` where ``head`` (``_AT_HEAD`` or ``_FIRST``) puts it: one statement.
 
-    PostgreSQL computes the hash (``sha256`` of the canonical text's UTF-8 bytes) from
-    the head it has just locked, so the head is not read first. False if the chain
-    does not exist yet (nothing was written).
+    The chain's head is not read first: at the head, PostgreSQL hashes the event onto
+    the head it has just locked. False if nothing was written (no chain at the head;
+    a chain already there for a first event).
     """
     values = []
     for column in AUDIT_COLUMNS:  # the model's attribute names
@@ -257,8 +260,13 @@ def _append_at_head(event):
             value = _canonical(value)
         values.append(value)
     parts = text_around_head(event_payload(event))
+    if head is _AT_HEAD:
+        where = [event.chain_key, *parts]
+    else:
+        first = _digest_text(parts[0] + GENESIS + parts[1] + "1" + parts[2])
+        where = [event.chain_key, first, GENESIS]
     with connection.cursor() as cursor:
-        cursor.execute(_append_at_head_sql(), [event.chain_key, *parts, *values])
+        cursor.execute(_append_sql(head), [*where, *values])
         row = cursor.fetchone()
     if row is None:
         return False

@@ -111,6 +111,48 @@ def test_first_events_of_a_new_chain_racing(municipality_a):
     assert audit.verify_chain(key)["ok"]
 
 
+def test_appends_racing_on_one_chain_stay_in_order(municipality_a):
+    """Each append locks the head in the statement that hashes onto it: no gaps, no forks.
+
+    Four connections append to one existing chain at once, each event in its own
+    transaction; PostgreSQL re-reads the head a waiting append was blocked on.
+    """
+    from django.db import transaction
+
+    from workflows.models import AuditChain
+
+    key = "agreements.municipality:appending"
+    audit.record("scope.granted", chain_key=key, comment="primero")
+    threads_count, per_thread = 4, 10
+    barrier = threading.Barrier(threads_count)
+    errors = []
+
+    def append(index):
+        try:
+            barrier.wait()
+            for n in range(per_thread):
+                with transaction.atomic():
+                    audit.record("scope.granted", chain_key=key, comment=f"hilo {index}, {n}")
+        except Exception as error:  # the assertion below names it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=append, args=(i,)) for i in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    total = 1 + threads_count * per_thread
+    assert AuditChain.objects.get(key=key).length == total
+    seqs = list(
+        AuditEvent.objects.filter(chain_key=key).order_by("seq").values_list("seq", flat=True)
+    )
+    assert seqs == list(range(1, total + 1))
+    assert audit.verify_chain(key)["ok"]
+
+
 def _holding_the_flow_lock(process, held, release):
     """In its own connection: take the process's flow lock and keep it until told."""
     from agreements.flows import OnboardingFlow
