@@ -140,9 +140,13 @@ class Task(AbstractTask):
         indexes = [
             models.Index(fields=["status", "due_at"], name="task_status_due"),
             models.Index(fields=["owner", "status", "due_at"], name="task_owner_status_due"),
+            # Covering: a queue of thousands of candidate tasks (a national
+            # coordinator's) is counted, paged and grouped by municipality from the
+            # index alone, without a heap page per task.
             models.Index(
                 fields=["owner_permission", "owner_permission_obj_pk", "status"],
-                name="task_candidates",
+                include=["flow_task_type", "due_at", "created", "municipality", "id"],
+                name="task_candidates_covering",
             ),
             models.Index(fields=["municipality", "status"], name="task_municipality_status"),
             models.Index(fields=["process", "created"], name="task_process_created"),
