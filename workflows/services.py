@@ -100,20 +100,9 @@ def complete(task, user, cleaned_data=None, request=None):
             node._on_complete(activation, cleaned_data, user)
         audit.record("task.completed", actor=user, task=current, comment=comment)
         activation.execute()
-    _copy_saved(current, task)
+    # The activation saved ``task`` itself (``Task.activation`` re-reads it in place
+    # under the lock): nothing to read again.
     return task
-
-
-def _copy_saved(current, task):
-    """``task`` as ``current`` left it in the database: a refresh without reading it again."""
-    if current is task:
-        return
-    for field in type(task)._meta.concrete_fields:
-        setattr(task, field.attname, getattr(current, field.attname))
-        if field.is_relation and field.is_cached(current):
-            field.set_cached_value(task, field.get_cached_value(current))
-        elif field.is_relation and field.is_cached(task):
-            field.delete_cached_value(task)
 
 
 def start(flow_class, node_name="start", **kwargs):
