@@ -121,7 +121,9 @@ def through_the_index(ranked=True):
 
 def _matches(params):
     """The entries matching ``params``, and whether a query ranks them."""
-    matched, ranked = _search(LibraryEntry.objects.all(), (params.get("q") or "").strip())
+    # NUL is never text (PostgreSQL refuses it in a parameter): a search ignores it.
+    params = {key: str(value or "").replace("\x00", "") for key, value in params.items()}
+    matched, ranked = _search(LibraryEntry.objects.all(), params.get("q", "").strip())
     return _filter(matched, params), ranked
 
 
