@@ -121,9 +121,7 @@ def through_the_index(ranked=True):
 
 def _matches(params):
     """The entries matching ``params``, and whether a query ranks them."""
-    # NUL is never text (PostgreSQL refuses it in a parameter): a search ignores it.
-    params = {key: str(value or "").replace("\x00", "") for key, value in params.items()}
-    matched, ranked = _search(LibraryEntry.objects.all(), params.get("q", "").strip())
+    matched, ranked = _search(LibraryEntry.objects.all(), (params.get("q") or "").strip())
     return _filter(matched, params), ranked
 
 

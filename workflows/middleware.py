@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext as _
 
 
 class SpanishFirstLocaleMiddleware:
@@ -24,3 +26,27 @@ class SpanishFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class RefuseNulInQueryMiddleware:
+    """A query string with a NUL character is answered 400, before any view reads it.
+
+    NUL is never text a person types, and PostgreSQL refuses it in a parameter: a
+    filter that passed it on (a queue's municipality name, a library search) answered
+    500. Forms refuse it already (Django's fields validate it); query parameters reach
+    selectors directly, so they are checked here, once for every page and API.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest(
+                _("The address holds a character that is not allowed."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

@@ -352,3 +352,18 @@ def test_project_definition(client, coordinator, title, new_line):
     client.force_login(coordinator)
     data = {"title": title, "new_line": new_line, "line": "", "lead": lead.pk}
     post(client, reverse("specialprojects:define"), data, [Project, Process], Project)
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_query_string_is_refused_before_any_view(client, coordinator):
+    """PostgreSQL refuses NUL: a queue filter passed it on and the page answered 500."""
+    client.force_login(coordinator)
+    response = client.get("/tasks/queue/", {"municipality_name": "a\x00b"})
+    assert response.status_code == 400
+    assert "carácter que no está permitido" in response.content.decode()
+    assert client.get("/tasks/queue/", {"municipality_name": "ab"}).status_code == 200
+    # The library's search (public) and its API answered 500 too; schemathesis found it.
+    client.logout()
+    assert client.get("/knowledge/", {"q": "merca\x00do"}).status_code == 400
+    assert client.get("/api/knowledge/cases/", {"q": "\x00"}).status_code == 400
+    assert client.get("/knowledge/", {"q": "mercado"}).status_code == 200

@@ -426,15 +426,3 @@ def test_a_search_finds_its_matches_through_the_index(postgresql, people, munici
     with connection.cursor() as cursor:  # outside, the setting is back to the server's
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
-
-
-def test_a_nul_in_the_search_is_ignored_by_the_page_and_the_api(people, municipality_a, theme):
-    """PostgreSQL refuses NUL in text: found by schemathesis as a 500 on both."""
-    case = published(people, municipality_a, theme, title="Alumbrado del mercado")
-    client = Client()
-    page = client.get("/knowledge/", {"q": "merca\x00do", "theme": f"{theme.slug}\x00"})
-    assert page.status_code == 200
-    assert [c.pk for c in page.context["library"].results] == [case.pk]
-    api = client.get("/api/knowledge/cases/", {"q": "\x00mercado"})
-    assert api.status_code == 200
-    assert [row["id"] for row in api.json()["results"]] == [case.pk]
