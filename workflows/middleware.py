@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
@@ -45,8 +45,8 @@ class RefuseNulInQueryMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
-            return HttpResponseBadRequest(
-                _("The address holds a character that is not allowed."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("The address holds a character that is not allowed.")
+            if request.path.startswith("/api/"):  # the API's error shape (its schema's)
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
