@@ -48,18 +48,17 @@ class AgreementDraftForm(TaskForm):
     field_order = ["scope", "commitments", "start_date", "end_date", "contacts", "comment"]
 
     def __init__(self, *args, task=None, user=None, **kwargs):
+        super().__init__(*args, task=task, user=user, **kwargs)
         # A submitted form keeps what was sent: only an empty one shows the agreement.
-        bound = bool(args) or kwargs.get("data") is not None
-        agreement = task.process.subject if task is not None and not bound else None
+        agreement = task.process.subject if task is not None and not self.is_bound else None
         if agreement is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
+            self.initial = {
                 "scope": agreement.scope,
                 "commitments": agreement.commitments,
                 "start_date": agreement.start_date,
                 "end_date": agreement.end_date,
                 "contacts": agreement.contacts,
             }
-        super().__init__(*args, task=task, user=user, **kwargs)
 
     def clean(self):
         cleaned = super().clean()

@@ -146,6 +146,7 @@ def library(params, page=1, with_facets=True):
     """
     filtered, ranked = _matches(params)
     start = (page - 1) * PAGE_SIZE
+    counts = total = None
     with through_the_index(ranked):
         if with_facets and connection.vendor == "postgresql" and ranked:
             window, counts = _ranked_page_and_counts(filtered, start)
@@ -157,8 +158,9 @@ def library(params, page=1, with_facets=True):
                 counts = _tally_rows(filtered)
             else:
                 total = filtered.count()
-    # The labels are read outside: only the search needs the index.
-    facets, total = _facets(counts) if with_facets else ({}, total)
+    facets = {}
+    if counts is not None:  # the labels are read outside: only the search needs the index
+        facets, total = _facets(counts)
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     return Library(_page_cases(window), total, facets, page, pages)
 

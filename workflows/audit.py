@@ -102,7 +102,7 @@ def chain_key_for(process=None, subject=None):
 def _locked_chain(key):
     """The chain's head, locked until the transaction ends; made if it is the first event.
 
-    (Databases other than PostgreSQL; there ``_append_at_head`` locks the head.)
+    (Databases other than PostgreSQL; there ``_append`` locks the head.)
     """
     chain = AuditChain.objects.select_for_update().filter(key=key).first()
     if chain is not None:
@@ -201,7 +201,8 @@ def text_around_head(payload):
     """``_canonical(payload)`` in three parts, around the values of ``prev`` and ``seq``.
 
     ``parts[0] + prev + parts[1] + str(seq) + parts[2]`` is the canonical text, so the
-    database can hash it with the head it holds locked (a test holds the two equal).
+    database can hash it with the head it holds locked (``test_record_stores_what_it_
+    hashed_on_any_payload`` holds PostgreSQL's hash equal to ``event_hash``).
     """
     before_prev, after_seq = _keys_around_head()
     head = _canonical({key: payload[key] for key in before_prev})

@@ -37,10 +37,10 @@ def apply(
     audit write fails, nothing is stored. ``held``: the caller read ``obj`` under
     its row lock in the transaction it is in, so ``obj`` itself is used.
     """
-    if held and not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("A held object is locked inside the caller's transaction.")
-    if held:  # checked before writing: a refusal leaves the caller's transaction usable
-        _check(obj, name, actor, check_perm)
+    if held:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("A held object is locked inside the caller's transaction.")
+        _check(obj, name, actor, check_perm)  # before writing: a refusal changes nothing
     # A held object's writes join the caller's transaction (no savepoint): if they
     # fail, the caller's whole change fails.
     with transaction.atomic(savepoint=not held):
