@@ -228,7 +228,7 @@ def generate(first, count, user_id):
         ),
         rows AS (
             SELECT g, v.*, r.*
-            FROM generate_series(%(first)s, %(last)s) g
+            FROM generate_series(%(first)s::int, %(last)s::int) g
             CROSS JOIN v
             CROSS JOIN LATERAL (
                 SELECT

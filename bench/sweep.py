@@ -36,7 +36,7 @@ def generate(not_due, start_id=0):
                 CASE WHEN g %% 4 = 3 THEN f.user_id END,
                 a.ps[1 + g %% array_length(a.ps, 1)], NULL,
                 CASE WHEN g %% 2 = 0 THEN now() END
-            FROM generate_series(%(start)s + 1, %(start)s + %(n)s) AS g
+            FROM generate_series(%(start)s::int + 1, %(start)s::int + %(n)s::int) AS g
             CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ms FROM agreements_municipality) b
             CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ps FROM workflows_process) a
             JOIN agreements_municipality m ON m.id = b.ms[1 + g %% array_length(b.ms, 1)]

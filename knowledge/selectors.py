@@ -99,8 +99,11 @@ def _filter(queryset, params):
 # over ``jit_above_cost``: JIT compilation then took 10-50 ms of a 24-row query.
 # ``ts_rank`` costs the planner what ``+`` does, so sending rows from parallel workers
 # never looked worth it; with these costs a search with tens of thousands of matches
-# ranks them on both cores, one with a few hundred stays serial.
+# ranks them on both cores, one with a few hundred stays serial. A search prepared on
+# the server (settings.py) is still planned for its own words: a generic plan cannot
+# tell a word in every case from a word in three.
 THROUGH_THE_INDEX = {
+    "plan_cache_mode": "force_custom_plan",
     "enable_seqscan": "off",
     "jit": "off",
     "parallel_setup_cost": "100",

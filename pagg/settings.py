@@ -107,6 +107,16 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement run DB_PREPARE_THRESHOLD times on
+    # one connection is prepared there: PostgreSQL then skips its parse and plan, which
+    # were about half a millisecond of each audit append (docs/performance.md). Behind a
+    # pooler in transaction mode, where a prepared statement can meet another
+    # connection, set DB_PREPARE_THRESHOLD=0 to prepare nothing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=int(os.environ.get("DB_PREPARE_THRESHOLD", "5")) or None,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
