@@ -102,3 +102,12 @@ def test_spanish_first_whatever_the_browser_says(client, coordinator):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("workflows:inbox"))
     assert "Inbox: your tasks" in page.content.decode()
+
+
+def test_the_wsgi_application_freezes_what_it_loaded():
+    """The worker's loaded code is kept out of the collector's full walks."""
+    probe = "import gc, pagg.wsgi; print(gc.get_freeze_count())"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert int(done.stdout.strip()) > 10_000
