@@ -106,7 +106,8 @@ class OnboardingFlow(flow.Flow):
 
     # Completion handlers: turn the form's data into FSM transitions.
     def agreement_drafted(self, activation, data, user):
-        services.submit_draft(activation.process.subject, data, user, activation.task)
+        agreement = activation.process.locked_subject("municipality")
+        services.submit_draft(agreement, data, user, activation.task, held=True)
 
     def agreement_reviewed(self, activation, data, user):
         services.review(activation.process.subject, data, user, activation.task)

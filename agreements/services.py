@@ -91,15 +91,17 @@ def register_authorities(municipality, data, user):
     )
 
 
-def submit_draft(agreement, data, user, task):
+def submit_draft(agreement, data, user, task, *, held=False):
+    """Store the draft and submit it; ``held``: the caller read ``agreement`` locked."""
     # Inside the completion's transaction, without a savepoint: if the draft cannot be
     # stored, the completion fails with it.
     with transaction.atomic(savepoint=False):
-        agreement = (
-            Agreement.objects.select_for_update(of=("self",))
-            .select_related("municipality")
-            .get(pk=agreement.pk)
-        )
+        if not held:
+            agreement = (
+                Agreement.objects.select_for_update(of=("self",))
+                .select_related("municipality")
+                .get(pk=agreement.pk)
+            )
         before = agreement.audit_snapshot()
         for field in ("scope", "commitments", "start_date", "end_date", "contacts"):
             setattr(agreement, field, data[field])

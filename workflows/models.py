@@ -77,6 +77,24 @@ class Process(AbstractProcess):
         self.title = f"{title}: {about if about is not None else subject}"[:255]
         return self
 
+    def locked_subject(self, *related):
+        """The subject read afresh and locked for this transaction, with ``related`` joined.
+
+        A completion that is about to change its subject reads it once, locked, instead
+        of once through the generic relation and again under the lock.
+        """
+        from django.db import connection
+
+        if not connection.in_atomic_block:
+            raise RuntimeError("locked_subject() holds a row lock: call it inside a transaction")
+        model = ContentType.objects.get_for_id(self.subject_type_id).model_class()
+        self.subject = (
+            model.objects.select_for_update(of=("self",))
+            .select_related(*related)
+            .get(pk=self.subject_id)
+        )
+        return self.subject
+
     @classmethod
     def for_subject(cls, subject):
         """The newest process about ``subject`` (a submission, case, network...), or None."""

@@ -210,3 +210,40 @@ def test_the_flow_lock_excludes_activations_but_not_rows_pointing_at_the_process
         release.set()
         holder.join(timeout=30)
     assert audit.verify().ok
+
+
+def _trying_the_subject(agreement_pk, outcome):
+    from django.db import OperationalError, transaction
+
+    from agreements.models import Agreement
+
+    try:
+        with transaction.atomic():
+            Agreement.objects.select_for_update(nowait=True).get(pk=agreement_pk)
+        outcome.append("free")
+    except OperationalError:
+        outcome.append("locked")
+    finally:
+        connections.close_all()
+
+
+def test_a_completion_reads_its_subject_locked_until_it_commits(onboarding_a):
+    """``locked_subject`` reads the subject afresh and holds it from other transactions."""
+    from django.db import transaction
+
+    from agreements.models import Agreement
+
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        onboarding_a.locked_subject()
+    Agreement.objects.filter(pk=onboarding_a.subject_id).update(scope="Cambiado por otro")
+    outcomes = []
+    with transaction.atomic():
+        agreement = onboarding_a.locked_subject("municipality")
+        assert agreement.scope == "Cambiado por otro" and onboarding_a.subject is agreement
+        other = threading.Thread(target=_trying_the_subject, args=(agreement.pk, outcomes))
+        other.start()
+        other.join(timeout=30)
+    after = threading.Thread(target=_trying_the_subject, args=(agreement.pk, outcomes))
+    after.start()
+    after.join(timeout=30)
+    assert outcomes == ["locked", "free"]
