@@ -168,9 +168,10 @@ def record(action, **kwargs):
     # No savepoint of its own: if appending fails, the caller's change must fail with it.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            # Most events extend a chain; a chain's first event makes it. If another
-            # transaction made the chain in between, the event goes onto its head.
-            if not (_append(event, _AT_HEAD) or _append(event, _FIRST) or _append(event, _AT_HEAD)):
+            # One statement extends the chain or makes it. If another transaction made
+            # the chain after this one looked, nothing was written: the second try finds
+            # that chain and goes onto its head.
+            if not (_append(event) or _append(event)):
                 raise AuditChain.DoesNotExist(event.chain_key)
         else:
             chain = _locked_chain(event.chain_key)
@@ -211,46 +212,46 @@ def text_around_head(payload):
     return head[:-1] + ',"prev":"', f'","process":{process},"seq":', "," + tail[1:]
 
 
-# The two ways an event meets its chain's head, as a CTE ``head`` returning the event's
-# (seq, prev_hash, hash). At the head: lock it, hash onto it (``sha256`` of the
-# canonical text's UTF-8 bytes, the text's parts around ``prev`` and ``seq`` given),
-# move it. First: make the chain with the event as its head (hashed here, on GENESIS),
-# unless it exists (then nothing is written).
-_AT_HEAD = (
+# How an event meets its chain's head, as CTEs ending in ``head``, which returns the
+# event's (seq, prev_hash, hash). ``old``: the head, locked. ``moved``: if there is one,
+# the event is hashed onto it (``sha256`` of the canonical text's UTF-8 bytes, the
+# text's parts around ``prev`` and ``seq`` given) and the head moves. ``made``: if there
+# is none, the chain is made with the event as its head (hashed on GENESIS, in Python),
+# unless another transaction made it meanwhile (then nothing is written). One statement
+# for both cases: a round trip, and a plan that a prepared statement keeps.
+_ONTO_CHAIN = (
     "WITH old AS (SELECT id, length, head_hash FROM {chains} WHERE key = %s FOR UPDATE),"
-    " head AS (UPDATE {chains} c SET length = old.length + 1, head_hash = encode(sha256("
+    " moved AS (UPDATE {chains} c SET length = old.length + 1, head_hash = encode(sha256("
     "convert_to(%s || old.head_hash || %s || (old.length + 1)::text || %s, 'UTF8')),"
     " 'hex') FROM old WHERE c.id = old.id"
-    " RETURNING c.length, old.head_hash AS prev, c.head_hash)"
-)
-_FIRST = (
-    "WITH head AS (INSERT INTO {chains} (key, length, head_hash, sealed_length, sealed_hash)"
-    " VALUES (%s, 1, %s, 0, '') ON CONFLICT (key) DO NOTHING"
-    " RETURNING length, %s AS prev, head_hash)"
+    " RETURNING c.length, old.head_hash AS prev, c.head_hash),"
+    " made AS (INSERT INTO {chains} (key, length, head_hash, sealed_length, sealed_hash)"
+    " SELECT %s, 1, %s, 0, '' WHERE NOT EXISTS (SELECT FROM old)"
+    " ON CONFLICT (key) DO NOTHING RETURNING length, %s::varchar AS prev, head_hash),"
+    " head AS (SELECT * FROM moved UNION ALL SELECT * FROM made)"
 )
 
 
 @cache
-def _append_sql(head):
+def _append_sql():
     chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
     fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
     columns = [c for c in AUDIT_COLUMNS if c not in _CHAINED]
     # Typed: INSERT ... SELECT would take an untyped NULL or literal for text.
     values = ", ".join(f"%s::{fields[c].db_type(connection)}" for c in columns)
     return (
-        f"{head.format(chains=chains)}"
+        f"{_ONTO_CHAIN.format(chains=chains)}"
         f" INSERT INTO {events} ({', '.join(columns)}, {', '.join(_CHAINED)})"
         f" SELECT {values}, head.length, head.prev, head.head_hash FROM head"
         f" RETURNING id, {', '.join(_CHAINED)}"
     )
 
 
-def _append(event, head):
-    """Insert ``event`` where ``head`` (``_AT_HEAD`` or ``_FIRST``) puts it: one statement.
+def _append(event):
+    """Insert ``event`` onto its chain's head, or as the first of a new chain: one statement.
 
-    The chain's head is not read first: at the head, PostgreSQL hashes the event onto
-    the head it has just locked. False if nothing was written (no chain at the head;
-    a chain already there for a first event).
+    The chain's head is not read first: PostgreSQL hashes the event onto the head it
+    has just locked. False if nothing was written (the chain was made meanwhile).
     """
     values = []
     for column in AUDIT_COLUMNS:  # the model's attribute names
@@ -261,13 +262,10 @@ def _append(event, head):
             value = _canonical(value)
         values.append(value)
     parts = text_around_head(event_payload(event))
-    if head is _AT_HEAD:
-        where = [event.chain_key, *parts]
-    else:
-        first = _digest_text(parts[0] + GENESIS + parts[1] + "1" + parts[2])
-        where = [event.chain_key, first, GENESIS]
+    first = _digest_text(parts[0] + GENESIS + parts[1] + "1" + parts[2])
+    key = event.chain_key
     with connection.cursor() as cursor:
-        cursor.execute(_append_sql(head), [*where, *values])
+        cursor.execute(_append_sql(), [key, *parts, key, first, GENESIS, *values])
         row = cursor.fetchone()
     if row is None:
         return False
