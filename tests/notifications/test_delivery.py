@@ -183,3 +183,48 @@ def test_nobody_reads_or_marks_anothers_notifications(client, facilitator_a, fac
     assert client.post(reverse("notifications:read", args=[mine.pk])).status_code == 404
     mine.refresh_from_db()
     assert mine.read_at is None
+
+
+@pytest.mark.parametrize("kind", [Kind.ASSIGNED, Kind.RETURNED])  # one statement; audited
+@pytest.mark.parametrize("delivery", [None, *Delivery])
+def test_notify_follows_the_preference_and_makes_each_key_once(
+    kind, delivery, facilitator_a, onboarding_a, django_capture_on_commit_callbacks
+):
+    from notifications.models import Job
+    from workflows.models import AuditEvent
+
+    if delivery is not None:
+        Preference.objects.create(user=facilitator_a, kind=kind, delivery=delivery)
+    task = open_task(onboarding_a)
+    expected = services._STATE_FOR_DELIVERY[delivery or Delivery.IMMEDIATE]
+    jobs, events = Job.objects.count(), AuditEvent.objects.count()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        made = services.notify(
+            facilitator_a, kind, "k:1", title="Título", body="Cuerpo", task=task, context={"a": 1}
+        )
+    stored = Notification.objects.get(key="k:1")
+    assert made.pk == stored.pk and made.email_state == expected
+    # An e-mail waiting to be sent was sent once the change committed (eager worker).
+    assert stored.email_state == (EmailState.SENT if expected == EmailState.PENDING else expected)
+    assert (stored.recipient, stored.task, stored.process_id) == (
+        facilitator_a,
+        task,
+        task.process_id,
+    )
+    assert (stored.title, stored.body, stored.context) == ("Título", "Cuerpo", {"a": 1})
+    assert Job.objects.count() - jobs == (expected == EmailState.PENDING)
+    assert len(mail.outbox) == (expected == EmailState.PENDING)  # delivered once committed
+    assert AuditEvent.objects.count() - events == (kind == Kind.RETURNED)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.notify(facilitator_a, kind, "k:1", title="Otra vez", task=task)
+    assert again is None and Notification.objects.filter(key="k:1").count() == 1
+    assert len(mail.outbox) == (expected == EmailState.PENDING)
+
+
+def test_notify_sends_nothing_to_a_person_without_an_address(facilitator_a):
+    from notifications.models import Job
+
+    facilitator_a.email = ""
+    made = services.notify(facilitator_a, Kind.ASSIGNED, "k:2", title="Sin correo")
+    assert made.email_state == EmailState.SKIPPED and not Job.objects.exists()
