@@ -4,8 +4,9 @@ import random
 import time
 from contextlib import contextmanager
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.lock import lock_scope
 
 
 class ProcessLock:
@@ -39,3 +40,29 @@ class ProcessLock:
                 else:
                     yield
                     break
+
+
+@contextmanager
+def _by_task(_flow_class, task_pk):
+    from .models import Process, Task
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Process._meta.db_table} WHERE id ="
+                f" (SELECT process_id FROM {Task._meta.db_table} WHERE id = %s)"
+                " FOR NO KEY UPDATE",
+                [task_pk],
+            )
+        yield
+
+
+def holding_process_of_task(task_pk):
+    """The lock ``ProcessLock`` takes, on the process of task ``task_pk``, in a transaction.
+
+    For a caller that reads the task only once it holds the lock (completing a task
+    from its page): the task is then read once, where ``Task.activation`` locks by the
+    process and reads the task again. Every flow locks with ``ProcessLock`` (a test
+    holds them to it); callbacks waiting for the flow lock run as they do after it.
+    """
+    return lock_scope(_by_task, None, task_pk)

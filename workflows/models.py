@@ -171,13 +171,18 @@ class Task(AbstractTask):
         ]
 
     @contextmanager
-    def activation(self):
+    def activation(self, held=False):
         """viewflow's: the task re-read under its process's lock, with the rows a step uses.
 
         viewflow's refresh drops the cached process, so the process, its municipality
-        (the next task's scope) and the owner were read again one query each.
+        (the next task's scope) and the owner were read again one query each. ``held``:
+        the caller read this task (with those rows) under the lock it holds
+        (``locks.holding_process_of_task``).
         """
         assert self.pk
+        if held:
+            yield self.flow_task.activation_class(self)
+            return
         with self.flow_task.flow_class.lock(self.process_id):
             self.refresh_from_db(
                 from_queryset=Task.objects.select_related("process__municipality", "owner")

@@ -15,9 +15,9 @@ class TaskUnavailable(Exception):
     """The task is no longer in a state where this can be done (someone was faster)."""
 
 
-def _locked(task):
-    """Enter the flow's lock for the task's process and re-read the task."""
-    return task.activation()
+def _locked(task, held=False):
+    """Enter the flow's lock for the task's process and re-read the task (unless ``held``)."""
+    return task.activation(held=held)
 
 
 def claim(task, user):
@@ -83,10 +83,14 @@ def reassign(task, user, new_owner, comment=""):
     return task
 
 
-def complete(task, user, cleaned_data=None, request=None):
-    """Run the node's completion handler and move the process on, all or nothing."""
+def complete(task, user, cleaned_data=None, request=None, *, held=False):
+    """Run the node's completion handler and move the process on, all or nothing.
+
+    ``held``: the caller holds the process's lock and read ``task`` under it
+    (``locks.holding_process_of_task``); it must then let an error end its transaction.
+    """
     cleaned_data = cleaned_data or {}
-    with _locked(task) as activation:
+    with _locked(task, held) as activation:
         current = activation.task
         if not can_execute(user, current):
             raise TaskUnavailable(_("This task is not assigned to you or is already done."))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
-from . import audit, permissions, selectors, services
+from . import audit, locks, permissions, selectors, services
 from .forms import AuditSearchForm, ReassignForm, SlaPolicyForm
 from .models import Process, SlaPolicy, Task
 from .pagination import paginate
@@ -59,7 +59,9 @@ def task_list(request, kind):
 
 
 def _visible_task(request, pk):
-    task = get_object_or_404(Task.objects.select_related("process", "municipality", "owner"), pk=pk)
+    task = get_object_or_404(
+        Task.objects.select_related("process__municipality", "municipality", "owner"), pk=pk
+    )
     if not permissions.can_view_task(request.user, task):
         raise Http404
     return task
@@ -67,27 +69,43 @@ def _visible_task(request, pk):
 
 @login_required
 def task_detail(request, pk):
+    if request.method == "POST":
+        return _complete_from_page(request, pk)
     task = _visible_task(request, pk)
     node = task.flow_task
     form = None
     if permissions.can_execute(request.user, task) and node is not None and node.form_class:
-        if request.method == "POST":
+        form = node.form_class(task=task, user=request.user)
+    return _task_page(request, task, form)
+
+
+def _complete_from_page(request, pk):
+    """The task's form, posted: the task is read once, under its process's lock."""
+    try:
+        with locks.holding_process_of_task(pk):
+            task = _visible_task(request, pk)
+            node = task.flow_task
+            if not (
+                permissions.can_execute(request.user, task) and node is not None and node.form_class
+            ):
+                raise PermissionDenied
             form = node.form_class(request.POST, request.FILES, task=task, user=request.user)
-            if form.is_valid():
-                try:
-                    services.complete(task, request.user, form.cleaned_data, request=request)
-                except ValidationError as error:
-                    _attach_errors(form, error)
-                except (TransitionNotAllowed, services.TaskUnavailable) as error:
-                    messages.error(request, str(error))
-                    return redirect("workflows:task_detail", pk=task.pk)
-                else:
-                    messages.success(request, _("Task completed: %(task)s") % {"task": task.title})
-                    return redirect("workflows:process_detail", pk=task.process_id)
-        else:
-            form = node.form_class(task=task, user=request.user)
-    elif request.method == "POST":
-        raise PermissionDenied
+            completed = form.is_valid()
+            if completed:
+                services.complete(task, request.user, form.cleaned_data, request=request, held=True)
+    except ValidationError as error:  # the transaction is rolled back; the form says why
+        _attach_errors(form, error)
+        completed = False
+    except (TransitionNotAllowed, services.TaskUnavailable) as error:
+        messages.error(request, str(error))
+        return redirect("workflows:task_detail", pk=pk)
+    if not completed:  # shown once the lock is released
+        return _task_page(request, task, form)
+    messages.success(request, _("Task completed: %(task)s") % {"task": task.title})
+    return redirect("workflows:process_detail", pk=task.process_id)
+
+
+def _task_page(request, task, form):
     reassign_form = None
     if permissions.can_manage(request.user) and task.is_open:
         reassign_form = ReassignForm(candidates=permissions.candidates(task))

@@ -120,3 +120,33 @@ def test_queue_reads_the_permissions_once_per_request(
     from workflows.roles import scoped_role_permissions
 
     assert len(reads) == len(scoped_role_permissions())
+
+
+def test_completing_from_the_task_page_reads_the_task_once_under_the_lock(
+    client, facilitator_a, region_a
+):
+    """The page locks the process first, so the completion has no second read to do."""
+    from workflows.models import Task
+
+    process = _grow(facilitator_a, region_a, 2, 0)[1]  # the first is submitted already
+    task = open_task(process)
+    client.force_login(facilitator_a)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(reverse("workflows:task_detail", args=[task.pk]), draft_post())
+    assert response.status_code == 302 and f"/processes/{process.pk}/" in response["Location"]
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    table = Task._meta.db_table
+    reads = [
+        i for i, sql in enumerate(sqls) if sql.startswith("SELECT") and f'FROM "{table}"' in sql
+    ]
+    [lock] = [i for i, sql in enumerate(sqls) if "FOR NO KEY UPDATE" in sql]
+    assert len(reads) == 1 and reads[0] > lock, sqls[: max(reads + [lock]) + 1]
+    assert Task.objects.get(pk=task.pk).status == "DONE"
+
+
+def test_every_flow_locks_its_process_as_the_task_page_does():
+    """``locks.holding_process_of_task`` takes ``ProcessLock``'s lock: every flow uses it."""
+    from workflows.locks import ProcessLock
+    from workflows.registry import flows
+
+    assert flows() and all(isinstance(flow.lock_impl, ProcessLock) for flow in flows())
