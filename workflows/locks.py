@@ -1,12 +1,34 @@
 """The flows' process lock."""
 
 import random
+import threading
 import time
 from contextlib import contextmanager
 
 from django.db import DatabaseError, connection, transaction
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.lock import lock_scope
+
+_made_here = threading.local()
+
+
+def _made_here_pks():
+    pks = getattr(_made_here, "pks", None)
+    if pks is None:
+        pks = _made_here.pks = set()
+    return pks
+
+
+def made_in_this_transaction(process_pk):
+    """Note a process this thread's transaction inserted; forgotten when it commits.
+
+    Until then no other transaction can see the process, so locking it excludes no one:
+    starting a process skips a locking read that way. A rolled-back process stays
+    noted, harmlessly: its id is never given again.
+    """
+    pks = _made_here_pks()
+    pks.add(process_pk)
+    transaction.on_commit(lambda: pks.discard(process_pk))
 
 
 class ProcessLock:
@@ -26,6 +48,12 @@ class ProcessLock:
 
     @contextmanager
     def __call__(self, flow_class, process_pk):
+        if process_pk in _made_here_pks():
+            # No other transaction sees this process yet: nothing to exclude, but the
+            # block is still all or nothing for a caller that catches its failure.
+            with transaction.atomic():
+                yield
+            return
         manager = flow_class.process_class._default_manager
         for attempt in range(self.attempts):
             with transaction.atomic():

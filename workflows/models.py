@@ -68,6 +68,14 @@ class Process(AbstractProcess):
     def __str__(self):
         return self.title or super().__str__()
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            from .locks import made_in_this_transaction
+
+            made_in_this_transaction(self.pk)
+
     def bind(self, subject, by, title, *, about=None, municipality=None):
         """Fill a process about to start: its subject, who started it, its title and scope."""
         self.subject = subject

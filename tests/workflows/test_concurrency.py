@@ -247,3 +247,34 @@ def test_a_completion_reads_its_subject_locked_until_it_commits(onboarding_a):
     after.start()
     after.join(timeout=30)
     assert outcomes == ["locked", "free"]
+
+
+def test_a_new_process_is_locked_once_other_transactions_can_see_it(municipality_a, facilitator_a):
+    """Inside the transaction that made it, no one else sees a process: no lock is read."""
+    from django.db import OperationalError, connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    from agreements.flows import OnboardingFlow
+    from workflows.locks import ProcessLock
+
+    from ..conftest import start
+
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as ctx:
+            process = start(facilitator_a, municipality_a)
+        assert not [q for q in ctx.captured_queries if "FOR NO KEY UPDATE" in q["sql"]]
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_holding_the_flow_lock, args=(process, held, release))
+    holder.start()
+    try:
+        assert held.wait(timeout=10)
+        with pytest.raises((FlowLockFailed, OperationalError)):
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                with ProcessLock(attempts=1)(OnboardingFlow, process.pk):
+                    pass
+    finally:
+        release.set()
+        holder.join(timeout=30)
