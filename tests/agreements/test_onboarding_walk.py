@@ -197,3 +197,52 @@ def test_expiry_starts_renewal_task_for_facilitator(onboarding_a, facilitator_a,
     renewal = Agreement.objects.get(renewal_of=old)
     task = Task.objects.get(process__subject_id=renewal.pk, status="ASSIGNED")
     assert task.flow_task.name == "draft_agreement" and task.owner == facilitator_a
+
+
+def test_registering_authorities_again_retires_the_current_ones(municipality_a, facilitator_a):
+    """A second registration (after an abandoned onboarding) replaces, and the trail says so."""
+    from agreements.services import register_authorities
+
+    first = {"mayor_name": "Ana Pérez", "official_name": "Luis Gil", "population": 1_000}
+    register_authorities(municipality_a, {**first, "official_position": "Director"}, facilitator_a)
+    made = [str(a) for a in Authority.objects.filter(municipality=municipality_a)]
+    register_authorities(
+        municipality_a, {"mayor_name": "Berta Ruiz", "official_name": "Carla Díaz"}, facilitator_a
+    )
+    authorities = Authority.objects.filter(municipality=municipality_a)
+    current = sorted(a.name for a in authorities if a.is_current)
+    assert current == ["Berta Ruiz", "Carla Díaz"]
+    assert sorted(a.name for a in authorities if not a.is_current) == ["Ana Pérez", "Luis Gil"]
+    first_event, second_event = AuditEvent.objects.filter(
+        action="municipality.registered", chain_key=f"agreements.municipality:{municipality_a.pk}"
+    ).order_by("seq")
+    assert first_event.before["authorities"] == [] and first_event.after["population"] == 1_000
+    assert first_event.after["authorities"] == made
+    assert second_event.before == {"population": 1_000, "authorities": made}
+    assert second_event.after["authorities"] == [
+        str(a) for a in authorities.filter(is_current=True).order_by("pk")
+    ]
+
+
+def test_an_onboarding_in_progress_is_told_as_the_queryset_tells_it(facilitator_a, municipality_a):
+    """The start's written-out check against ``open_onboarding``, in every process state."""
+    from django.utils import timezone
+
+    from agreements.services import _onboarding_in_progress, open_onboarding
+
+    from ..conftest import start
+
+    def both():
+        told = _onboarding_in_progress(municipality_a)
+        assert told == open_onboarding(municipality_a).exists()
+        return told
+
+    assert both() is False
+    process = start(facilitator_a, municipality_a)
+    assert both() is True
+    Process.objects.filter(pk=process.pk).update(status="CANCELED")
+    assert both() is False
+    Process.objects.filter(pk=process.pk).update(status="DONE", finished=timezone.now())
+    assert both() is False
+    Process.objects.filter(pk=process.pk).update(status="NEW", finished=None)
+    assert both() is True
