@@ -54,7 +54,7 @@ def start_onboarding(user, municipality, data):
 
     if not (user.has_perm(FACILITATE, municipality)):
         raise PermissionDenied(_("You do not facilitate this municipality."))
-    with transaction.atomic():
+    with transaction.atomic(), audit.appended_together():
         if _onboarding_in_progress(municipality):
             raise PermissionDenied(_("This municipality already has an onboarding in progress."))
         if municipality.is_member:

@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from functools import cache
@@ -165,6 +166,10 @@ def _chain(event, chain):
 def record(action, **kwargs):
     """Append one event. Runs inside the caller's transaction, so it commits with the change."""
     event = _event(action, **kwargs)
+    held = getattr(connection, _HELD_BACK, None)
+    if held is not None and connection.in_atomic_block:
+        held.append(event)  # appended when the scope ends (``appended_together``)
+        return event
     # No savepoint of its own: if appending fails, the caller's change must fail with it.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
@@ -247,12 +252,8 @@ def _append_sql():
     )
 
 
-def _append(event):
-    """Insert ``event`` onto its chain's head, or as the first of a new chain: one statement.
-
-    The chain's head is not read first: PostgreSQL hashes the event onto the head it
-    has just locked. False if nothing was written (the chain was made meanwhile).
-    """
+def _values(event):
+    """The event's unchained columns, as ``_append_sql`` and ``_append_many_sql`` take them."""
     values = []
     for column in AUDIT_COLUMNS:  # the model's attribute names
         if column in _CHAINED:
@@ -261,6 +262,16 @@ def _append(event):
         if column in _JSON_COLUMNS and value is not None:
             value = _canonical(value)
         values.append(value)
+    return values
+
+
+def _append(event):
+    """Insert ``event`` onto its chain's head, or as the first of a new chain: one statement.
+
+    The chain's head is not read first: PostgreSQL hashes the event onto the head it
+    has just locked. False if nothing was written (the chain was made meanwhile).
+    """
+    values = _values(event)
     parts = text_around_head(event_payload(event))
     first = _digest_text(parts[0] + GENESIS + parts[1] + "1" + parts[2])
     key = event.chain_key
@@ -271,6 +282,120 @@ def _append(event):
         return False
     event.pk, event.seq, event.prev_hash, event.hash = row
     event._state.adding, event._state.db = False, connection.alias
+    return True
+
+
+_HELD_BACK = "_audit_held_back"  # the events of an open ``appended_together`` scope
+_SAVEPOINT, _ROLLBACK_TO = "SAVEPOINT ", "ROLLBACK TO SAVEPOINT "
+
+
+@contextmanager
+def appended_together():
+    """Events recorded inside are appended when the block ends: one statement per chain.
+
+    A task's completion records four events on its process's chain, each a statement
+    of its own before (docs/performance.md). The block must run inside a transaction,
+    which the events then join as they always did. Savepoints keep their meaning:
+    when one is made, the events held so far are appended first, so that they are
+    not undone with it; when one is rolled back, the events held (all recorded
+    inside it) are dropped with its changes. An event recorded inside has its
+    ``pk``, ``seq`` and hashes only once the block ends. Elsewhere than on PostgreSQL,
+    or nested in another such block, events are appended as they are recorded.
+    """
+    if connection.vendor != "postgresql" or getattr(connection, _HELD_BACK, None) is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("appended_together() holds events back: use it in a transaction")
+    held = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith(_SAVEPOINT):
+            _append_held(held)
+        elif sql.startswith(_ROLLBACK_TO):
+            held.clear()
+        return execute(sql, params, many, context)
+
+    setattr(connection, _HELD_BACK, held)
+    try:
+        with connection.execute_wrapper(watch):
+            yield
+            _append_held(held)
+    finally:
+        setattr(connection, _HELD_BACK, None)
+
+
+def _append_held(held):
+    """Append the held events, in order, one statement per chain; empty ``held``."""
+    events, held[:] = list(held), []
+    chains = {}
+    for event in events:
+        chains.setdefault(event.chain_key, []).append(event)
+    for chain in chains.values():
+        if len(chain) == 1:
+            appended = _append(chain[0]) or _append(chain[0])
+        else:
+            appended = _append_many(chain) or _append_many(chain)
+        if not appended:
+            raise AuditChain.DoesNotExist(chain[0].chain_key)
+
+
+@cache
+def _append_many_sql(count):
+    """``count`` events onto one chain: hashed one after another from its head, in SQL.
+
+    The head is locked (or, for a new chain, made with the last event as its head);
+    ``hashed`` walks the events from it as ``_ONTO_CHAIN`` hashes one.
+    """
+    chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
+    fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
+    columns = [c for c in AUDIT_COLUMNS if c not in _CHAINED]
+    typed = ", ".join(f"%s::{fields[c].db_type(connection)}" for c in columns)
+    parts = ", ".join(["(%s::int, %s::text, %s::text, %s::text)"] * count)
+    rows = ", ".join([f"(%s::int, {typed})"] * count)
+    return (
+        f"WITH RECURSIVE old AS (SELECT id, length, head_hash FROM {chains} WHERE key = %s"
+        " FOR UPDATE),"
+        " base AS (SELECT length, head_hash::text AS head FROM old UNION ALL"
+        " SELECT 0, %s::text WHERE NOT EXISTS (SELECT FROM old)),"
+        f" parts (n, p0, p1, p2) AS (VALUES {parts}),"
+        " hashed (n, seq, prev, hash) AS (SELECT 0, length, NULL::text, head FROM base"
+        " UNION ALL SELECT p.n, h.seq + 1, h.hash, encode(sha256(convert_to("
+        "p.p0 || h.hash || p.p1 || (h.seq + 1)::text || p.p2, 'UTF8')), 'hex')"
+        " FROM hashed h JOIN parts p ON p.n = h.n + 1),"
+        f" last AS (SELECT seq, hash FROM hashed WHERE n = {count}),"
+        f" moved AS (UPDATE {chains} c SET length = last.seq, head_hash = last.hash"
+        " FROM old, last WHERE c.id = old.id RETURNING 1),"
+        f" made AS (INSERT INTO {chains} (key, length, head_hash, sealed_length, sealed_hash)"
+        " SELECT %s, seq, hash, 0, '' FROM last WHERE NOT EXISTS (SELECT FROM old)"
+        " ON CONFLICT (key) DO NOTHING RETURNING 1)"
+        f" INSERT INTO {events} ({', '.join(columns)}, {', '.join(_CHAINED)})"
+        f" SELECT {', '.join(f'v.{c}' for c in columns)}, h.seq, h.prev, h.hash"
+        f" FROM (VALUES {rows}) v (n, {', '.join(columns)}) JOIN hashed h ON h.n = v.n"
+        " WHERE EXISTS (SELECT FROM moved) OR EXISTS (SELECT FROM made)"
+        f" RETURNING id, {', '.join(_CHAINED)}"
+    )
+
+
+def _append_many(events):
+    """Insert ``events`` (of one chain, in order) onto its head: one statement.
+
+    False if nothing was written (the chain was made meanwhile by another transaction).
+    """
+    key = events[0].chain_key
+    parts, rows = [], []
+    for n, event in enumerate(events, start=1):
+        parts.extend([n, *text_around_head(event_payload(event))])
+        rows.append(n)
+        rows.extend(_values(event))
+    with connection.cursor() as cursor:
+        cursor.execute(_append_many_sql(len(events)), [key, GENESIS, *parts, key, *rows])
+        written = sorted(cursor.fetchall(), key=lambda row: row[1])
+    if not written:
+        return False
+    for event, (pk, seq, prev, digest) in zip(events, written, strict=True):
+        event.pk, event.seq, event.prev_hash, event.hash = pk, seq, prev, digest
+        event._state.adding, event._state.db = False, connection.alias
     return True
 
 

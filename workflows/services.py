@@ -90,7 +90,7 @@ def complete(task, user, cleaned_data=None, request=None, *, held=False):
     (``locks.holding_process_of_task``); it must then let an error end its transaction.
     """
     cleaned_data = cleaned_data or {}
-    with _locked(task, held) as activation:
+    with _locked(task, held) as activation, audit.appended_together():
         current = activation.task
         if not can_execute(user, current):
             raise TaskUnavailable(_("This task is not assigned to you or is already done."))
@@ -111,7 +111,7 @@ def complete(task, user, cleaned_data=None, request=None, *, held=False):
 
 def start(flow_class, node_name="start", **kwargs):
     """Start a process through one of the flow's StartHandle nodes, atomically."""
-    with transaction.atomic():
+    with transaction.atomic(), audit.appended_together():
         return getattr(flow_class, node_name).run(**kwargs)
 
 

@@ -202,3 +202,81 @@ def test_system_event_text_is_the_canonical_payload():
         assert text == json.dumps(
             payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
+
+
+def _appends(ctx):
+    table = AuditEvent._meta.db_table
+    return [q["sql"] for q in ctx.captured_queries if f"INSERT INTO {table}" in q["sql"]]
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_events_held_together_land_in_order_one_statement_a_chain(onboarding_a, facilitator_a):
+    from django.test.utils import CaptureQueriesContext
+
+    key = f"process:{onboarding_a.pk}"
+    before = AuditEvent.objects.filter(chain_key=key).count()
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        with audit.appended_together():
+            made = [audit.record("test.first", process=onboarding_a, comment='ñ "1"')]
+            made.append(audit.record("test.aside", chain_key="test:aside"))
+            made.append(audit.record("test.second", process=onboarding_a, after={"b": [1]}))
+            made.append(audit.record("test.third", actor=facilitator_a, process=onboarding_a))
+            assert AuditEvent.objects.filter(chain_key=key).count() == before  # held
+            assert all(event.pk is None for event in made)
+        assert len(_appends(ctx)) == 2  # the process's three in one, the other chain's one
+    ours = list(AuditEvent.objects.filter(chain_key=key, seq__gt=before).order_by("seq"))
+    assert [e.action for e in ours] == ["test.first", "test.second", "test.third"]
+    assert [e.pk for e in ours] == [made[0].pk, made[2].pk, made[3].pk]
+    assert [e.hash for e in ours] == [audit.event_hash(e) for e in ours]
+    assert [e.hash for e in ours] == [made[0].hash, made[2].hash, made[3].hash]
+    aside = AuditEvent.objects.get(chain_key="test:aside")  # a new chain, made by its event
+    assert aside.seq == 1 and aside.pk == made[1].pk
+    assert audit.verify().ok
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_new_chain_is_made_by_its_held_events():
+    from workflows.models import AuditChain
+
+    with transaction.atomic(), audit.appended_together():
+        for n in range(3):
+            audit.record("test.step", chain_key="test:new", after={"n": n})
+    events = list(AuditEvent.objects.filter(chain_key="test:new").order_by("seq"))
+    assert [(e.seq, e.after) for e in events] == [(1, {"n": 0}), (2, {"n": 1}), (3, {"n": 2})]
+    assert events[0].prev_hash == audit.GENESIS
+    chain = AuditChain.objects.get(key="test:new")
+    assert (chain.length, chain.head_hash) == (3, events[-1].hash)
+    assert audit.verify_chain("test:new")["ok"]
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_rolled_back_savepoint_takes_its_held_events_and_keeps_the_others():
+    with transaction.atomic(), audit.appended_together():
+        audit.record("test.kept", chain_key="test:sp")
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():  # a savepoint: what was held so far goes first
+                assert AuditEvent.objects.filter(chain_key="test:sp").count() == 1
+                audit.record("test.undone", chain_key="test:sp")
+                raise RuntimeError("the change inside fails")
+        with transaction.atomic():  # released: its event stays held, then lands
+            audit.record("test.inside", chain_key="test:sp")
+        audit.record("test.after", chain_key="test:sp")
+    actions = list(
+        AuditEvent.objects.filter(chain_key="test:sp")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["test.kept", "test.inside", "test.after"]
+    assert audit.verify_chain("test:sp")["ok"]
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_failed_block_appends_nothing_and_holds_nothing_back():
+    with pytest.raises(RuntimeError):
+        with transaction.atomic(), audit.appended_together():
+            audit.record("test.lost", chain_key="test:failed")
+            raise RuntimeError("the change fails")
+    assert not AuditEvent.objects.filter(chain_key="test:failed").exists()
+    with transaction.atomic():
+        event = audit.record("test.direct", chain_key="test:failed")
+        assert event.pk is not None  # appended at once: no block open any more

@@ -135,6 +135,30 @@ def test_record_stores_what_it_hashed_on_any_payload(onboarding_a, before, after
     assert (head.length, head.head_hash) == (event.seq, event.hash)
 
 
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(payloads=st.lists(st.tuples(JSON, JSON, TEXT), min_size=2, max_size=4))
+def test_held_events_store_what_they_hashed_on_any_payload(onboarding_a, payloads):
+    """Events appended together are hashed one after another by PostgreSQL, as ``record``."""
+    from django.db import transaction
+
+    with transaction.atomic(), audit.appended_together():
+        made = [
+            audit.record("x.held", process=onboarding_a, before=b, after=a, comment=c)
+            for b, a, c in payloads
+        ]
+    for event, (before, after, comment) in zip(made, payloads, strict=True):
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert (stored.before, stored.after) == (audit.to_json(before), audit.to_json(after))
+        assert stored.comment == comment and stored.seq == event.seq
+        assert audit.event_hash(stored) == stored.hash == event.hash
+    assert [e.seq for e in made] == list(range(made[0].seq, made[0].seq + len(made)))
+    assert all(b.prev_hash == a.hash for a, b in zip(made, made[1:], strict=False))
+    head = AuditChain.objects.get(key=made[0].chain_key)
+    assert (head.length, head.head_hash) == (made[-1].seq, made[-1].hash)
+
+
 def test_floats_that_do_not_survive_jsonb_break_both_ways_alike(ids):
     """1e20 is stored by jsonb as 100000000000000000000, which parses back as an int."""
     fields = dict(

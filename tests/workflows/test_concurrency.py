@@ -278,3 +278,42 @@ def test_a_new_process_is_locked_once_other_transactions_can_see_it(municipality
     finally:
         release.set()
         holder.join(timeout=30)
+
+
+def test_held_events_racing_onto_one_new_chain_all_land_in_order():
+    """Two transactions append three held events each to a chain neither has made yet."""
+    from django.db import transaction
+
+    from workflows.models import AuditChain
+
+    key = "test:held-racing"
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def append_three(index):
+        try:
+            with transaction.atomic(), audit.appended_together():
+                for n in range(3):
+                    audit.record("test.step", chain_key=key, comment=f"hilo {index}, {n}")
+                barrier.wait()  # both hold their events, then both append
+        except Exception as error:  # the assertion below names it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=append_three, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert AuditChain.objects.get(key=key).length == 6
+    comments = list(
+        AuditEvent.objects.filter(chain_key=key).order_by("seq").values_list("comment", flat=True)
+    )
+    assert sorted(comments[:3]) == comments[:3] and sorted(comments[3:]) == comments[3:]
+    assert {c[:6] for c in comments[:3]} != {c[:6] for c in comments[3:]}  # one run, then the other
+    assert audit.verify_chain(key)["ok"]
+    with pytest.raises(RuntimeError, match="in a transaction"):
+        with audit.appended_together():
+            pass
