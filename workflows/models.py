@@ -2,13 +2,14 @@
 
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import AbstractProcess, AbstractTask
@@ -91,16 +92,39 @@ class Process(AbstractProcess):
         A completion that is about to change its subject reads it once, locked, instead
         of once through the generic relation and again under the lock.
         """
-        from django.db import connection
-
         if not connection.in_atomic_block:
             raise RuntimeError("locked_subject() holds a row lock: call it inside a transaction")
         model = ContentType.objects.get_for_id(self.subject_type_id).model_class()
-        self.subject = (
-            model.objects.select_for_update(of=("self",))
-            .select_related(*related)
-            .get(pk=self.subject_id)
-        )
+        if connection.vendor != "postgresql":
+            self.subject = (
+                model.objects.select_for_update(of=("self",))
+                .select_related(*related)
+                .get(pk=self.subject_id)
+            )
+            return self.subject
+        sql, layout = _locking_read(model, related)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.subject_id])
+            row = cursor.fetchone()
+        if row is None:
+            raise model.DoesNotExist(f"{model.__name__} {self.subject_id}")
+        at = 0
+        for part, fields, through in layout:
+            values = [
+                field.from_db_value(value, None, connection)
+                if hasattr(field, "from_db_value") and value is not None
+                else value
+                for field, value in zip(fields, row[at : at + len(fields)], strict=True)
+            ]
+            at += len(fields)
+            names = [field.attname for field in fields]
+            if through is None:
+                self.subject = part.from_db(connection.alias, names, values)
+            else:  # a related row, or none behind a null key
+                found = values[fields.index(part._meta.pk)] is not None
+                through.set_cached_value(
+                    self.subject, part.from_db(connection.alias, names, values) if found else None
+                )
         return self.subject
 
     @classmethod
@@ -119,6 +143,39 @@ class Process(AbstractProcess):
     @property
     def flow_title(self):
         return self.flow_class.process_title if self.flow_class else ""
+
+
+@cache
+def _locking_read(model, related):
+    """What ``select_for_update(of=("self",)).select_related(*related).get(pk=...)`` sends.
+
+    Written once per subject model: compiling that query for every completion took
+    longer than running it (docs/performance.md); a test holds the rows it gives to
+    the ORM's. ``related`` are forward foreign keys of ``model``. Returns the SQL and,
+    per model read, its fields in column order and the key it is reached through.
+    """
+    quote = connection.ops.quote_name
+    reads, joins = [(model, "s", None)], []
+    for index, name in enumerate(related):
+        key = model._meta.get_field(name)
+        if not key.many_to_one:
+            raise ValueError(f"{model.__name__}.{name} is not a foreign key")
+        alias, target = f"r{index}", key.related_model
+        joins.append(
+            f"{'LEFT JOIN' if key.null else 'JOIN'} {quote(target._meta.db_table)} {alias}"
+            f" ON {alias}.{quote(key.target_field.column)} = s.{quote(key.column)}"
+        )
+        reads.append((target, alias, key))
+    columns, layout = [], []
+    for part, alias, key in reads:
+        fields = list(part._meta.concrete_fields)
+        columns.extend(f"{alias}.{quote(field.column)}" for field in fields)
+        layout.append((part, fields, key))
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} s {' '.join(joins)}"
+        f" WHERE s.{quote(model._meta.pk.column)} = %s FOR UPDATE OF s"
+    )
+    return sql, layout
 
 
 class TaskQuerySet(models.QuerySet):

@@ -246,3 +246,29 @@ def test_an_onboarding_in_progress_is_told_as_the_queryset_tells_it(facilitator_
     assert both() is False
     Process.objects.filter(pk=process.pk).update(status="NEW", finished=None)
     assert both() is True
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_the_locked_subject_is_the_row_the_orm_reads(onboarding_a, django_assert_num_queries):
+    """``Process.locked_subject`` writes its read out: every field and the joined row agree."""
+    import datetime
+
+    from django.db import transaction
+
+    Agreement.objects.filter(pk=onboarding_a.subject_id).update(
+        scope="Ámbito", start_date=datetime.date(2026, 1, 1), facilitator=None
+    )
+    reference = Agreement.objects.select_related("municipality").get(pk=onboarding_a.subject_id)
+    with transaction.atomic():
+        agreement = onboarding_a.locked_subject("municipality", "facilitator")
+        with django_assert_num_queries(0):
+            assert agreement.municipality.name == reference.municipality.name
+            assert agreement.facilitator is None
+    fields = [f.attname for f in Agreement._meta.concrete_fields]
+    assert [getattr(agreement, f) for f in fields] == [getattr(reference, f) for f in fields]
+    municipality_fields = [f.attname for f in type(reference.municipality)._meta.concrete_fields]
+    assert [getattr(agreement.municipality, f) for f in municipality_fields] == [
+        getattr(reference.municipality, f) for f in municipality_fields
+    ]
+    assert agreement.signed_document.name == reference.signed_document.name
+    assert not agreement._state.adding and onboarding_a.subject is agreement
