@@ -20,6 +20,7 @@ from . import common
 
 SIZES = (0.5, 1.0)
 BASE_NAME = common.DB_NAME
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def database_for(scale):
@@ -32,17 +33,32 @@ def database_for(scale):
         check=True,
     ).stdout.strip()
     common.DB_NAME = name
+    # Celery publishes to Redis, as in production: run eagerly, a process start would
+    # also render and send its e-mail, which a worker does.
+    os.environ["REDIS_URL"] = REDIS_URL
     if exists and os.environ.get("BENCH_KEEP"):
-        common.use_database(name)
+        common.use_database(name, keep_redis=True)
+        _publish_to_redis()
         from workflows.models import Process
 
         if Process.objects.exists():
             return None
-    common.fresh_database()
+    common.fresh_database(keep_redis=True)
+    _publish_to_redis()
     from bench import scale as national
 
     print(f"\nGenerating the national data at scale {scale} in {name}:")
     return national.generate(scale, line_periods=int(os.environ.get("BENCH_LINE_PERIODS", "1")))
+
+
+def _publish_to_redis():
+    """Also when Django was set up by an earlier benchmark of this run, with Celery eager."""
+    import redis
+
+    from pagg.celery import app
+
+    app.conf.broker_url, app.conf.task_always_eager = REDIS_URL, False
+    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def client_for(username):
