@@ -131,7 +131,10 @@ def _replace_authorities(municipality, made):
         f" WHERE municipality_id = %s AND is_current RETURNING id, {columns}),"
         f" made AS (INSERT INTO {table} ({columns}, is_current) VALUES {rows}"
         f" RETURNING id, {columns})"
-        " SELECT false, * FROM retired UNION ALL SELECT true, * FROM made"
+        " SELECT * FROM (SELECT false AS made, * FROM retired"
+        " UNION ALL SELECT true, * FROM made) rows"
+        # Retired in Authority's ordering, by the database's collation; made in id order.
+        " ORDER BY made, CASE WHEN made THEN id END, kind, name"
     )
     values = [municipality.pk]
     for authority in made:
@@ -149,7 +152,6 @@ def _replace_authorities(municipality, made):
     for authority in made:
         authority.pk = next(ids)
         authority._state.adding, authority._state.db = False, connection.alias
-    retired.sort(key=lambda a: (a.kind, a.name))  # Authority's ordering
     return retired, made
 
 

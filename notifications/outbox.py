@@ -48,9 +48,14 @@ def hand_out_after_commit(jobs):
 
 def _claim_sql(count):
     table = connection.ops.quote_name(Job._meta.db_table)
+    ids = ", ".join(["%s"] * count)
+    # A job a relay holds is skipped, not waited for: the relay publishes it.
+    skips = connection.features.has_select_for_update_skip_locked
+    skip = " FOR UPDATE SKIP LOCKED" if skips else ""
     return (
         f"UPDATE {table} SET state = %s, published_at = %s, publications = publications + 1"
-        f" WHERE id IN ({', '.join(['%s'] * count)}) AND state = %s RETURNING id"
+        f" WHERE id IN (SELECT id FROM {table} WHERE id IN ({ids}) AND state = %s{skip})"
+        " RETURNING id"
     )
 
 
@@ -67,13 +72,20 @@ def hand_out(jobs):
     """Publish ``jobs``, just committed by this process; returns how many were handed out.
 
     The jobs are claimed by one UPDATE (pending to published) rather than by ``relay``'s
-    transaction, lock and re-read: what they ask for is already known here, and after
-    each request's commit that was four round trips and a fifth of starting a process
-    (docs/performance.md). A job a relay took first is not claimed: it is published
-    once. If the broker refuses, the unpublished jobs go back to pending for the relay.
+    locked re-read and model instances: what they ask for is already known here, and
+    after each request's commit that was a fifth of starting a process
+    (docs/performance.md). Claim and publication share one short transaction: if this
+    process dies before it commits, the jobs are pending again for the next relay. A
+    job a relay took first is not claimed, so it is published once. If the broker
+    refuses, the unpublished jobs go back to pending for the relay.
     """
     if not jobs:
         return 0
+    with transaction.atomic():
+        return _claim_and_publish(jobs)
+
+
+def _claim_and_publish(jobs):
     with connection.cursor() as cursor:
         cursor.execute(
             _claim_sql(len(jobs)),

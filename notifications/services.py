@@ -115,8 +115,8 @@ def _at_once_sql():
     return (
         f"WITH made AS (INSERT INTO {Notification._meta.db_table} ({columns})"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, NULL, CASE WHEN %s THEN"
-        f" CASE COALESCE((SELECT delivery FROM {Preference._meta.db_table}"
-        f" WHERE user_id = %s AND kind = %s), %s) {states} END ELSE %s END, 0, '', NULL)"
+        f" CASE COALESCE(NULLIF((SELECT delivery FROM {Preference._meta.db_table}"
+        f" WHERE user_id = %s AND kind = %s), ''), %s) {states} END ELSE %s END, 0, '', NULL)"
         " ON CONFLICT (key) DO NOTHING RETURNING id, email_state),"
         f" queued AS (INSERT INTO {Job._meta.db_table}"
         " (task, args, state, created, published_at, done_at, publications, last_error)"

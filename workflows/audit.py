@@ -299,7 +299,9 @@ def appended_together():
     when one is made, the events held so far are appended first, so that they are
     not undone with it; when one is rolled back, the events held (all recorded
     inside it) are dropped with its changes. An event recorded inside has its
-    ``pk``, ``seq`` and hashes only once the block ends. Elsewhere than on PostgreSQL,
+    ``pk``, ``seq`` and hashes only once the block ends. An error leaving the block
+    marks the transaction (or savepoint) it runs in for rollback: its events are
+    dropped, so its changes must be too. Elsewhere than on PostgreSQL,
     or nested in another such block, events are appended as they are recorded.
     """
     if connection.vendor != "postgresql" or getattr(connection, _HELD_BACK, None) is not None:
@@ -310,10 +312,11 @@ def appended_together():
     held = []
 
     def watch(execute, sql, params, many, context):
-        if sql.startswith(_SAVEPOINT):
-            _append_held(held)
-        elif sql.startswith(_ROLLBACK_TO):
-            held.clear()
+        if isinstance(sql, str):  # Django's savepoints are plain text
+            if sql.startswith(_SAVEPOINT):
+                _append_held(held)
+            elif sql.startswith(_ROLLBACK_TO):
+                held.clear()
         return execute(sql, params, many, context)
 
     setattr(connection, _HELD_BACK, held)
@@ -321,6 +324,11 @@ def appended_together():
         with connection.execute_wrapper(watch):
             yield
             _append_held(held)
+    except BaseException:
+        # The held events are dropped: so must be the changes they describe, even if
+        # the caller catches the error inside its transaction.
+        transaction.set_rollback(True)
+        raise
     finally:
         setattr(connection, _HELD_BACK, None)
 

@@ -27,8 +27,12 @@ def made_in_this_transaction(process_pk):
     noted, harmlessly: its id is never given again.
     """
     pks = _made_here_pks()
+    if not connection.in_atomic_block:
+        pks.clear()  # committed already (autocommit): whatever is noted is stale
+        return
     pks.add(process_pk)
-    transaction.on_commit(lambda: pks.discard(process_pk))
+    # Robust: a failing callback before it must not leave a committed process noted.
+    transaction.on_commit(lambda: pks.discard(process_pk), robust=True)
 
 
 class ProcessLock:
@@ -48,7 +52,10 @@ class ProcessLock:
 
     @contextmanager
     def __call__(self, flow_class, process_pk):
-        if process_pk in _made_here_pks():
+        made = _made_here_pks()
+        if made and not connection.in_atomic_block:
+            made.clear()  # outside any transaction nothing noted can still be unseen
+        if process_pk in made:
             # No other transaction sees this process yet: nothing to exclude, but the
             # block is still all or nothing for a caller that catches its failure.
             with transaction.atomic():

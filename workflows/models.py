@@ -407,7 +407,12 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # Unique. On PostgreSQL ``unique=True`` on a CharField also makes a
+    # ``varchar_pattern_ops`` index for LIKE, which no one asks of a hash: migration
+    # 0009 drops it (as big as the unique index, 300 MB at 2,000,000 events, and kept
+    # up at a random place at every append; docs/performance.md). Altering this field
+    # would make it again.
+    hash = models.CharField(max_length=64, unique=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -416,12 +421,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["chain_key", "seq"], name="unique_audit_chain_seq"),
-            # A constraint, not ``unique=True``: on PostgreSQL that also made a
-            # ``varchar_pattern_ops`` index for LIKE, which no one asks of a hash; as
-            # big as the unique one (300 MB at 2,000,000 events), kept up at every
-            # append at a random place (docs/performance.md).
-            models.UniqueConstraint(fields=["hash"], name="unique_audit_hash"),
+            models.UniqueConstraint(fields=["chain_key", "seq"], name="unique_audit_chain_seq")
         ]
         indexes = [
             models.Index(fields=["process", "at"], name="audit_process_at"),

@@ -95,3 +95,34 @@ def test_a_job_for_an_unknown_task_is_given_up_at_once(queue):
     job.refresh_from_db()
     assert job.state == Job.State.FAILED and "unknown task" in job.last_error
     assert queue.llen(QUEUE) == 0 and outbox.relay() == 0
+
+
+def test_a_job_a_relay_is_holding_is_skipped_not_waited_for(queue):
+    """The relay has locked the row to publish it: the hand-out leaves it to the relay."""
+    import threading
+
+    from django.db import connections
+
+    note = _note()
+    job = Job.objects.create(task="notifications.tasks.deliver_email", args=[note.pk])
+    locked, release = threading.Event(), threading.Event()
+
+    def relay_holding():
+        try:
+            with transaction.atomic():
+                Job.objects.select_for_update().get(pk=job.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=relay_holding)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        assert outbox.hand_out([job]) == 0  # at once: a wait would hang until release
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    job.refresh_from_db()
+    assert (job.state, job.publications) == (Job.State.PENDING, 0) and queue.llen(QUEUE) == 0

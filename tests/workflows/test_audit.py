@@ -280,3 +280,41 @@ def test_a_failed_block_appends_nothing_and_holds_nothing_back():
     with transaction.atomic():
         event = audit.record("test.direct", chain_key="test:failed")
         assert event.pk is not None  # appended at once: no block open any more
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_an_error_caught_around_a_held_block_still_undoes_its_changes(onboarding_a):
+    """A caller catching the error inside its transaction cannot keep changes without events."""
+    agreement = Agreement.objects.get(pk=onboarding_a.subject_id)
+    with transaction.atomic():
+        try:
+            with audit.appended_together():
+                Agreement.objects.filter(pk=agreement.pk).update(scope="Cambiado")
+                audit.record("test.lost", process=onboarding_a)
+                raise RuntimeError("the change fails after its event was held")
+        except RuntimeError:
+            pass
+        assert transaction.get_rollback()  # the block's transaction will not commit
+    assert Agreement.objects.get(pk=agreement.pk).scope == agreement.scope
+    assert not AuditEvent.objects.filter(action="test.lost").exists()
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_the_audit_hash_is_unique_without_a_like_index(onboarding_a):
+    """Migration 0009 dropped the LIKE copy of the hash's index; the uniqueness stays."""
+    from django.db import IntegrityError
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+            [AuditEvent._meta.db_table, "%(hash%"],
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert len(definitions) == 1 and "UNIQUE" in definitions[0], definitions
+    event = AuditEvent.objects.filter(process=onboarding_a).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _tamper(
+            f"UPDATE {AuditEvent._meta.db_table} SET hash = %s WHERE id <> %s AND id IN "
+            f"(SELECT id FROM {AuditEvent._meta.db_table} WHERE id <> %s LIMIT 1)",
+            [event.hash, event.pk, event.pk],
+        )
