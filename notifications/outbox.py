@@ -2,9 +2,9 @@
 
 ``enqueue`` writes a job row inside the caller's transaction: the job exists if
 and only if the change that asked for it committed, and asking never touches the
-broker. After commit, and every minute from beat, ``relay`` locks the open rows
-(``SELECT ... FOR UPDATE SKIP LOCKED``, so relays running side by side never hand
-out the same row) and publishes them. With Redis down the rows wait, and the web
+broker. After commit ``hand_out`` publishes the rows just written; every minute from
+beat, ``relay`` locks the open rows (``SELECT ... FOR UPDATE SKIP LOCKED``, so relays
+running side by side never hand out the same row) and publishes them. With Redis down the rows wait, and the web
 answers as usual; when Redis returns the next relay sends them. A worker marks its
 job done on success; a job published but not done after ``OUTBOX_REPUBLISH_AFTER``
 seconds (its message was lost with a Redis restart) is published again, which is
