@@ -4,11 +4,11 @@
 and only if the change that asked for it committed, and asking never touches the
 broker. After commit ``hand_out`` publishes the rows just written; every minute from
 beat, ``relay`` locks the open rows (``SELECT ... FOR UPDATE SKIP LOCKED``, so relays
-running side by side never hand out the same row) and publishes them. With Redis down the rows wait, and the web
-answers as usual; when Redis returns the next relay sends them. A worker marks its
-job done on success; a job published but not done after ``OUTBOX_REPUBLISH_AFTER``
-seconds (its message was lost with a Redis restart) is published again, which is
-safe because every job is idempotent.
+running side by side never hand out the same row) and publishes them. With Redis
+down the rows wait, and the web answers as usual; when Redis returns the next relay
+sends them. A worker marks its job done on success; a job published but not done
+after ``OUTBOX_REPUBLISH_AFTER`` seconds (its message was lost with a Redis restart)
+is published again, which is safe because every job is idempotent.
 """
 
 import logging

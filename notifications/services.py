@@ -52,39 +52,26 @@ def notify(recipient, kind, key, *, title, body="", url="", task=None, process=N
     """Create the notification ``key`` unless it exists; returns it, or None if it existed."""
     if recipient is None or not recipient.is_active:
         return None
+    notification = Notification(
+        recipient=recipient,
+        kind=kind,
+        key=key,
+        title=str(title)[:255],
+        body=str(body),
+        url=url,
+        task=task,
+        process=process or (task.process if task is not None else None),
+        context=audit.to_json(context or {}),
+        created=timezone.now(),
+    )
     if connection.vendor == "postgresql" and kind not in _AUDITED_KINDS:
-        return _notify_at_once(
-            recipient,
-            Notification(
-                recipient=recipient,
-                kind=kind,
-                key=key,
-                title=str(title)[:255],
-                body=str(body),
-                url=url,
-                task=task,
-                process_id=getattr(process, "pk", None) or getattr(task, "process_id", None),
-                context=audit.to_json(context or {}),
-                created=timezone.now(),
-            ),
-        )
-    state = _STATE_FOR_DELIVERY[Delivery(delivery_for(recipient, kind))]
+        return _notify_at_once(recipient, notification)
+    notification.email_state = _STATE_FOR_DELIVERY[Delivery(delivery_for(recipient, kind))]
     if not recipient.email:
-        state = EmailState.SKIPPED
+        notification.email_state = EmailState.SKIPPED
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(
-                recipient=recipient,
-                kind=kind,
-                key=key,
-                title=str(title)[:255],
-                body=str(body),
-                url=url,
-                task=task,
-                process=process or (task.process if task is not None else None),
-                context=audit.to_json(context or {}),
-                email_state=state,
-            )
+            notification.save()
             if kind in _AUDITED_KINDS:
                 audit.record(
                     f"notification.{kind}",
@@ -92,7 +79,7 @@ def notify(recipient, kind, key, *, title, body="", url="", task=None, process=N
                     process=notification.process,
                     after={"recipient": recipient.get_username(), "key": key},
                 )
-            if state == EmailState.PENDING:
+            if notification.email_state == EmailState.PENDING:
                 outbox.enqueue(DELIVER_EMAIL, notification.pk)
     except IntegrityError:
         return None
