@@ -1,5 +1,6 @@
 """Project-wide promises: Spanish catalogue complete, es-ve formats, schema, demo data."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -111,3 +112,68 @@ def test_the_wsgi_application_freezes_what_it_loaded():
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert int(done.stdout.strip()) > 10_000
+
+
+EMBEDDED_WALK = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+from django.test.utils import setup_test_environment
+from django.utils import timezone
+
+call_command("migrate", verbosity=0)
+call_command("seed_demo", verbosity=0)
+setup_test_environment()
+from django.contrib.auth import get_user_model
+from agreements import services
+from agreements.models import Municipality
+from workflows import audit
+from workflows.models import Task
+
+user = get_user_model().objects.get(username="facilitador.capital")
+municipality = next(
+    m for m in Municipality.objects.order_by("pk")
+    if user.has_perm("agreements.facilitate_municipality", m)
+    and not m.is_member and not services.open_onboarding(m).exists()
+)
+process = services.start_onboarding(
+    user, municipality, {"mayor_name": "Alcaldesa", "official_name": "Enlace"}
+)
+task = Task.objects.get(process=process, status="ASSIGNED")
+client = Client()
+client.force_login(user)
+today = timezone.localdate()
+answer = client.post(f"/tasks/{task.pk}/", {
+    "scope": "Gestion", "commitments": "Compartir", "contacts": "Despacho", "comment": "",
+    "start_date": today.isoformat(),
+    "end_date": today.replace(year=today.year + 2).isoformat(),
+})
+assert answer.status_code == 302, (answer.status_code, answer.content[:500])
+task.refresh_from_db()
+assert task.status == "DONE", task.status
+assert audit.verify().ok
+print("completed", task.pk)
+"""
+
+
+def test_the_embedded_default_completes_a_task_from_its_page(tmp_path):
+    """SQLite, as `make demo` runs: the PostgreSQL paths written out must not reach it."""
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="pagg.settings",
+        MEDIA_ROOT=str(tmp_path / "media"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", EMBEDDED_WALK],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "completed" in done.stdout

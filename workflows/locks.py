@@ -82,13 +82,14 @@ def _by_task(_flow_class, task_pk):
     from .models import Process, Task
 
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {Process._meta.db_table} WHERE id ="
-                f" (SELECT process_id FROM {Task._meta.db_table} WHERE id = %s)"
-                " FOR NO KEY UPDATE",
-                [task_pk],
-            )
+        if connection.features.has_select_for_update:  # SQLite locks the whole database
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT 1 FROM {Process._meta.db_table} WHERE id ="
+                    f" (SELECT process_id FROM {Task._meta.db_table} WHERE id = %s)"
+                    " FOR NO KEY UPDATE",
+                    [task_pk],
+                )
         yield
 
 

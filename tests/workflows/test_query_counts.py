@@ -122,6 +122,7 @@ def test_queue_reads_the_permissions_once_per_request(
     assert len(reads) == len(scoped_role_permissions())
 
 
+@pytest.mark.usefixtures("postgresql")
 def test_completing_from_the_task_page_reads_the_task_once_under_the_lock(
     client, facilitator_a, region_a
 ):
