@@ -11,7 +11,7 @@ from viewflow.workflow.status import STATUS
 
 from notifications import services as notices
 from notifications.models import Kind
-from workflows import audit, transitions
+from workflows import audit, bulk, transitions
 from workflows.forms import DecisionForm
 from workflows.roles import Role
 
@@ -142,16 +142,16 @@ def _replace_authorities(municipality, made):
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
-    retired, ids = [], iter(pk for is_new, pk, *_rest in rows if is_new)
-    for is_new, pk, *fields in rows:
-        if not is_new:
-            stored = dict(zip(_AUTHORITY_COLUMNS, fields, strict=True))
-            authority = Authority(pk=pk, is_current=False, **stored)
-            authority._state.adding, authority._state.db = False, connection.alias
-            retired.append(authority)
-    for authority in made:
-        authority.pk = next(ids)
-        authority._state.adding, authority._state.db = False, connection.alias
+    retired = [
+        bulk.mark_stored(
+            Authority(is_current=False, **dict(zip(_AUTHORITY_COLUMNS, fields, strict=True))), pk
+        )
+        for is_new, pk, *fields in rows
+        if not is_new
+    ]
+    ids = [pk for is_new, pk, *_fields in rows if is_new]
+    for authority, pk in zip(made, ids, strict=True):
+        bulk.mark_stored(authority, pk)
     return retired, made
 
 

@@ -144,12 +144,11 @@ def _notify_at_once(recipient, notification):
         row = cursor.fetchone()
     if row is None:
         return None  # the key existed: that notification was made once already
-    n.pk, n.email_state, job_pk = row
-    n._state.adding, n._state.db = False, connection.alias
+    pk, n.email_state, job_pk = row
+    bulk.mark_stored(n, pk)
     if job_pk is not None:
-        job = Job(pk=job_pk, task=DELIVER_EMAIL, args=[n.pk], created=n.created)
-        job._state.adding, job._state.db = False, connection.alias
-        outbox.hand_out_after_commit([job])
+        job = Job(task=DELIVER_EMAIL, args=[n.pk], created=n.created)
+        outbox.hand_out_after_commit([bulk.mark_stored(job, job_pk)])
     return n
 
 

@@ -173,11 +173,7 @@ def record(action, **kwargs):
     # No savepoint of its own: if appending fails, the caller's change must fail with it.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            # One statement extends the chain or makes it. If another transaction made
-            # the chain after this one looked, nothing was written: the second try finds
-            # that chain and goes onto its head.
-            if not (_append(event) or _append(event)):
-                raise AuditChain.DoesNotExist(event.chain_key)
+            _onto_chain([event])
         else:
             chain = _locked_chain(event.chain_key)
             _chain(event, chain)
@@ -238,12 +234,18 @@ _ONTO_CHAIN = (
 
 
 @cache
-def _append_sql():
-    chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
+def _unchained_columns():
+    """The columns an event has before its chain's head is known, and their typed
+    placeholders: INSERT ... SELECT would take an untyped NULL or literal for text."""
     fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
     columns = [c for c in AUDIT_COLUMNS if c not in _CHAINED]
-    # Typed: INSERT ... SELECT would take an untyped NULL or literal for text.
-    values = ", ".join(f"%s::{fields[c].db_type(connection)}" for c in columns)
+    return columns, ", ".join(f"%s::{fields[c].db_type(connection)}" for c in columns)
+
+
+@cache
+def _append_sql():
+    chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
+    columns, values = _unchained_columns()
     return (
         f"{_ONTO_CHAIN.format(chains=chains)}"
         f" INSERT INTO {events} ({', '.join(columns)}, {', '.join(_CHAINED)})"
@@ -280,9 +282,28 @@ def _append(event):
         row = cursor.fetchone()
     if row is None:
         return False
-    event.pk, event.seq, event.prev_hash, event.hash = row
-    event._state.adding, event._state.db = False, connection.alias
+    _stored(event, row)
     return True
+
+
+def _stored(event, row):
+    """``event`` as written: ``row`` is what the append returned (id, then the chained)."""
+    pk, event.seq, event.prev_hash, event.hash = row
+    bulk.mark_stored(event, pk)
+
+
+def _onto_chain(events):
+    """Append ``events`` (of one chain, in order): one statement, tried twice.
+
+    If another transaction made the chain after the first try looked, nothing was
+    written: the second try finds that chain and goes onto its head.
+    """
+
+    def write():
+        return _append(events[0]) if len(events) == 1 else _append_many(events)
+
+    if not (write() or write()):
+        raise AuditChain.DoesNotExist(events[0].chain_key)
 
 
 _HELD_BACK = "_audit_held_back"  # the events of an open ``appended_together`` scope
@@ -340,12 +361,7 @@ def _append_held(held):
     for event in events:
         chains.setdefault(event.chain_key, []).append(event)
     for chain in chains.values():
-        if len(chain) == 1:
-            appended = _append(chain[0]) or _append(chain[0])
-        else:
-            appended = _append_many(chain) or _append_many(chain)
-        if not appended:
-            raise AuditChain.DoesNotExist(chain[0].chain_key)
+        _onto_chain(chain)
 
 
 @cache
@@ -356,9 +372,7 @@ def _append_many_sql(count):
     ``hashed`` walks the events from it as ``_ONTO_CHAIN`` hashes one.
     """
     chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
-    fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
-    columns = [c for c in AUDIT_COLUMNS if c not in _CHAINED]
-    typed = ", ".join(f"%s::{fields[c].db_type(connection)}" for c in columns)
+    columns, typed = _unchained_columns()
     parts = ", ".join(["(%s::int, %s::text, %s::text, %s::text)"] * count)
     rows = ", ".join([f"(%s::int, {typed})"] * count)
     return (
@@ -401,9 +415,8 @@ def _append_many(events):
         written = sorted(cursor.fetchall(), key=lambda row: row[1])
     if not written:
         return False
-    for event, (pk, seq, prev, digest) in zip(events, written, strict=True):
-        event.pk, event.seq, event.prev_hash, event.hash = pk, seq, prev, digest
-        event._state.adding, event._state.db = False, connection.alias
+    for event, row in zip(events, written, strict=True):
+        _stored(event, row)
     return True
 
 

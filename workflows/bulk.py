@@ -29,6 +29,14 @@ def gc_paused():
             gc.enable()
 
 
+def mark_stored(instance, pk=None):
+    """``instance`` as the ORM leaves a saved row, for rows written by SQL of our own."""
+    if pk is not None:
+        instance.pk = pk
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
+
+
 def allocate_ids(model, count):
     """Reserve ``count`` primary keys from the table's sequence (PostgreSQL), else None."""
     if connection.vendor != "postgresql" or count == 0:

@@ -72,11 +72,17 @@ def task_detail(request, pk):
     if request.method == "POST":
         return _complete_from_page(request, pk)
     task = _visible_task(request, pk)
-    node = task.flow_task
-    form = None
-    if permissions.can_execute(request.user, task) and node is not None and node.form_class:
-        form = node.form_class(task=task, user=request.user)
+    form_class = _form_class(request.user, task)
+    form = form_class(task=task, user=request.user) if form_class else None
     return _task_page(request, task, form)
+
+
+def _form_class(user, task):
+    """The task's form, if ``user`` may complete the task with it now; else None."""
+    node = task.flow_task
+    if permissions.can_execute(user, task) and node is not None:
+        return node.form_class
+    return None
 
 
 def _complete_from_page(request, pk):
@@ -84,12 +90,10 @@ def _complete_from_page(request, pk):
     try:
         with locks.holding_process_of_task(pk):
             task = _visible_task(request, pk)
-            node = task.flow_task
-            if not (
-                permissions.can_execute(request.user, task) and node is not None and node.form_class
-            ):
+            form_class = _form_class(request.user, task)
+            if not form_class:
                 raise PermissionDenied
-            form = node.form_class(request.POST, request.FILES, task=task, user=request.user)
+            form = form_class(request.POST, request.FILES, task=task, user=request.user)
             completed = form.is_valid()
             if completed:
                 services.complete(task, request.user, form.cleaned_data, request=request, held=True)

@@ -17,6 +17,15 @@ pytestmark = [
 ]
 
 
+def _in_threads(target, arguments, timeout=30):
+    """``target(*args)`` for each of ``arguments``, each in its own thread, all at once."""
+    threads = [threading.Thread(target=target, args=args) for args in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+
+
 def _race(task_pk, users, action):
     from workflows.models import Task
 
@@ -34,11 +43,7 @@ def _race(task_pk, users, action):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=attempt, args=pair) for pair in enumerate(users)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    _in_threads(attempt, list(enumerate(users)))
     return outcomes
 
 
@@ -99,11 +104,7 @@ def test_first_events_of_a_new_chain_racing(municipality_a):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=first_event, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    _in_threads(first_event, [(i,) for i in range(2)])
     assert errors == []
     chain = AuditChain.objects.get(key=key)
     assert chain.length == 2
@@ -138,11 +139,7 @@ def test_appends_racing_on_one_chain_stay_in_order(municipality_a):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=append, args=(i,)) for i in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _in_threads(append, [(i,) for i in range(threads_count)], timeout=60)
     assert errors == []
     total = 1 + threads_count * per_thread
     assert AuditChain.objects.get(key=key).length == total
@@ -301,11 +298,7 @@ def test_held_events_racing_onto_one_new_chain_all_land_in_order():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=append_three, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    _in_threads(append_three, [(i,) for i in range(2)])
     assert errors == []
     assert AuditChain.objects.get(key=key).length == 6
     comments = list(
