@@ -7,9 +7,8 @@ seal all heads together, so that a rewritten or truncated chain is detected.
 
 import hashlib
 import json
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit_scan, bulk
+from .fields import canonical_json
 from .models import AuditChain, AuditCheckpoint, AuditEvent
 
 GENESIS = "0" * 64
@@ -55,7 +55,7 @@ def to_json(value):
 
 # The hashed form of a payload: json.dumps(payload, sort_keys=True, separators=(",", ":"),
 # ensure_ascii=False), with one encoder made once rather than one per call.
-_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_canonical = canonical_json
 
 
 def _digest(payload):
@@ -564,10 +564,11 @@ class Verification:
 def verify(workers=None):
     """Recompute every chain and checkpoint; report the first event that does not fit.
 
-    On PostgreSQL the events stream as plain rows (``audit_scan``); the chains are
-    split by key over ``workers`` processes (by default two for a large trail) that
-    read one snapshot. Inside a caller's transaction, whose writes other connections
-    cannot see, it runs in this process only.
+    On PostgreSQL the database hashes the events (``audit_scan``); the chains are
+    split by key over ``workers`` connections (by default two for a large trail), each
+    keeping a server process busy, that read one snapshot. Inside a caller's
+    transaction, whose writes other connections cannot see, it runs on its connection
+    only.
     """
     if connection.vendor != "postgresql":
         return _verify_orm()
@@ -593,7 +594,7 @@ def verify(workers=None):
     return result
 
 
-PARALLEL_FROM = 200_000  # events (the planner's estimate) worth a second process
+PARALLEL_FROM = 200_000  # events (the planner's estimate) worth a second connection
 
 
 def _worker_count(cursor, workers):
@@ -613,7 +614,7 @@ def _literal(value):
 
 
 def _scan_all(cursor, workers):
-    """Scans of consecutive chain-key ranges, the first in this process, in key order."""
+    """Scans of consecutive chain-key ranges, the first on this connection, in key order."""
     if workers <= 1:
         return [audit_scan.scan(cursor, literal=_literal)]
     cursor.execute("SELECT count(*) FROM workflows_auditchain")
@@ -632,8 +633,7 @@ def _scan_all(cursor, workers):
     cursor.execute("SELECT pg_export_snapshot()")
     snapshot = cursor.fetchone()[0]
     ranges = list(zip([None, *bounds], [*bounds, None], strict=True))
-    context = multiprocessing.get_context("spawn")  # no inherited connection or threads
-    with ProcessPoolExecutor(len(ranges) - 1, mp_context=context) as pool:
+    with ThreadPoolExecutor(len(ranges) - 1) as pool:
         futures = [
             pool.submit(audit_scan.scan_in_worker, _conninfo(), snapshot, low, high)
             for low, high in ranges[1:]

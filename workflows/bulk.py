@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from .fields import canonical_json
+
 
 @contextmanager
 def gc_paused():
@@ -75,8 +77,9 @@ def update_chain_heads(chains):
 def copy_rows(model, columns, rows, json_columns=()):
     """Insert plain tuples (in ``columns`` order): COPY on PostgreSQL, INSERTs elsewhere.
 
-    A value in one of ``json_columns`` is encoded as JSON, unless it is a ``str``: that is
-    taken as JSON text already encoded (``None`` is SQL NULL). On PostgreSQL ``rows``
+    A value in one of ``json_columns`` is encoded as canonical JSON (the text an audit
+    hash covers), unless it is a ``str``: that is taken as JSON text already encoded
+    (``None`` is SQL NULL). On PostgreSQL ``rows``
     may be a generator: it is consumed as COPY streams, so the server stores the first
     rows while the next are still being made.
     """
@@ -87,8 +90,6 @@ def copy_rows(model, columns, rows, json_columns=()):
         rows = list(rows)
         if not rows:
             return
-        import json
-
         placeholders = ", ".join(["%s"] * len(columns))
         sql = (
             f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} "
@@ -101,18 +102,17 @@ def copy_rows(model, columns, rows, json_columns=()):
             row = list(row)
             for i, value in enumerate(row):
                 if i in json_index:
-                    row[i] = value if value is None or isinstance(value, str) else json.dumps(value)
+                    if not (value is None or isinstance(value, str)):
+                        row[i] = canonical_json(value)
                 elif isinstance(value, datetime.datetime):
                     row[i] = connection.ops.adapt_datetimefield_value(value)
             prepared.append(row)
         with connection.cursor() as cursor:
             cursor.executemany(sql, prepared)
         return
-    import json
-
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = canonical_json
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             write_row = copy.write_row

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import AbstractProcess, AbstractTask
 from viewflow.workflow.status import STATUS
 
+from .fields import CanonicalJSONField
 from .roles import Role
 
 
@@ -403,8 +404,9 @@ class AuditEvent(models.Model):
         verbose_name=_("municipality"),
         db_index=False,  # covered by audit_municipality_at
     )
-    before = models.JSONField(_("before"), null=True, blank=True)
-    after = models.JSONField(_("after"), null=True, blank=True)
+    # As the canonical text that the hash covers (``json``, not ``jsonb``): fields.py.
+    before = CanonicalJSONField(_("before"), null=True, blank=True)
+    after = CanonicalJSONField(_("after"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     prev_hash = models.CharField(max_length=64)
     # Unique. On PostgreSQL ``unique=True`` on a CharField also makes a

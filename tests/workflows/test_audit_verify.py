@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workflows import audit
+from workflows.fields import canonical_json
 from workflows.models import AuditChain, AuditCheckpoint, AuditEvent
 
 from .test_audit import _tamper
@@ -112,8 +113,9 @@ def test_streamed_text_hashes_as_event_hash_on_any_payload(ids, events, key):
     made = [_append(key, ids, fields) for fields in events]
     stored = list(AuditEvent.objects.filter(chain_key=key).order_by("seq"))
     assert [audit.event_hash(e) for e in stored] == [e.hash for e in made]  # stored as hashed
-    fast, reference = audit.verify(), audit._verify_orm()
+    (fast, streamed), reference = _verify_capturing(), audit._verify_orm()
     assert fast.ok and reference.ok, fast.problems
+    assert not streamed  # PostgreSQL wrote each event's text as Python does
     assert (fast.events_checked, fast.chains_checked) == (
         reference.events_checked,
         reference.chains_checked,
@@ -131,6 +133,7 @@ def test_record_stores_what_it_hashed_on_any_payload(onboarding_a, before, after
     assert (stored.before, stored.after) == (audit.to_json(before), audit.to_json(after))
     assert stored.comment == comment and stored.seq == event.seq
     assert audit.event_hash(stored) == stored.hash == event.hash
+    assert _stored_texts(event) == _canonical_texts(before, after)
     head = AuditChain.objects.get(key=event.chain_key)
     assert (head.length, head.head_hash) == (event.seq, event.hash)
 
@@ -159,23 +162,72 @@ def test_held_events_store_what_they_hashed_on_any_payload(onboarding_a, payload
     assert (head.length, head.head_hash) == (made[-1].seq, made[-1].hash)
 
 
-def test_floats_that_do_not_survive_jsonb_break_both_ways_alike(ids):
-    """1e20 is stored by jsonb as 100000000000000000000, which parses back as an int."""
-    fields = dict(
-        at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
-        with_ids=False,
-        actor_label="",
-        action="x",
-        subject_id="",
-        subject_repr="",
-        before=None,
-        comment="",
+PLAIN = dict(
+    at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    with_ids=False,
+    actor_label="",
+    action="x",
+    subject_id="",
+    subject_repr="",
+    before=None,
+    after=None,
+    comment="",
+)
+STREAMED = "ORDER BY e.chain_key, e.seq"  # the statement of the chains that do not fit
+
+
+def _verify_capturing(**kwargs):
+    with CaptureQueriesContext(connection) as ctx:
+        result = audit.verify(**kwargs)
+    return result, [q["sql"] for q in ctx.captured_queries if STREAMED in q["sql"]]
+
+
+def test_floats_are_kept_as_recorded(ids):
+    """jsonb stored 1e20 as 100000000000000000000, an int once parsed: json keeps the text."""
+    _append("floats", ids, {**PLAIN, "after": {"ok": 0.1, "big": 2.5e-3}})
+    event = _append("floats", ids, {**PLAIN, "after": {"n": 1e20, "tiny": -1e-7, "zero": -0.0}})
+    assert AuditEvent.objects.get(pk=event.pk).after == {"n": 1e20, "tiny": -1e-7, "zero": -0.0}
+    (fast, streamed), reference = _verify_capturing(), audit._verify_orm()
+    assert fast.ok and reference.ok and not streamed
+
+
+def _store_text(event, column, text):
+    _tamper(f"UPDATE workflows_auditevent SET {column} = %s::json WHERE id = %s", [text, event.pk])
+
+
+def test_json_written_otherwise_is_checked_re_encoded(ids):
+    """Text as jsonb wrote it (spaces, keys by length) verifies by its canonical re-encoding;
+    a changed value in it does not."""
+    after = {"bb": [1, 2], "a": {"y": None, "x": "é"}}
+    event = _append("otherwise", ids, {**PLAIN, "after": after})
+    _append("otherwise", ids, PLAIN)
+    _store_text(event, "after", '{"a": {"x": "é", "y": null}, "bb": [1, 2]}')
+    assert AuditEvent.objects.get(pk=event.pk).after == after
+    (fast, streamed), reference = _verify_capturing(), audit._verify_orm()
+    assert fast.ok and reference.ok and len(streamed) == 1
+    assert fast.events_checked == reference.events_checked == AuditEvent.objects.count()
+    assert fast.chains_checked == reference.chains_checked
+    _store_text(event, "after", '{"a": {"x": "e", "y": null}, "bb": [1, 2]}')
+    _both(f"event {event.pk}: content does not match its hash")
+
+
+def test_many_chains_that_do_not_fit_stream_the_whole_range(ids, monkeypatch):
+    from workflows import audit_scan
+
+    events = [_append(f"unfit:{n}", ids, {**PLAIN, "comment": str(n)}) for n in range(3)]
+    _append("unfit:fits", ids, PLAIN)
+    for event in events:
+        _tamper("UPDATE workflows_auditevent SET comment = 'x' WHERE id = %s", [event.pk])
+    listed, listed_sql = _verify_capturing()
+    monkeypatch.setattr(audit_scan, "UNFIT_LISTED", 2)
+    (whole, streamed), reference = _verify_capturing(), audit._verify_orm()
+    assert "ANY(" in listed_sql[0] and "ANY(" not in streamed[0]  # no key list past the limit
+    assert whole.problems == listed.problems == reference.problems
+    assert len(whole.problems) == 3
+    assert (whole.events_checked, whole.chains_checked) == (
+        reference.events_checked,
+        reference.chains_checked,
     )
-    _append("floats", ids, {**fields, "after": {"ok": 0.1, "big": 2.5e-3}})
-    broken = _append("floats", ids, {**fields, "after": {"n": 1e20}})
-    fast, reference = audit.verify(), audit._verify_orm()
-    assert fast.problems == reference.problems
-    assert fast.first_broken.pk == reference.first_broken.pk == broken.pk
 
 
 def test_decimals_and_dates_hash_as_recorded(onboarding_a):
@@ -188,6 +240,21 @@ def test_decimals_and_dates_hash_as_recorded(onboarding_a):
     audit.record("x.recorded", process=onboarding_a, before={"q": 'di"jo'}, after=after)
     result = audit.verify()
     assert result.ok and result.events_checked == AuditEvent.objects.count()
+
+
+def _stored_texts(event):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT before::text, after::text FROM workflows_auditevent WHERE id = %s", [event.pk]
+        )
+        return cursor.fetchone()
+
+
+def _canonical_texts(*values):
+    """The text each value is stored as: canonical JSON, or SQL NULL for None."""
+    return tuple(
+        None if audit.to_json(v) is None else canonical_json(audit.to_json(v)) for v in values
+    )
 
 
 def _chain(onboarding_a):

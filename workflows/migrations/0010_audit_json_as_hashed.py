@@ -1,0 +1,82 @@
+"""Store an audit event's before and after as the canonical JSON text its hash covers.
+
+On PostgreSQL the columns go from ``jsonb`` to ``json`` (``workflows.fields``), each
+value re-written as canonical text by ``CANONICAL_SQL``, so that verification can hash
+the stored text as it is. Both columns change in one statement: the table and its
+indexes are rewritten once, and appends wait meanwhile (about a minute per million
+events; docs/operations.md). A value the SQL writes differently from Python (a float
+that ``jsonb`` had already turned into an integer) is still checked, by re-encoding it
+(``audit_scan``). Elsewhere the column is text already and nothing changes.
+"""
+
+from django.db import migrations
+
+import workflows.fields
+
+TABLE = "workflows_auditevent"
+
+# Sorted keys (by code point: UTF-8 bytes, COLLATE "C"), no spaces; strings are escaped
+# by jsonb's output as Python's JSON encoder escapes them (ensure_ascii=False).
+CANONICAL_SQL = """
+CREATE FUNCTION pg_temp.audit_canonical_json(value jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+  CASE jsonb_typeof(value)
+  WHEN 'object' THEN
+    RETURN '{' || coalesce((
+      SELECT string_agg(to_json(k)::text || ':' || pg_temp.audit_canonical_json(v), ','
+                        ORDER BY k COLLATE "C")
+        FROM jsonb_each(value) AS e(k, v)), '') || '}';
+  WHEN 'array' THEN
+    RETURN '[' || coalesce((
+      SELECT string_agg(pg_temp.audit_canonical_json(v), ',' ORDER BY n)
+        FROM jsonb_array_elements(value) WITH ORDINALITY AS a(v, n)), '') || ']';
+  ELSE
+    RETURN value::text;
+  END CASE;
+END $$
+"""
+
+
+def to_canonical_text(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(CANONICAL_SQL)
+    schema_editor.execute(
+        f"ALTER TABLE {TABLE}"
+        " ALTER COLUMN before TYPE json USING pg_temp.audit_canonical_json(before)::json,"
+        " ALTER COLUMN after TYPE json USING pg_temp.audit_canonical_json(after)::json"
+    )
+    schema_editor.execute("DROP FUNCTION pg_temp.audit_canonical_json(jsonb)")
+
+
+def to_jsonb(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"ALTER TABLE {TABLE}"
+        " ALTER COLUMN before TYPE jsonb USING before::jsonb,"
+        " ALTER COLUMN after TYPE jsonb USING after::jsonb"
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("workflows", "0009_audit_hash_without_like_index"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunPython(to_canonical_text, to_jsonb)],
+            state_operations=[
+                migrations.AlterField(
+                    model_name="auditevent",
+                    name=name,
+                    field=workflows.fields.CanonicalJSONField(
+                        blank=True, null=True, verbose_name=name
+                    ),
+                )
+                for name in ("before", "after")
+            ],
+        )
+    ]
