@@ -16,6 +16,7 @@ differently from Python. A test holds the text equal to ``audit.event_hash``.
 import json
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC
 from hashlib import sha256
 from json.encoder import (
     c_make_encoder,
@@ -305,8 +306,55 @@ def _configure(cursor, settings):
     )
 
 
-def scan_in_worker(conninfo, snapshot, low, high):
-    """A range on a connection of its own, in the caller's snapshot (for a thread)."""
+# Every sealed head that is not the hash of the event it names, in seal order; one query.
+ALTERED_HEADS_SQL = """
+SELECT cp.id, h.key, h.value ->> 0
+  FROM workflows_auditcheckpoint cp
+ CROSS JOIN LATERAL jsonb_each(cp.heads) WITH ORDINALITY AS h(key, value, n)
+  LEFT JOIN workflows_auditevent e
+    ON e.chain_key = h.key AND e.seq = (h.value ->> 0)::bigint
+ WHERE e.hash IS DISTINCT FROM h.value ->> 1
+ ORDER BY cp.id, h.n
+"""
+# An index probe per sealed head; the planner, misjudging jsonb_each, would hash the
+# whole event table instead (and JIT-compile it).
+ALTERED_HEADS_SETTINGS = {"enable_hashjoin": "off", "enable_mergejoin": "off", "jit": "off"}
+CHECKPOINTS_SQL = """
+SELECT id, at, heads::text, prev_hash, hash FROM workflows_auditcheckpoint ORDER BY id
+"""
+
+
+def check_checkpoints(cursor):
+    """(checkpoints checked, problems): each seal against the one before it and its
+    hash, ``("seal", pk)``, and its heads against the events, ``("altered", pk, key,
+    seq)``; in seal order."""
+    with planner(cursor, ALTERED_HEADS_SETTINGS):
+        cursor.execute(ALTERED_HEADS_SQL)
+        altered = cursor.fetchall()
+    problems, checked, position, prev = [], 0, 0, GENESIS
+    debug = getattr(cursor, "debug_sql", None)  # Django's query log, when it keeps one
+    rows = getattr(cursor, "cursor", cursor).stream(CHECKPOINTS_SQL, size=20)
+    with debug(CHECKPOINTS_SQL) if debug else nullcontext():
+        for pk, at, heads, prev_hash, digest in rows:
+            checked += 1
+            payload = {
+                "at": at.astimezone(UTC).isoformat(),
+                "heads": json.loads(heads),
+                "prev": prev_hash,
+            }
+            text = "".join(_encode_parsed(payload, 0))
+            if prev_hash != prev or sha256(text.encode()).hexdigest() != digest:
+                problems.append(("seal", pk))
+            while position < len(altered) and altered[position][0] == pk:
+                problems.append(("altered", pk, *altered[position][1:]))
+                position += 1
+            prev = digest
+    return checked, problems
+
+
+@contextmanager
+def _snapshot_connection(conninfo, snapshot):
+    """A psycopg connection reading the caller's snapshot, and a ``literal`` for it."""
     import psycopg
     from psycopg import sql
 
@@ -318,7 +366,19 @@ def scan_in_worker(conninfo, snapshot, low, high):
             return sql.Literal(value).as_string(conn)
 
         with conn.cursor() as cursor:
-            result = scan(cursor, low, high, literal)
+            yield cursor, literal
         conn.rollback()
+
+
+def scan_in_worker(conninfo, snapshot, low, high):
+    """A range on a connection of its own, in the caller's snapshot (for a thread)."""
+    with _snapshot_connection(conninfo, snapshot) as (cursor, literal):
+        result = scan(cursor, low, high, literal)
     result.statements += 2
     return result
+
+
+def checkpoints_in_worker(conninfo, snapshot):
+    """``check_checkpoints`` on a connection of its own, in the caller's snapshot."""
+    with _snapshot_connection(conninfo, snapshot) as (cursor, _literal):
+        return check_checkpoints(cursor)

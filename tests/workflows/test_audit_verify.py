@@ -370,9 +370,13 @@ def test_migration_remembers_heads_sealed_before_it(onboarding_a, onboarding_b):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_processes_agree_with_one_and_name_the_first_break(onboarding_a, onboarding_b):
-    """Worker processes see committed rows only: this test commits, then cleans up."""
+def test_two_connections_agree_with_one_and_name_the_first_break(onboarding_a, onboarding_b):
+    """Worker connections see committed rows only: this test commits, then cleans up.
+
+    With more than one, the checkpoints are checked on a connection of their own too."""
+    sealed = audit.seal_checkpoint()
     one, two = audit.verify(workers=1), audit.verify(workers=3)
+    assert one.checkpoints_checked == two.checkpoints_checked >= 1
     assert one.ok and two.ok and one.chains_checked >= 6
     assert (two.events_checked, two.chains_checked) == (one.events_checked, one.chains_checked)
     keys = sorted(AuditEvent.objects.filter(seq=2).values_list("chain_key", flat=True))
@@ -380,6 +384,17 @@ def test_two_processes_agree_with_one_and_name_the_first_break(onboarding_a, onb
     with transaction.atomic():
         for victim in victims:
             _tamper("UPDATE workflows_auditevent SET comment = 'x' WHERE id = %s", [victim.pk])
-    one, two = audit.verify(workers=1), audit.verify(workers=3)
-    assert two.problems == one.problems == audit._verify_orm().problems
+        key = victims[-1].chain_key  # its sealed head, said to be another hash
+        _tamper(
+            "UPDATE workflows_auditcheckpoint SET heads = jsonb_set(heads, %s, %s) WHERE id = %s",
+            [[key, "1"], '"' + "f" * 64 + '"', sealed.pk],
+        )
+    with translation.override(None):
+        one, two = audit.verify(workers=1), audit.verify(workers=3)
+        assert two.problems == one.problems == audit._verify_orm().problems
     assert two.first_broken == one.first_broken == victims[0]
+    seq = sealed.heads[key][0]
+    assert two.problems[-2:] == [
+        f"checkpoint {sealed.pk}: seal does not match",
+        f"checkpoint {sealed.pk}: chain {key} event {seq} was altered",
+    ]
