@@ -206,7 +206,9 @@ def measure_once(which, workers=None):
         "workers_cpu_s": children.ru_utime + children.ru_stime,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "workers_rss_mb": children.ru_maxrss / 1024,
-        # worker processes run one COPY each on their own connections
+        # other ranges and the checkpoints run on connections of their own, in threads
+        # (their statements are not in this connection's log; their CPU is the server's,
+        # so the workers' columns read 0 since session 8)
         "queries": len(ctx.captured_queries) + (workers - 1 if workers else 0),
         "load": os.getloadavg(),
     }
