@@ -578,7 +578,7 @@ def verify(workers=None):
         if not outer:  # one snapshot for events, heads and checkpoints
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         count = 1 if outer else _worker_count(cursor, workers)
-        scans, (checkpoints, sealed) = _check_all(cursor, count)
+        scans, seals = _check_all(cursor, count)
         first_pk = next((s.broken[0][1] for s in scans if s.broken), None)
         for scan in scans:
             result.events_checked += scan.events
@@ -588,9 +588,9 @@ def verify(workers=None):
         for scan in scans:
             for key in scan.bad_heads:
                 result.fail(_head_problem(key))
-        result.checkpoints_checked = checkpoints
-        for item in sealed:
-            result.fail(_checkpoint_problem(item))
+        result.checkpoints_checked = seals.checked
+        for problem in _seal_problems(cursor, scans, seals):
+            result.fail(problem)
         if first_pk is not None:
             result.first_broken = AuditEvent.objects.get(pk=first_pk)
     return result
@@ -679,14 +679,29 @@ def _event_problem(item):
     return _("event %(pk)s: content does not match its hash") % {"pk": pk}
 
 
-def _checkpoint_problem(item):
-    if item[0] == "seal":
-        return _("checkpoint %(pk)s: seal does not match") % {"pk": item[1]}
-    return _("checkpoint %(pk)s: chain %(key)s event %(seq)s was altered") % {
-        "pk": item[1],
-        "key": item[2],
-        "seq": item[3],
-    }
+def _seal_problems(cursor, scans, seals):
+    """The checkpoints' problems in seal order, each seal's heads in its order.
+
+    A chain that did not fit has its sealed heads looked up again: for it, the recorded
+    head hash need not be its last event's.
+    """
+    unfit = {key for scan in scans for key in (*scan.unfit, *scan.bad_heads)}
+    altered = [row for row in seals.altered if row[2] not in unfit]
+    if unfit:
+        altered += audit_scan.altered_heads_of(cursor, unfit, _literal)
+    altered.sort(key=lambda row: (row[0], row[1]))
+    bad, position = set(seals.bad), 0
+    for pk in sorted(bad | {row[0] for row in altered}):
+        if pk in bad:
+            yield _("checkpoint %(pk)s: seal does not match") % {"pk": pk}
+        while position < len(altered) and altered[position][0] == pk:
+            _pk, _n, key, seq = altered[position]
+            yield _("checkpoint %(pk)s: chain %(key)s event %(seq)s was altered") % {
+                "pk": pk,
+                "key": key,
+                "seq": seq,
+            }
+            position += 1
 
 
 def _verify_orm(chunk_size=2000):

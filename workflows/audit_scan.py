@@ -16,7 +16,6 @@ differently from Python. A test holds the text equal to ``audit.event_hash``.
 import json
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC
 from hashlib import sha256
 from json.encoder import (
     c_make_encoder,
@@ -154,6 +153,7 @@ class Scan:
     bad_heads: list = field(default_factory=list)  # chain keys
     recorded_chains: int = 0  # chains with events that have a head row
     statements: int = 0
+    unfit: list = field(default_factory=list)  # keys of the chains that did not fit
 
 
 def ranges_sql(low, high, literal):
@@ -276,6 +276,7 @@ def scan(cursor, low=None, high=None, literal=None):
         cursor.execute(FIT_SQL.format(events_range=events_range, genesis=GENESIS))
         result.chains, result.events, result.recorded_chains, unfit = cursor.fetchone()
         if unfit:
+            result.unfit = unfit
             if len(unfit) > UNFIT_LISTED:  # streamed all: counted again
                 result.chains = result.events = result.recorded_chains = 0
             else:
@@ -306,50 +307,100 @@ def _configure(cursor, settings):
     )
 
 
-# Every sealed head that is not the hash of the event it names, in seal order; one query.
+# Every sealed head that is not the hash of the event it names, as (checkpoint, its
+# position in the heads, key, seq). A head at its chain's recorded length is compared
+# with the recorded head hash (one join), which is its last event's hash if the chain
+# fits (``scan``; a recorded chain with no events does not); the others are looked up,
+# an index probe each. The heads of chains that do not fit are looked up again
+# (``ALTERED_HEADS_OF``).
 ALTERED_HEADS_SQL = """
-SELECT cp.id, h.key, h.value ->> 0
+SELECT cp.id, h.n, h.key, h.seq
   FROM workflows_auditcheckpoint cp
- CROSS JOIN LATERAL jsonb_each(cp.heads) WITH ORDINALITY AS h(key, value, n)
-  LEFT JOIN workflows_auditevent e
-    ON e.chain_key = h.key AND e.seq = (h.value ->> 0)::bigint
- WHERE e.hash IS DISTINCT FROM h.value ->> 1
- ORDER BY cp.id, h.n
+ CROSS JOIN LATERAL (
+       SELECT key, value ->> 1 AS hash, (value ->> 0)::bigint AS seq, n
+         FROM json_each(cp.heads) WITH ORDINALITY AS j(key, value, n)
+       OFFSET 0) h
+  LEFT JOIN workflows_auditchain c ON c.key = h.key
+ WHERE CASE WHEN c.length = h.seq AND h.seq > 0 THEN c.head_hash
+            ELSE (SELECT e.hash FROM workflows_auditevent e
+                   WHERE e.chain_key = h.key AND e.seq = h.seq) END
+       IS DISTINCT FROM h.hash
 """
-# An index probe per sealed head; the planner, misjudging jsonb_each, would hash the
-# whole event table instead (and JIT-compile it).
-ALTERED_HEADS_SETTINGS = {"enable_hashjoin": "off", "enable_mergejoin": "off", "jit": "off"}
+ALTERED_HEADS_OF = """
+SELECT cp.id, h.n, h.key, h.seq
+  FROM workflows_auditcheckpoint cp
+ CROSS JOIN LATERAL (
+       SELECT key, value ->> 1 AS hash, (value ->> 0)::bigint AS seq, n
+         FROM json_each(cp.heads) WITH ORDINALITY AS j(key, value, n)
+       OFFSET 0) h
+ WHERE h.key = ANY({keys})
+   AND (SELECT e.hash FROM workflows_auditevent e
+         WHERE e.chain_key = h.key AND e.seq = h.seq) IS DISTINCT FROM h.hash
+"""
+# The chains hashed and joined (the planner, misjudging json_each, would look each up);
+# the events looked up by index (it would read the whole table, and JIT-compile it).
+ALTERED_HEADS_SETTINGS = {
+    "DateStyle": "ISO",  # the text CHECKPOINTS_SQL reads
+    "enable_mergejoin": "off",
+    "enable_nestloop": "off",
+    "jit": "off",
+}
+# Each seal hashed by the database (its heads are stored as canonical text); the heads
+# come back only for a seal whose text does not give its hash, to be re-encoded.
 CHECKPOINTS_SQL = """
-SELECT id, at, heads::text, prev_hash, hash FROM workflows_auditcheckpoint ORDER BY id
+SELECT id, prev_hash, hash, CASE WHEN NOT fits THEN at_text END,
+       CASE WHEN NOT fits THEN heads END
+  FROM (
+    SELECT id, at_text, heads::text AS heads, prev_hash, hash,
+           hash = encode(sha256(convert_to(
+             '{"at":"' || rpad(replace(at_text, ' ', 'T'),
+                               CASE WHEN length(at_text) > 19 THEN 26 ELSE 19 END, '0')
+             || '+00:00","heads":' || heads::text || ',"prev":' || to_json(prev_hash)::text
+             || '}', 'UTF8')), 'hex') AS fits
+      FROM (SELECT *, (at AT TIME ZONE 'UTC')::text AS at_text
+              FROM workflows_auditcheckpoint) cp
+  ) checked
+ ORDER BY id
 """
+
+
+@dataclass
+class Seals:
+    """What the checkpoints showed: ("seal", pk) problems, and the altered heads."""
+
+    checked: int = 0
+    bad: list = field(default_factory=list)  # checkpoint pks, in seal order
+    altered: list = field(default_factory=list)  # (checkpoint, n, key, seq)
 
 
 def check_checkpoints(cursor):
-    """(checkpoints checked, problems): each seal against the one before it and its
-    hash, ``("seal", pk)``, and its heads against the events, ``("altered", pk, key,
-    seq)``; in seal order."""
+    """Each seal against the one before it and its hash, and its heads against the
+    recorded chain heads and the events (``ALTERED_HEADS_SQL``)."""
+    seals = Seals()
     with planner(cursor, ALTERED_HEADS_SETTINGS):
         cursor.execute(ALTERED_HEADS_SQL)
-        altered = cursor.fetchall()
-    problems, checked, position, prev = [], 0, 0, GENESIS
-    debug = getattr(cursor, "debug_sql", None)  # Django's query log, when it keeps one
-    rows = getattr(cursor, "cursor", cursor).stream(CHECKPOINTS_SQL, size=20)
-    with debug(CHECKPOINTS_SQL) if debug else nullcontext():
-        for pk, at, heads, prev_hash, digest in rows:
-            checked += 1
-            payload = {
-                "at": at.astimezone(UTC).isoformat(),
-                "heads": json.loads(heads),
-                "prev": prev_hash,
-            }
-            text = "".join(_encode_parsed(payload, 0))
-            if prev_hash != prev or sha256(text.encode()).hexdigest() != digest:
-                problems.append(("seal", pk))
-            while position < len(altered) and altered[position][0] == pk:
-                problems.append(("altered", pk, *altered[position][1:]))
-                position += 1
+        seals.altered = cursor.fetchall()
+        cursor.execute(CHECKPOINTS_SQL)
+        prev = GENESIS
+        for pk, prev_hash, digest, at, heads in cursor.fetchall():
+            seals.checked += 1
+            if prev_hash != prev or not (heads is None or _seal_fits(at, heads, prev_hash, digest)):
+                seals.bad.append(pk)
             prev = digest
-    return checked, problems
+    return seals
+
+
+def _seal_fits(at, heads, prev_hash, digest):
+    """The seal's text re-encoded (heads written otherwise than canonically) gives its hash."""
+    payload = {"at": iso_at(at) + "+00:00", "heads": json.loads(heads), "prev": prev_hash}
+    return sha256("".join(_encode_parsed(payload, 0)).encode()).hexdigest() == digest
+
+
+def altered_heads_of(cursor, keys, literal):
+    """``ALTERED_HEADS_OF`` for ``keys``: the heads of chains that do not fit, looked up."""
+    with planner(cursor, ALTERED_HEADS_SETTINGS):
+        cursor.execute(ALTERED_HEADS_OF.format(keys=literal(sorted(keys))))
+        return cursor.fetchall()
 
 
 @contextmanager

@@ -455,7 +455,7 @@ class AuditCheckpoint(models.Model):
     """A seal over every chain head at one moment, chained to the previous seal."""
 
     at = models.DateTimeField(_("time"), default=timezone.now)
-    heads = models.JSONField(_("chain heads"), default=dict)
+    heads = CanonicalJSONField(_("chain heads"), default=dict)  # as hashed: fields.py
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

@@ -317,10 +317,29 @@ def test_chain_emptied_entirely(onboarding_a):
 def test_altered_checkpoint(onboarding_a):
     checkpoint = audit.seal_checkpoint()
     _tamper(
-        "UPDATE workflows_auditcheckpoint SET heads = heads - %s WHERE id = %s",
+        "UPDATE workflows_auditcheckpoint SET heads = (heads::jsonb - %s)::json WHERE id = %s",
         [f"process:{onboarding_a.pk}", checkpoint.pk],
     )
     _both(f"checkpoint {checkpoint.pk}: seal does not match")
+
+
+def test_sealed_head_forged_with_its_chain_head(onboarding_a):
+    """A seal is compared with the recorded head only for a chain that fits: a head hash
+    forged in both the seal and the chain is looked up among the events."""
+    checkpoint = audit.seal_checkpoint()
+    key, forged = f"process:{onboarding_a.pk}", "e" * 64
+    _tamper("UPDATE workflows_auditchain SET head_hash = %s WHERE key = %s", [forged, key])
+    _tamper(
+        "UPDATE workflows_auditcheckpoint SET heads = jsonb_set(heads::jsonb, %s, %s)::json"
+        " WHERE id = %s",
+        [[key, "1"], f'"{forged}"', checkpoint.pk],
+    )
+    fast, _ = _both(f"chain {key}: head does not match its last event")
+    seq = checkpoint.heads[key][0]
+    assert fast.problems[-2:] == [
+        f"checkpoint {checkpoint.pk}: seal does not match",
+        f"checkpoint {checkpoint.pk}: chain {key} event {seq} was altered",
+    ]
 
 
 def test_verification_queries_do_not_grow_with_checkpoints(onboarding_a):
@@ -386,7 +405,8 @@ def test_two_connections_agree_with_one_and_name_the_first_break(onboarding_a, o
             _tamper("UPDATE workflows_auditevent SET comment = 'x' WHERE id = %s", [victim.pk])
         key = victims[-1].chain_key  # its sealed head, said to be another hash
         _tamper(
-            "UPDATE workflows_auditcheckpoint SET heads = jsonb_set(heads, %s, %s) WHERE id = %s",
+            "UPDATE workflows_auditcheckpoint SET heads = jsonb_set(heads::jsonb, %s, %s)::json"
+            " WHERE id = %s",
             [[key, "1"], '"' + "f" * 64 + '"', sealed.pk],
         )
     with translation.override(None):

@@ -66,6 +66,7 @@ def test_migration_writes_jsonb_values_back_as_canonical_text(onboarding_a):
         audit.record("x.json", process=onboarding_a, before=value, after=value) for value in AWKWARD
     ]
     expected = [None if v is None else canonical_json(v) for v in AWKWARD]
+    sealed = audit.seal_checkpoint()
     with connection.cursor() as cursor:  # the inserts' foreign keys, checked before ALTER
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     with connection.schema_editor() as editor:
@@ -74,8 +75,13 @@ def test_migration_writes_jsonb_values_back_as_canonical_text(onboarding_a):
     with connection.schema_editor() as editor:
         migration.to_canonical_text(None, editor)
     assert _texts(events) == _texts(events, "before") == expected
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT heads::text FROM workflows_auditcheckpoint WHERE id = %s", [sealed.pk]
+        )
+        assert cursor.fetchone()[0] == canonical_json(sealed.heads)
     result, streamed = _verify_capturing()
-    assert result.ok and not streamed
+    assert result.ok and not streamed and result.checkpoints_checked == 1
 
 
 # Floats whose repr has an exponent (1e+20), and -0.0, PostgreSQL's numeric writes

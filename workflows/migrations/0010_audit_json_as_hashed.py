@@ -1,10 +1,10 @@
-"""Store an audit event's before and after as the canonical JSON text its hash covers.
+"""Store the audit trail's JSON as the canonical text its hashes cover.
 
-On PostgreSQL the columns go from ``jsonb`` to ``json`` (``workflows.fields``), each
-value re-written as canonical text by ``CANONICAL_SQL``, so that verification can hash
-the stored text as it is. Both columns change in one statement: the table and its
-indexes are rewritten once, and appends wait meanwhile (about a minute per million
-events; docs/operations.md). A value the SQL writes differently from Python (a float
+An event's before and after, and a checkpoint's heads. On PostgreSQL the columns go
+from ``jsonb`` to ``json`` (``workflows.fields``), each value re-written as canonical
+text by ``CANONICAL_SQL``, so that verification can hash the stored text as it is.
+A table's columns change in one statement: it and its indexes are rewritten once,
+and appends wait meanwhile (about a minute per million events; docs/operations.md). A value the SQL writes differently from Python (a float
 that ``jsonb`` had already turned into an integer) is still checked, by re-encoding it
 (``audit_scan``). Elsewhere the column is text already and nothing changes.
 """
@@ -13,7 +13,10 @@ from django.db import migrations
 
 import workflows.fields
 
-TABLE = "workflows_auditevent"
+COLUMNS = {
+    "workflows_auditevent": ("before", "after"),
+    "workflows_auditcheckpoint": ("heads",),
+}
 
 # Sorted keys (by code point: UTF-8 bytes, COLLATE "C"), no spaces; strings are escaped
 # by jsonb's output as Python's JSON encoder escapes them (ensure_ascii=False).
@@ -38,26 +41,27 @@ END $$
 """
 
 
+def _alter(schema_editor, columns, to):
+    using = "pg_temp.audit_canonical_json({})::json" if to == "json" else "{}::jsonb"
+    for table, names in columns.items():
+        schema_editor.execute(
+            f"ALTER TABLE {table} "
+            + ", ".join(f"ALTER COLUMN {c} TYPE {to} USING {using.format(c)}" for c in names)
+        )
+
+
 def to_canonical_text(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(CANONICAL_SQL)
-    schema_editor.execute(
-        f"ALTER TABLE {TABLE}"
-        " ALTER COLUMN before TYPE json USING pg_temp.audit_canonical_json(before)::json,"
-        " ALTER COLUMN after TYPE json USING pg_temp.audit_canonical_json(after)::json"
-    )
+    _alter(schema_editor, COLUMNS, "json")
     schema_editor.execute("DROP FUNCTION pg_temp.audit_canonical_json(jsonb)")
 
 
 def to_jsonb(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(
-        f"ALTER TABLE {TABLE}"
-        " ALTER COLUMN before TYPE jsonb USING before::jsonb,"
-        " ALTER COLUMN after TYPE jsonb USING after::jsonb"
-    )
+    _alter(schema_editor, COLUMNS, "jsonb")
 
 
 class Migration(migrations.Migration):
@@ -69,14 +73,23 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[migrations.RunPython(to_canonical_text, to_jsonb)],
             state_operations=[
+                *(
+                    migrations.AlterField(
+                        model_name="auditevent",
+                        name=name,
+                        field=workflows.fields.CanonicalJSONField(
+                            blank=True, null=True, verbose_name=name
+                        ),
+                    )
+                    for name in ("before", "after")
+                ),
                 migrations.AlterField(
-                    model_name="auditevent",
-                    name=name,
+                    model_name="auditcheckpoint",
+                    name="heads",
                     field=workflows.fields.CanonicalJSONField(
-                        blank=True, null=True, verbose_name=name
+                        default=dict, verbose_name="chain heads"
                     ),
-                )
-                for name in ("before", "after")
+                ),
             ],
         )
     ]
