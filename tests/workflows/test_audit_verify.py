@@ -314,6 +314,30 @@ def test_chain_emptied_entirely(onboarding_a):
     _both(f"chain {key}: head does not match its last event")
 
 
+def test_sealed_chain_emptied_entirely(onboarding_a):
+    """A recorded chain with no events: its sealed head is looked up, not taken as fitting."""
+    checkpoint = audit.seal_checkpoint()
+    key = f"process:{onboarding_a.pk}"
+    last = _chain(onboarding_a)[-1]
+    _tamper("DELETE FROM workflows_auditevent WHERE chain_key = %s", [key])
+    fast, _ = _both(f"chain {key}: head does not match its last event")
+    assert f"checkpoint {checkpoint.pk}: chain {key} event {last.seq} was altered" in fast.problems
+
+
+def test_seal_written_otherwise_is_checked_re_encoded(onboarding_a):
+    """Heads as jsonb wrote them (keys by length, spaces) still give the seal's hash."""
+    checkpoint = audit.seal_checkpoint()
+    audit.record("x.after", process=onboarding_a)
+    audit.seal_checkpoint()  # chained to the first: its prev_hash is the first's hash
+    _tamper(
+        "UPDATE workflows_auditcheckpoint SET heads = heads::jsonb::json WHERE id = %s",
+        [checkpoint.pk],
+    )
+    fast, reference = audit.verify(), audit._verify_orm()
+    assert fast.ok and reference.ok, fast.problems
+    assert fast.checkpoints_checked == reference.checkpoints_checked == 2
+
+
 def test_altered_checkpoint(onboarding_a):
     checkpoint = audit.seal_checkpoint()
     _tamper(
