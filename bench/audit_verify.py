@@ -174,6 +174,8 @@ def generate(events, seed):
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE workflows_auditevent")
         cursor.execute("VACUUM ANALYZE workflows_auditchain")
+        # The generated pages written out now, not by the checkpointer during the runs.
+        cursor.execute("CHECKPOINT")
     return Process.objects.count()
 
 
