@@ -17,6 +17,8 @@ from functools import cache
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -709,7 +711,8 @@ def _verify_orm(chunk_size=2000):
     result = Verification()
     heads = {}
     current_key, expected_seq, expected_prev = None, 1, GENESIS
-    events = AuditEvent.objects.order_by("chain_key", "seq").iterator(chunk_size=chunk_size)
+    events = _with_stored_json(AuditEvent.objects.order_by("chain_key", "seq"))
+    events = events.iterator(chunk_size=chunk_size)
     for event in events:
         if event.chain_key != current_key:
             if current_key is not None:
@@ -730,9 +733,10 @@ def _verify_orm(chunk_size=2000):
             result.fail(_head_problem(chain.key))
 
     prev = GENESIS
-    for checkpoint in AuditCheckpoint.objects.order_by("pk").iterator():
+    checkpoints = AuditCheckpoint.objects.annotate(heads_text=Cast("heads", TextField()))
+    for checkpoint in checkpoints.order_by("pk").iterator():
         result.checkpoints_checked += 1
-        if checkpoint.prev_hash != prev or _checkpoint_hash(checkpoint) != checkpoint.hash:
+        if checkpoint.prev_hash != prev or checkpoint.hash not in _seal_digests(checkpoint):
             result.fail(_("checkpoint %(pk)s: seal does not match") % {"pk": checkpoint.pk})
         for key, (seq, digest) in checkpoint.heads.items():
             found = (
@@ -745,6 +749,16 @@ def _verify_orm(chunk_size=2000):
                 )
         prev = checkpoint.hash
     return result
+
+
+def _seal_digests(checkpoint):
+    """The seal's hash with its heads re-encoded, and as stored (``_stored_json_digest``)."""
+    at, prev = (
+        _canonical(checkpoint.at.astimezone(UTC).isoformat()),
+        _canonical(checkpoint.prev_hash),
+    )
+    stored = f'{{"at":{at},"heads":{checkpoint.heads_text},"prev":{prev}}}'
+    return {_checkpoint_hash(checkpoint), _digest_text(stored)}
 
 
 def _checkpoint_hash(checkpoint):
@@ -794,9 +808,36 @@ def _problem(event, expected_seq, expected_prev):
         }
     if event.prev_hash != expected_prev:
         return _("event %(pk)s: previous hash does not match") % {"pk": event.pk}
-    if event_hash(event) != event.hash:
+    if event_hash(event) != event.hash and _stored_json_digest(event) != event.hash:
         return _("event %(pk)s: content does not match its hash") % {"pk": event.pk}
     return None
+
+
+def _with_stored_json(events):
+    """``events`` with the text of their JSON as stored (``before_text``, ``after_text``)."""
+    return events.annotate(
+        before_text=Cast("before", TextField()), after_text=Cast("after", TextField())
+    )
+
+
+def _stored_json_digest(event):
+    """The hash of the event's text with its JSON as stored, not re-encoded.
+
+    The hash covers the stored text (``fields.CanonicalJSONField``), which verification
+    on PostgreSQL hashes as it is (``audit_scan``). Re-encoding gives the same text
+    unless the JSON was written otherwise, as by ``jsonb`` before migration 0010. The
+    stored texts replace the JSON nulls of the structure: in canonical text, where every
+    quote inside a string is escaped, ``"before":null,"chain":`` is the structure's own,
+    and ``"after":null,"at":`` is the first such text, before any stored JSON.
+    """
+    payload = event_payload(event)
+    payload["before"] = payload["after"] = None
+    text = _canonical(payload)
+    text = text.replace(
+        '"before":null,"chain":', f'"before":{event.before_text or "null"},"chain":', 1
+    )
+    text = text.replace('"after":null,"at":', f'"after":{event.after_text or "null"},"at":', 1)
+    return _digest_text(text)
 
 
 def _head_problem(key):
@@ -806,7 +847,7 @@ def _head_problem(key):
 def verify_chain(key):
     """Verify one chain (a process's history) and say whether its head matches."""
     expected_seq, expected_prev, count, last_hash = 1, GENESIS, 0, None
-    for event in AuditEvent.objects.filter(chain_key=key).order_by("seq").iterator():
+    for event in _with_stored_json(AuditEvent.objects.filter(chain_key=key).order_by("seq")):
         count += 1
         problem = _problem(event, expected_seq, expected_prev)
         if problem:

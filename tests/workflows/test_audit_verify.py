@@ -211,6 +211,39 @@ def test_json_written_otherwise_is_checked_re_encoded(ids):
     _both(f"event {event.pk}: content does not match its hash")
 
 
+def test_hash_of_the_stored_text_verifies_both_ways(ids):
+    """The hash covers the JSON text as stored: text written otherwise and hashed as it is
+    verifies in PostgreSQL and in the reference alike, and fails alike once changed."""
+    event = _append("as-stored", ids, {**PLAIN, "after": {"a": 1}})
+    _store_text(event, "after", '{"b": 2, "a": 1}')
+    stored = audit._with_stored_json(AuditEvent.objects.filter(pk=event.pk)).get()
+    digest = audit._stored_json_digest(stored)
+    assert digest != audit.event_hash(stored)  # not the canonical text's
+    _tamper("UPDATE workflows_auditevent SET hash = %s WHERE id = %s", [digest, event.pk])
+    _tamper("UPDATE workflows_auditchain SET head_hash = %s WHERE key = 'as-stored'", [digest])
+    (fast, streamed), reference = _verify_capturing(), audit._verify_orm()
+    assert fast.ok and reference.ok and not streamed, (fast.problems, reference.problems)
+    assert audit.verify_chain("as-stored")["ok"]
+    _store_text(event, "after", '{"b": 3, "a": 1}')
+    _both(f"event {event.pk}: content does not match its hash")
+
+
+def test_json_that_jsonb_refused_is_refused(onboarding_a):
+    """json would keep a NUL (\\u0000), which jsonb refused: the columns still refuse it."""
+    from django.db import DatabaseError
+
+    for field in ("after", "before"):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            audit.record("x.nul", process=onboarding_a, **{field: {"a": "nul \x00 here"}})
+    audit.seal_checkpoint()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _tamper(
+            "UPDATE workflows_auditcheckpoint SET heads = %s::json",
+            ['{"k": "\\u0000"}'],
+        )
+    assert not AuditEvent.objects.filter(action="x.nul").exists()
+
+
 def test_many_chains_that_do_not_fit_stream_the_whole_range(ids, monkeypatch):
     from workflows import audit_scan
 

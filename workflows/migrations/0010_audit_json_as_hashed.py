@@ -50,17 +50,30 @@ def _alter(schema_editor, columns, to):
         )
 
 
+def _constraint(table):
+    return f"{table}_json_as_jsonb"
+
+
 def to_canonical_text(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(CANONICAL_SQL)
     _alter(schema_editor, COLUMNS, "json")
     schema_editor.execute("DROP FUNCTION pg_temp.audit_canonical_json(jsonb)")
+    # What jsonb refused, json would keep: a \u0000 (NUL), which no text column holds,
+    # and after which no lookup (read as jsonb) on the table would run.
+    for table, names in COLUMNS.items():
+        check = " AND ".join(f"({c} IS NULL OR {c}::jsonb IS NOT NULL)" for c in names)
+        schema_editor.execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT {_constraint(table)} CHECK ({check})"
+        )
 
 
 def to_jsonb(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    for table in COLUMNS:
+        schema_editor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_constraint(table)}")
     _alter(schema_editor, COLUMNS, "jsonb")
 
 
