@@ -257,15 +257,18 @@ STREAM_SETTINGS = {
 
 @contextmanager
 def planner(cursor, settings):
-    """``settings`` (name: value) SET LOCAL for the statements inside, then restored."""
+    """``settings`` (name: value) SET LOCAL for the statements inside, then restored.
+
+    Use it in a transaction (or savepoint) of its own: on an error they are not restored
+    here, where the statement would fail in the aborted transaction and hide the error,
+    but by that transaction's rollback, which undoes SET LOCAL.
+    """
     names = list(settings)
     cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
     saved = cursor.fetchone()
     _configure(cursor, settings.items())
-    try:
-        yield
-    finally:
-        _configure(cursor, zip(names, saved, strict=True))
+    yield
+    _configure(cursor, zip(names, saved, strict=True))
 
 
 def scan(cursor, low=None, high=None, literal=None):

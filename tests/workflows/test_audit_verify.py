@@ -244,6 +244,23 @@ def test_json_that_jsonb_refused_is_refused(onboarding_a):
     assert not AuditEvent.objects.filter(action="x.nul").exists()
 
 
+def test_an_error_under_planner_settings_is_the_one_raised():
+    """Not the restoring statement's error in the aborted transaction; the savepoint's
+    rollback undoes the settings."""
+    from django.db import ProgrammingError
+
+    from workflows import audit_scan
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_sort')")
+        before = cursor.fetchone()[0]
+        with pytest.raises(ProgrammingError, match="no_such_table"), transaction.atomic():
+            with audit_scan.planner(cursor, audit_scan.STREAM_SETTINGS):
+                cursor.execute("SELECT * FROM no_such_table")
+        cursor.execute("SELECT current_setting('enable_sort')")
+        assert cursor.fetchone()[0] == before == "on"
+
+
 def test_many_chains_that_do_not_fit_stream_the_whole_range(ids, monkeypatch):
     from workflows import audit_scan
 
