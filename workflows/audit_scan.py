@@ -289,8 +289,16 @@ def scan(cursor, low=None, high=None, literal=None):
     cursor.execute(CHAINS_SQL.format(chains_range=chains_range))
     if cursor.fetchone()[0] > result.recorded_chains:
         cursor.execute(EMPTY_CHAINS_SQL.format(chains_range=chains_range))
-        result.bad_heads.extend(key for (key,) in cursor.fetchall())
+        empty = [key for (key,) in cursor.fetchall()]
         result.statements += 1
+        if empty and result.bad_heads:  # one list in the keys' order, as the database sorts
+            cursor.execute(
+                f"SELECT k FROM unnest({literal(result.bad_heads + empty)}::text[]) k ORDER BY k"
+            )
+            result.bad_heads[:] = [key for (key,) in cursor.fetchall()]
+            result.statements += 1
+        else:
+            result.bad_heads.extend(empty)
     return result
 
 

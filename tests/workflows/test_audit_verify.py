@@ -388,6 +388,16 @@ def test_seal_written_otherwise_is_checked_re_encoded(onboarding_a):
     assert fast.checkpoints_checked == reference.checkpoints_checked == 2
 
 
+def test_head_problems_in_key_order_whether_emptied_or_cut(onboarding_a, onboarding_b):
+    """A chain emptied entirely and one cut short, in one range: named in key order."""
+    keys = sorted([f"process:{onboarding_a.pk}", f"process:{onboarding_b.pk}"])
+    _tamper("DELETE FROM workflows_auditevent WHERE chain_key = %s", [keys[0]])
+    last = AuditEvent.objects.filter(chain_key=keys[1]).order_by("-seq").first()
+    _tamper("DELETE FROM workflows_auditevent WHERE id = %s", [last.pk])
+    fast, _ = _both(f"chain {keys[0]}: head does not match its last event")
+    assert fast.problems == [f"chain {key}: head does not match its last event" for key in keys]
+
+
 def test_altered_checkpoint(onboarding_a):
     checkpoint = audit.seal_checkpoint()
     _tamper(
