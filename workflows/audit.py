@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit_scan, bulk
-from .fields import canonical_json
+from .fields import canonical_json as _canonical  # the hashed form of a payload
 from .models import AuditChain, AuditCheckpoint, AuditEvent
 
 GENESIS = "0" * 64
@@ -53,11 +53,6 @@ def to_json(value):
     if _is_plain(value):
         return value
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-
-# The hashed form of a payload: json.dumps(payload, sort_keys=True, separators=(",", ":"),
-# ensure_ascii=False), with one encoder made once rather than one per call.
-_canonical = canonical_json
 
 
 def _digest(payload):
@@ -695,15 +690,23 @@ def _seal_problems(cursor, scans, seals):
     bad, position = set(seals.bad), 0
     for pk in sorted(bad | {row[0] for row in altered}):
         if pk in bad:
-            yield _("checkpoint %(pk)s: seal does not match") % {"pk": pk}
+            yield _seal_problem(pk)
         while position < len(altered) and altered[position][0] == pk:
             _pk, _n, key, seq = altered[position]
-            yield _("checkpoint %(pk)s: chain %(key)s event %(seq)s was altered") % {
-                "pk": pk,
-                "key": key,
-                "seq": seq,
-            }
+            yield _altered_head_problem(pk, key, seq)
             position += 1
+
+
+def _seal_problem(pk):
+    return _("checkpoint %(pk)s: seal does not match") % {"pk": pk}
+
+
+def _altered_head_problem(pk, key, seq):
+    return _("checkpoint %(pk)s: chain %(key)s event %(seq)s was altered") % {
+        "pk": pk,
+        "key": key,
+        "seq": seq,
+    }
 
 
 def _verify_orm(chunk_size=2000):
@@ -737,26 +740,21 @@ def _verify_orm(chunk_size=2000):
     for checkpoint in checkpoints.order_by("pk").iterator():
         result.checkpoints_checked += 1
         if checkpoint.prev_hash != prev or checkpoint.hash not in _seal_digests(checkpoint):
-            result.fail(_("checkpoint %(pk)s: seal does not match") % {"pk": checkpoint.pk})
+            result.fail(_seal_problem(checkpoint.pk))
         for key, (seq, digest) in checkpoint.heads.items():
             found = (
                 AuditEvent.objects.filter(chain_key=key, seq=seq).values_list("hash", flat=True)
             ).first()
             if found != digest:
-                result.fail(
-                    _("checkpoint %(pk)s: chain %(key)s event %(seq)s was altered")
-                    % {"pk": checkpoint.pk, "key": key, "seq": seq}
-                )
+                result.fail(_altered_head_problem(checkpoint.pk, key, seq))
         prev = checkpoint.hash
     return result
 
 
 def _seal_digests(checkpoint):
     """The seal's hash with its heads re-encoded, and as stored (``_stored_json_digest``)."""
-    at, prev = (
-        _canonical(checkpoint.at.astimezone(UTC).isoformat()),
-        _canonical(checkpoint.prev_hash),
-    )
+    at = _canonical(checkpoint.at.astimezone(UTC).isoformat())
+    prev = _canonical(checkpoint.prev_hash)
     stored = f'{{"at":{at},"heads":{checkpoint.heads_text},"prev":{prev}}}'
     return {_checkpoint_hash(checkpoint), _digest_text(stored)}
 

@@ -34,7 +34,7 @@ _scan_json = c_make_scanner(json.JSONDecoder())
 CACHE_SIZE = 50_000  # distinct JSON texts kept; the same few states recur in many events
 
 
-def canonical_json(text, cache):
+def reencoded(text, cache):
     """``_canonical(json.loads(text))`` for PostgreSQL's text of a JSON value."""
     if text is None:
         return "null"
@@ -51,6 +51,13 @@ def canonical_json(text, cache):
             cache.clear()
         cache[text] = canonical
     return canonical
+
+
+# ``iso_at`` in SQL: ``datetime.isoformat()`` of ``at_text``, PostgreSQL's ISO text of
+# a UTC time (``DateStyle`` ISO).
+ISO_AT_SQL = (
+    "rpad(replace(at_text, ' ', 'T'), CASE WHEN length(at_text) > 19 THEN 26 ELSE 19 END, '0')"
+)
 
 
 # Whether each chain in a range fits, counted, with the keys of those that do not. The
@@ -76,9 +83,7 @@ SELECT count(*) FILTER (WHERE fits), coalesce(sum(events) FILTER (WHERE fits), 0
                || ',"actor":' || coalesce(actor_id::text, 'null')
                || ',"actor_label":' || to_json(actor_label)::text
                || ',"after":' || coalesce(after::text, 'null')
-               || ',"at":"' || rpad(replace(at_text, ' ', 'T'),
-                                    CASE WHEN length(at_text) > 19 THEN 26 ELSE 19 END, '0')
-               || '+00:00","before":' || coalesce(before::text, 'null')
+               || ',"at":"' || {iso_at} || '+00:00","before":' || coalesce(before::text, 'null')
                || ',"chain":' || to_json(chain_key)::text
                || ',"comment":' || to_json(comment)::text
                || ',"municipality":' || coalesce(municipality_id::text, 'null')
@@ -152,7 +157,6 @@ class Scan:
     broken: list = field(default_factory=list)
     bad_heads: list = field(default_factory=list)  # chain keys
     recorded_chains: int = 0  # chains with events that have a head row
-    statements: int = 0
     unfit: list = field(default_factory=list)  # keys of the chains that did not fit
 
 
@@ -184,7 +188,7 @@ def check_rows(rows, scan):
     """Check streamed rows (in chain key, then seq order) into ``scan``.
 
     An event's hash is checked on its stored JSON text, then, if that does not give
-    it, on the text re-encoded canonically (``canonical_json``).
+    it, on the text re-encoded canonically (``reencoded``).
     """
     enc = encode_basestring
     broken, bad_heads = scan.broken, scan.bad_heads
@@ -218,7 +222,7 @@ def check_rows(rows, scan):
             fits = False
             for after_text, before_text in (
                 (after or "null", before or "null"),
-                (canonical_json(after, cache), canonical_json(before, cache)),
+                (reencoded(after, cache), reencoded(before, cache)),
             ):
                 text = start + after_text + at_text + before_text + end
                 if sha256(text.encode()).hexdigest() == digest:
@@ -274,9 +278,11 @@ def planner(cursor, settings):
 def scan(cursor, low=None, high=None, literal=None):
     """Check the chains with keys in [low, high) on ``cursor`` (psycopg's, or Django's)."""
     events_range, chains_range = ranges_sql(low, high, literal)
-    result = Scan(statements=5)
+    result = Scan()
     with planner(cursor, STREAM_SETTINGS):
-        cursor.execute(FIT_SQL.format(events_range=events_range, genesis=GENESIS))
+        cursor.execute(
+            FIT_SQL.format(events_range=events_range, genesis=GENESIS, iso_at=ISO_AT_SQL)
+        )
         result.chains, result.events, result.recorded_chains, unfit = cursor.fetchone()
         if unfit:
             result.unfit = unfit
@@ -285,18 +291,15 @@ def scan(cursor, low=None, high=None, literal=None):
             else:
                 events_range += f" AND e.chain_key = ANY({literal(unfit)})"
             _stream(cursor, STREAM_SQL.format(events_range=events_range), result)
-            result.statements += 1
     cursor.execute(CHAINS_SQL.format(chains_range=chains_range))
     if cursor.fetchone()[0] > result.recorded_chains:
         cursor.execute(EMPTY_CHAINS_SQL.format(chains_range=chains_range))
         empty = [key for (key,) in cursor.fetchall()]
-        result.statements += 1
         if empty and result.bad_heads:  # one list in the keys' order, as the database sorts
             cursor.execute(
                 f"SELECT k FROM unnest({literal(result.bad_heads + empty)}::text[]) k ORDER BY k"
             )
             result.bad_heads[:] = [key for (key,) in cursor.fetchall()]
-            result.statements += 1
         else:
             result.bad_heads.extend(empty)
     return result
@@ -318,33 +321,30 @@ def _configure(cursor, settings):
     )
 
 
+# Every seal's heads: (checkpoint, position in its heads, key, seq), and the hash.
+_SEALED_HEADS = """SELECT cp.id, h.n, h.key, h.seq
+  FROM workflows_auditcheckpoint cp
+ CROSS JOIN LATERAL (
+       SELECT key, value ->> 1 AS hash, (value ->> 0)::bigint AS seq, n
+         FROM json_each(cp.heads) WITH ORDINALITY AS j(key, value, n)
+       OFFSET 0) h"""
 # Every sealed head that is not the hash of the event it names, as (checkpoint, its
 # position in the heads, key, seq). A head at its chain's recorded length is compared
 # with the recorded head hash (one join), which is its last event's hash if the chain
 # fits (``scan``; a recorded chain with no events does not); the others are looked up,
 # an index probe each. The heads of chains that do not fit are looked up again
 # (``ALTERED_HEADS_OF``).
-ALTERED_HEADS_SQL = """
-SELECT cp.id, h.n, h.key, h.seq
-  FROM workflows_auditcheckpoint cp
- CROSS JOIN LATERAL (
-       SELECT key, value ->> 1 AS hash, (value ->> 0)::bigint AS seq, n
-         FROM json_each(cp.heads) WITH ORDINALITY AS j(key, value, n)
-       OFFSET 0) h
+ALTERED_HEADS_SQL = f"""
+{_SEALED_HEADS}
   LEFT JOIN workflows_auditchain c ON c.key = h.key
  WHERE CASE WHEN c.length = h.seq AND h.seq > 0 THEN c.head_hash
             ELSE (SELECT e.hash FROM workflows_auditevent e
                    WHERE e.chain_key = h.key AND e.seq = h.seq) END
        IS DISTINCT FROM h.hash
 """
-ALTERED_HEADS_OF = """
-SELECT cp.id, h.n, h.key, h.seq
-  FROM workflows_auditcheckpoint cp
- CROSS JOIN LATERAL (
-       SELECT key, value ->> 1 AS hash, (value ->> 0)::bigint AS seq, n
-         FROM json_each(cp.heads) WITH ORDINALITY AS j(key, value, n)
-       OFFSET 0) h
- WHERE h.key = ANY({keys})
+ALTERED_HEADS_OF = f"""
+{_SEALED_HEADS}
+ WHERE h.key = ANY({{keys}})
    AND (SELECT e.hash FROM workflows_auditevent e
          WHERE e.chain_key = h.key AND e.seq = h.seq) IS DISTINCT FROM h.hash
 """
@@ -358,16 +358,14 @@ ALTERED_HEADS_SETTINGS = {
 }
 # Each seal hashed by the database (its heads are stored as canonical text); the heads
 # come back only for a seal whose text does not give its hash, to be re-encoded.
-CHECKPOINTS_SQL = """
+CHECKPOINTS_SQL = f"""
 SELECT id, prev_hash, hash, CASE WHEN NOT fits THEN at_text END,
        CASE WHEN NOT fits THEN heads END
   FROM (
     SELECT id, at_text, heads::text AS heads, prev_hash, hash,
            hash = encode(sha256(convert_to(
-             '{"at":"' || rpad(replace(at_text, ' ', 'T'),
-                               CASE WHEN length(at_text) > 19 THEN 26 ELSE 19 END, '0')
-             || '+00:00","heads":' || heads::text || ',"prev":' || to_json(prev_hash)::text
-             || '}', 'UTF8')), 'hex') AS fits
+             '{{"at":"' || {ISO_AT_SQL} || '+00:00","heads":' || heads::text
+             || ',"prev":' || to_json(prev_hash)::text || '}}', 'UTF8')), 'hex') AS fits
       FROM (SELECT *, (at AT TIME ZONE 'UTC')::text AS at_text
               FROM workflows_auditcheckpoint) cp
   ) checked
@@ -435,9 +433,7 @@ def _snapshot_connection(conninfo, snapshot):
 def scan_in_worker(conninfo, snapshot, low, high):
     """A range on a connection of its own, in the caller's snapshot (for a thread)."""
     with _snapshot_connection(conninfo, snapshot) as (cursor, literal):
-        result = scan(cursor, low, high, literal)
-    result.statements += 2
-    return result
+        return scan(cursor, low, high, literal)
 
 
 def checkpoints_in_worker(conninfo, snapshot):

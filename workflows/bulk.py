@@ -79,9 +79,8 @@ def copy_rows(model, columns, rows, json_columns=()):
 
     A value in one of ``json_columns`` is encoded as canonical JSON (the text an audit
     hash covers), unless it is a ``str``: that is taken as JSON text already encoded
-    (``None`` is SQL NULL). On PostgreSQL ``rows``
-    may be a generator: it is consumed as COPY streams, so the server stores the first
-    rows while the next are still being made.
+    (``None`` is SQL NULL). On PostgreSQL ``rows`` may be a generator: it is consumed as
+    COPY streams, so the server stores the first rows while the next are still being made.
     """
     if isinstance(rows, list | tuple) and not rows:
         return
@@ -99,12 +98,9 @@ def copy_rows(model, columns, rows, json_columns=()):
 
         prepared = []
         for row in rows:
-            row = list(row)
+            row = _encode_json(row, json_index)
             for i, value in enumerate(row):
-                if i in json_index:
-                    if not (value is None or isinstance(value, str)):
-                        row[i] = canonical_json(value)
-                elif isinstance(value, datetime.datetime):
+                if isinstance(value, datetime.datetime):
                     row[i] = connection.ops.adapt_datetimefield_value(value)
             prepared.append(row)
         with connection.cursor() as cursor:
@@ -112,22 +108,21 @@ def copy_rows(model, columns, rows, json_columns=()):
         return
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    dumps = canonical_json
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             write_row = copy.write_row
             for row in rows:
                 for i in json_index:
                     if not (row[i] is None or isinstance(row[i], str)):
-                        row = _encode_json(row, json_index, dumps)
+                        row = _encode_json(row, json_index)
                         break
                 write_row(row)
 
 
-def _encode_json(row, json_index, dumps):
-    """``row`` with its JSON values as text (text COPY: PostgreSQL parses the JSON)."""
+def _encode_json(row, json_index):
+    """``row`` (as a list) with its JSON values as canonical text, where not text already."""
     row = list(row)
     for i in json_index:
         if not (row[i] is None or isinstance(row[i], str)):
-            row[i] = dumps(row[i])
+            row[i] = canonical_json(row[i])
     return row

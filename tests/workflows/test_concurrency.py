@@ -26,6 +26,22 @@ def _in_threads(target, arguments, timeout=30):
         thread.join(timeout=timeout)
 
 
+def _errors_in_threads(target, arguments, timeout=30):
+    """``_in_threads``, each thread closing its connections; what the threads raised."""
+    errors = []
+
+    def run(*args):
+        try:
+            target(*args)
+        except Exception as error:  # the caller's assertion names it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    _in_threads(run, arguments, timeout=timeout)
+    return errors
+
+
 def _race(task_pk, users, action):
     from workflows.models import Task
 
@@ -92,19 +108,13 @@ def test_first_events_of_a_new_chain_racing(municipality_a):
 
     key = "agreements.municipality:racing"
     barrier = threading.Barrier(2)
-    errors = []
 
     def first_event(index):
-        try:
-            with transaction.atomic():
-                barrier.wait()
-                audit.record("scope.granted", chain_key=key, comment=f"hilo {index}")
-        except Exception as error:  # the assertion below names it
-            errors.append(error)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            barrier.wait()
+            audit.record("scope.granted", chain_key=key, comment=f"hilo {index}")
 
-    _in_threads(first_event, [(i,) for i in range(2)])
+    errors = _errors_in_threads(first_event, [(i,) for i in range(2)])
     assert errors == []
     chain = AuditChain.objects.get(key=key)
     assert chain.length == 2
@@ -126,20 +136,14 @@ def test_appends_racing_on_one_chain_stay_in_order(municipality_a):
     audit.record("scope.granted", chain_key=key, comment="primero")
     threads_count, per_thread = 4, 10
     barrier = threading.Barrier(threads_count)
-    errors = []
 
     def append(index):
-        try:
-            barrier.wait()
-            for n in range(per_thread):
-                with transaction.atomic():
-                    audit.record("scope.granted", chain_key=key, comment=f"hilo {index}, {n}")
-        except Exception as error:  # the assertion below names it
-            errors.append(error)
-        finally:
-            connections.close_all()
+        barrier.wait()
+        for n in range(per_thread):
+            with transaction.atomic():
+                audit.record("scope.granted", chain_key=key, comment=f"hilo {index}, {n}")
 
-    _in_threads(append, [(i,) for i in range(threads_count)], timeout=60)
+    errors = _errors_in_threads(append, [(i,) for i in range(threads_count)], timeout=60)
     assert errors == []
     total = 1 + threads_count * per_thread
     assert AuditChain.objects.get(key=key).length == total
@@ -285,20 +289,14 @@ def test_held_events_racing_onto_one_new_chain_all_land_in_order():
 
     key = "test:held-racing"
     barrier = threading.Barrier(2)
-    errors = []
 
     def append_three(index):
-        try:
-            with transaction.atomic(), audit.appended_together():
-                for n in range(3):
-                    audit.record("test.step", chain_key=key, comment=f"hilo {index}, {n}")
-                barrier.wait()  # both hold their events, then both append
-        except Exception as error:  # the assertion below names it
-            errors.append(error)
-        finally:
-            connections.close_all()
+        with transaction.atomic(), audit.appended_together():
+            for n in range(3):
+                audit.record("test.step", chain_key=key, comment=f"hilo {index}, {n}")
+            barrier.wait()  # both hold their events, then both append
 
-    _in_threads(append_three, [(i,) for i in range(2)])
+    errors = _errors_in_threads(append_three, [(i,) for i in range(2)])
     assert errors == []
     assert AuditChain.objects.get(key=key).length == 6
     comments = list(

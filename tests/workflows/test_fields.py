@@ -11,7 +11,7 @@ from workflows import audit
 from workflows.fields import canonical_json
 from workflows.models import AuditEvent
 
-from .test_audit_verify import JSON, TEXT, _verify_capturing
+from .test_audit_verify import JSON, TEXT, _canonical_texts, _verify_capturing
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def _texts(events, column="after"):
 
 def test_stored_text_is_canonical_and_reads_back(onboarding_a):
     events = [audit.record("x.json", process=onboarding_a, after=value) for value in AWKWARD]
-    assert _texts(events) == [None if v is None else canonical_json(v) for v in AWKWARD]
+    assert _texts(events) == list(_canonical_texts(*AWKWARD))
     stored = AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk")
     assert [e.after for e in stored] == AWKWARD
     assert list(stored.values_list("after", flat=True)) == AWKWARD
@@ -65,7 +65,7 @@ def test_migration_writes_jsonb_values_back_as_canonical_text(onboarding_a):
     events = [
         audit.record("x.json", process=onboarding_a, before=value, after=value) for value in AWKWARD
     ]
-    expected = [None if v is None else canonical_json(v) for v in AWKWARD]
+    expected = list(_canonical_texts(*AWKWARD))
     sealed = audit.seal_checkpoint()
     with connection.cursor() as cursor:  # the inserts' foreign keys, checked before ALTER
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

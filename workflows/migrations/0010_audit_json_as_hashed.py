@@ -4,9 +4,10 @@ An event's before and after, and a checkpoint's heads. On PostgreSQL the columns
 from ``jsonb`` to ``json`` (``workflows.fields``), each value re-written as canonical
 text by ``CANONICAL_SQL``, so that verification can hash the stored text as it is.
 A table's columns change in one statement: it and its indexes are rewritten once,
-and appends wait meanwhile (about a minute per million events; docs/operations.md). A value the SQL writes differently from Python (a float
-that ``jsonb`` had already turned into an integer) is still checked, by re-encoding it
-(``audit_scan``). Elsewhere the column is text already and nothing changes.
+and appends wait meanwhile (about a minute per million events; docs/operations.md).
+A value the SQL writes differently from Python (a float that ``jsonb`` had already
+turned into an integer) is still checked, by re-encoding it (``audit_scan``).
+Elsewhere the column is text already and nothing changes.
 """
 
 from django.db import migrations
