@@ -13,9 +13,12 @@ _made_here = threading.local()
 
 
 def _made_here_pks():
+    """This thread's noted processes; none outside a transaction, where all committed."""
     pks = getattr(_made_here, "pks", None)
     if pks is None:
         pks = _made_here.pks = set()
+    elif pks and not connection.in_atomic_block:
+        pks.clear()
     return pks
 
 
@@ -28,8 +31,7 @@ def made_in_this_transaction(process_pk):
     """
     pks = _made_here_pks()
     if not connection.in_atomic_block:
-        pks.clear()  # committed already (autocommit): whatever is noted is stale
-        return
+        return  # committed already (autocommit)
     pks.add(process_pk)
     # Robust: a failing callback before it must not leave a committed process noted.
     transaction.on_commit(lambda: pks.discard(process_pk), robust=True)
@@ -52,10 +54,7 @@ class ProcessLock:
 
     @contextmanager
     def __call__(self, flow_class, process_pk):
-        made = _made_here_pks()
-        if made and not connection.in_atomic_block:
-            made.clear()  # outside any transaction nothing noted can still be unseen
-        if process_pk in made:
+        if process_pk in _made_here_pks():
             # No other transaction sees this process yet: nothing to exclude, but the
             # block is still all or nothing for a caller that catches its failure.
             with transaction.atomic():
