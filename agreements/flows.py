@@ -8,7 +8,7 @@ from viewflow.workflow import flow
 from workflows.forms import DecisionForm
 from workflows.locks import ProcessLock
 from workflows.models import Process, Task
-from workflows.nodes import HumanTask
+from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
 from . import services
@@ -28,8 +28,8 @@ class OnboardingFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Municipal onboarding")
 
-    start = flow.StartHandle(this.start_onboarding).Next(this.draft_agreement)
-    renew = flow.StartHandle(this.start_renewal).Next(this.draft_agreement)
+    start = Start(this.start_onboarding).Next(this.draft_agreement)
+    renew = Start(this.start_renewal).Next(this.draft_agreement)
 
     draft_agreement = (
         HumanTask(
@@ -132,7 +132,7 @@ class FollowUpFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Contact follow-up")
 
-    start = flow.StartHandle(this.start_follow_up).Next(this.follow_up)
+    start = Start(this.start_follow_up).Next(this.follow_up)
     follow_up = (
         HumanTask(
             role=lambda process: process.data["role"],

@@ -161,7 +161,9 @@ def starts(count, repeat):
                 for i in range(count)
             ]
         )
-        assign_perm(FACILITATE, user, Municipality.objects.filter(pk__in=[m.pk for m in made]))
+        made = Municipality.objects.filter(pk__in=[m.pk for m in made]).select_related("region")
+        assign_perm(FACILITATE, user, made)
+        made = list(made)  # as the start form reads its choice: with its state
         user = User.objects.get(pk=user.pk)  # a fresh permission cache, as a new request has
         data = {
             "mayor_name": "Alcaldesa de prueba",

@@ -11,7 +11,7 @@ from viewflow.workflow import flow
 from workflows.forms import DecisionForm
 from workflows.locks import ProcessLock
 from workflows.models import Process, Task
-from workflows.nodes import HumanTask
+from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
 from . import services
@@ -43,7 +43,7 @@ class FinanceSubmissionFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Finance data")
 
-    start = flow.StartHandle(this.start_submission).Next(this.prepare_data)
+    start = Start(this.start_submission).Next(this.prepare_data)
 
     prepare_data = (
         HumanTask(

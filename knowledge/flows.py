@@ -8,7 +8,7 @@ from viewflow.workflow import flow
 from workflows.forms import DecisionForm
 from workflows.locks import ProcessLock
 from workflows.models import Process, Task
-from workflows.nodes import HumanTask
+from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
 from . import services
@@ -31,8 +31,8 @@ class CaseFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Innovation case")
 
-    start = flow.StartHandle(this.start_case).Next(this.systematise)
-    revise = flow.StartHandle(this.start_revision).Next(this.systematise)
+    start = Start(this.start_case).Next(this.systematise)
+    revise = Start(this.start_revision).Next(this.systematise)
 
     systematise = (
         HumanTask(

@@ -9,7 +9,7 @@ from agreements.models import Municipality
 from workflows.forms import DecisionForm
 from workflows.locks import ProcessLock
 from workflows.models import Process, Task
-from workflows.nodes import FanOut, HumanTask
+from workflows.nodes import FanOut, HumanTask, Start
 from workflows.roles import Role
 
 from . import services
@@ -41,7 +41,7 @@ class NetworkFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Network setup")
 
-    start = flow.StartHandle(this.start_network).Next(this.review_proposal)
+    start = Start(this.start_network).Next(this.review_proposal)
 
     review_proposal = (
         HumanTask(

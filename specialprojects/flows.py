@@ -8,7 +8,7 @@ from viewflow.workflow import flow
 from workflows.forms import DecisionForm
 from workflows.locks import ProcessLock
 from workflows.models import Process, Task
-from workflows.nodes import FanOut, HumanTask
+from workflows.nodes import FanOut, HumanTask, Start
 from workflows.roles import Role
 
 from . import services
@@ -40,7 +40,7 @@ class ProjectFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Special project")
 
-    start = flow.StartHandle(this.start_project).Next(this.draft_proposal)
+    start = Start(this.start_project).Next(this.draft_proposal)
 
     draft_proposal = (
         HumanTask(

@@ -6,7 +6,7 @@ from viewflow.workflow import flow
 
 from workflows.locks import ProcessLock
 from workflows.models import Process, Task
-from workflows.nodes import HumanTask
+from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
 from . import services
@@ -30,7 +30,7 @@ class HiringFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Specialist hiring")
 
-    start = flow.StartHandle(this.start_hiring).Next(this.register_candidates)
+    start = Start(this.start_hiring).Next(this.register_candidates)
 
     register_candidates = (
         HumanTask(

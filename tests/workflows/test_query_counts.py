@@ -151,3 +151,24 @@ def test_every_flow_locks_its_process_as_the_task_page_does():
     from workflows.registry import flows
 
     assert flows() and all(isinstance(flow.lock_impl, ProcessLock) for flow in flows())
+
+
+def test_the_start_form_reads_its_choices_with_their_state(
+    client, facilitator_a, coordinator, region_a, region_b
+):
+    """Each choice is labelled "Municipality (State)": one query for all, not one each."""
+    from agreements import scope
+
+    client.force_login(facilitator_a)
+    url = reverse("agreements:start_onboarding")
+    _queries(client, url)  # caches filled once per process (content types)
+    few = _queries(client, url)
+    scope.grant_facilitator_region(facilitator_a, region_b, by=coordinator)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    content = response.content.decode()
+    for region in (region_a, region_b):
+        municipality = Municipality.objects.filter(region=region).order_by("code").first()
+        assert f">{municipality.name} ({region.name})<" in content
+    assert Municipality.objects.filter(region__in=[region_a, region_b]).count() > 30
+    assert len(ctx.captured_queries) == few
