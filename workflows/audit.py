@@ -635,21 +635,41 @@ def _check_all(cursor, workers):
 
 
 def _ranges(cursor, workers):
-    """``workers`` consecutive ranges of chain keys, as (low, high); None is unbounded."""
+    """``workers`` consecutive ranges of chain keys, as (low, high); None is unbounded.
+
+    The bounds are the planner's quantiles of the keys (``pg_stats``), read for nothing
+    where counting the chains and skipping to each bound read half the key index. Stale
+    statistics only make the ranges uneven: together they still cover every key. A
+    table never analysed has its chains counted.
+    """
     if workers <= 1:
         return [(None, None)]
-    cursor.execute("SELECT count(*) FROM workflows_auditchain")
-    chains = cursor.fetchone()[0]
+    cursor.execute(
+        "SELECT histogram_bounds::text::text[] FROM pg_stats WHERE schemaname ="
+        " current_schema() AND tablename = 'workflows_auditchain' AND attname = 'key'"
+    )
+    row = cursor.fetchone()
+    quantiles = row[0] if row and row[0] else None
     bounds = []
     for part in range(1, workers):
-        cursor.execute(
-            "SELECT key FROM workflows_auditchain ORDER BY key OFFSET %s LIMIT 1",
-            [chains * part // workers],
-        )
-        row = cursor.fetchone()
-        if row and (not bounds or row[0] > bounds[-1]):
-            bounds.append(row[0])
+        if quantiles:
+            key = quantiles[(len(quantiles) - 1) * part // workers]
+        else:
+            key = _counted_bound(cursor, part, workers)
+        # In the database's order already (a collation may differ from Python's).
+        if key is not None and (not bounds or key != bounds[-1]):
+            bounds.append(key)
     return list(zip([None, *bounds], [*bounds, None], strict=True))
+
+
+def _counted_bound(cursor, part, workers):
+    cursor.execute(
+        "SELECT key FROM workflows_auditchain ORDER BY key"
+        " OFFSET (SELECT count(*) FROM workflows_auditchain) * %s / %s LIMIT 1",
+        [part, workers],
+    )
+    row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _conninfo():

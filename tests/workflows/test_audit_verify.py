@@ -502,3 +502,36 @@ def test_two_connections_agree_with_one_and_name_the_first_break(onboarding_a, o
         f"checkpoint {sealed.pk}: seal does not match",
         f"checkpoint {sealed.pk}: chain {key} event {seq} was altered",
     ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ranges_from_stale_statistics_still_cover_every_chain(onboarding_a, onboarding_b):
+    """The ranges' bounds come from the planner's statistics, which lag behind new chains.
+
+    Chains made after ANALYZE, sorting before, between and after its quantiles, are
+    each in exactly one range: a tampered event in each is named once, as by one scan."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE workflows_auditchain")
+        cursor.execute(
+            "SELECT histogram_bounds IS NOT NULL FROM pg_stats"
+            " WHERE tablename = 'workflows_auditchain' AND attname = 'key'"
+        )
+        assert cursor.fetchone() == (True,)
+        ranges = audit._ranges(cursor, 3)
+    assert len(ranges) == 3 and ranges[0][0] is None and ranges[-1][1] is None
+    assert all(low == high_before for (_, high_before), (low, _) in itertools.pairwise(ranges))
+    keys = sorted(AuditChain.objects.values_list("key", flat=True))
+    assert {ranges[1][0], ranges[2][0]} <= set(keys)  # quantiles of the keys analysed
+    for key in ("0-antes", ranges[1][0] + "-entre", "zz-despues"):
+        for n in range(2):
+            audit.record("test.stale", chain_key=key, comment=f"{key} {n}")
+    victims = AuditEvent.objects.filter(action="test.stale", seq=2)
+    assert victims.count() == 3
+    with transaction.atomic():
+        for victim in victims:
+            _tamper("UPDATE workflows_auditevent SET comment = 'x' WHERE id = %s", [victim.pk])
+    with translation.override(None):
+        one, three = audit.verify(workers=1), audit.verify(workers=3)
+    assert (three.events_checked, three.chains_checked) == (one.events_checked, one.chains_checked)
+    assert three.problems == one.problems and len(one.problems) == 3
+    assert three.first_broken == one.first_broken
