@@ -7,6 +7,8 @@ entries are made by one INSERT the way ``knowledge.services.sync_library`` makes
 Measured through the real code: ``selectors.library``, the HTML page and the API.
 """
 
+import os
+
 from . import common
 
 CASES = 100_000
@@ -457,5 +459,6 @@ def run(total=CASES, repeat=20):
             "peak_rss_mb": common.peak_rss_mb(),
         },
     )
-    common.drop_database()
+    if os.environ.get("BENCH_KEEP") != "1":  # kept for EXPLAIN, as the other benchmarks do
+        common.drop_database()
     return payload
