@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from workflows.forms import TaskForm
 from workflows.roles import Role
 
+from .fields import MunicipalityChoiceField
 from .models import ContactLog
 from .validators import validate_pdf_document
 
@@ -21,7 +22,7 @@ class DateInput(forms.DateInput):
 class StartOnboardingForm(forms.Form):
     """The facilitator registers the municipality's authorities to start onboarding."""
 
-    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    municipality = MunicipalityChoiceField(label=_("Municipality"), queryset=None)
     population = forms.IntegerField(label=_("Population"), min_value=0, required=False)
     mayor_name = forms.CharField(label=_("Mayor"), max_length=200)
     mayor_email = forms.EmailField(label=_("Mayor's e-mail"), required=False)
@@ -174,7 +175,7 @@ class ScopeForm(forms.Form):
         ],
     )
     region = forms.ModelChoiceField(label=_("State"), queryset=None, required=False)
-    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None, required=False)
+    municipality = MunicipalityChoiceField(label=_("Municipality"), queryset=None, required=False)
     action = forms.ChoiceField(
         label=_("Action"), choices=[(GRANT, _("Grant")), (REVOKE, _("Revoke"))]
     )

@@ -94,12 +94,7 @@ def municipality_detail(request, pk):
 
 @login_required
 def start_onboarding(request):
-    # The choices' labels name the state: read with them, not one query per choice.
-    municipalities = (
-        scope.facilitated_municipalities(request.user)
-        .filter(is_member=False)
-        .select_related("region")
-    )
+    municipalities = scope.facilitated_municipalities(request.user).filter(is_member=False)
     if not municipalities.exists():
         raise PermissionDenied
     initial = {}

@@ -2,6 +2,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from agreements.fields import MunicipalityChoiceField
 from agreements.models import Municipality
 from networks.models import Theme
 from workflows.forms import DecisionForm, TaskForm
@@ -32,12 +33,13 @@ class CaseRegistrationForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 4}),
             "partners": forms.Textarea(attrs={"rows": 2}),
         }
+        field_classes = {"municipality": MunicipalityChoiceField}
 
     def __init__(self, *args, municipalities=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = (
             municipalities if municipalities is not None else Municipality.objects.all()
-        ).select_related("region")
+        )
         self.fields["theme"].queryset = Theme.objects.all()
 
     def _post_clean(self):
@@ -145,6 +147,7 @@ class ReplicationForm(forms.ModelForm):
         model = Replication
         fields = ["municipality", "state", "started_on", "report"]
         widgets = {"started_on": DATE, "report": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"municipality": MunicipalityChoiceField}
 
     def __init__(self, *args, municipalities, **kwargs):
         super().__init__(*args, **kwargs)

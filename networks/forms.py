@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agreements.fields import MunicipalityMultipleChoiceField
 from agreements.models import Municipality
 from workflows.forms import TaskForm
 
@@ -19,12 +20,11 @@ class ProposalForm(forms.ModelForm):
             "objectives": forms.Textarea(attrs={"rows": 4}),
             "target_municipalities": forms.SelectMultiple(attrs={"size": 12}),
         }
+        field_classes = {"target_municipalities": MunicipalityMultipleChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target_municipalities"].queryset = Municipality.objects.filter(
-            is_member=True
-        ).select_related("region")
+        self.fields["target_municipalities"].queryset = Municipality.objects.filter(is_member=True)
         self.fields["target_municipalities"].required = True
 
     def _post_clean(self):
@@ -35,7 +35,7 @@ class ProposalRevisionForm(TaskForm):
     name = forms.CharField(label=_("Name"), max_length=150)
     sector = forms.CharField(label=_("Sector"), max_length=120, required=False)
     objectives = forms.CharField(label=_("Objectives"), widget=forms.Textarea(attrs={"rows": 4}))
-    target_municipalities = forms.ModelMultipleChoiceField(
+    target_municipalities = MunicipalityMultipleChoiceField(
         label=_("Target municipalities"), queryset=Municipality.objects.filter(is_member=True)
     )
 

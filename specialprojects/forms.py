@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from agreements.fields import MunicipalityMultipleChoiceField
 from agreements.models import Municipality
 from workflows.forms import TaskForm
 from workflows.roles import Role
@@ -50,7 +51,7 @@ class ProposalForm(TaskForm):
             "One per line: start | due date | milestone | deliverable (dates as YYYY-MM-DD)."
         ),
     )
-    municipalities = forms.ModelMultipleChoiceField(
+    municipalities = MunicipalityMultipleChoiceField(
         label=_("Participating municipalities"),
         queryset=Municipality.objects.filter(is_member=True),
         required=False,
