@@ -639,37 +639,42 @@ def _ranges(cursor, workers):
 
     The bounds are the planner's quantiles of the keys (``pg_stats``), read for nothing
     where counting the chains and skipping to each bound read half the key index. Stale
-    statistics only make the ranges uneven: together they still cover every key. A
-    table never analysed has its chains counted.
+    statistics only make the ranges uneven: together they still cover every key, each
+    once, because the database sorts the bounds and drops repeats. A table never
+    analysed has its chains counted.
     """
     if workers <= 1:
         return [(None, None)]
-    cursor.execute(
-        "SELECT histogram_bounds::text::text[] FROM pg_stats WHERE schemaname ="
-        " current_schema() AND tablename = 'workflows_auditchain' AND attname = 'key'"
-    )
-    row = cursor.fetchone()
-    quantiles = row[0] if row and row[0] else None
-    bounds = []
-    for part in range(1, workers):
-        if quantiles:
-            key = quantiles[(len(quantiles) - 1) * part // workers]
-        else:
-            key = _counted_bound(cursor, part, workers)
-        # In the database's order already (a collation may differ from Python's).
-        if key is not None and (not bounds or key != bounds[-1]):
-            bounds.append(key)
+    cursor.execute(QUANTILE_BOUNDS_SQL, {"workers": workers})
+    bounds = cursor.fetchone()[0]
+    if bounds is None:
+        bounds = _counted_bounds(cursor, workers)
     return list(zip([None, *bounds], [*bounds, None], strict=True))
 
 
-def _counted_bound(cursor, part, workers):
-    cursor.execute(
-        "SELECT key FROM workflows_auditchain ORDER BY key"
-        " OFFSET (SELECT count(*) FROM workflows_auditchain) * %s / %s LIMIT 1",
-        [part, workers],
-    )
-    row = cursor.fetchone()
-    return row[0] if row else None
+QUANTILE_BOUNDS_SQL = """
+SELECT array_agg(DISTINCT bound ORDER BY bound)
+  FROM (SELECT h[1 + (array_length(h, 1) - 1) * part / %(workers)s] AS bound
+          FROM (SELECT histogram_bounds::text::text[] AS h FROM pg_stats
+                 WHERE schemaname = current_schema() AND tablename = 'workflows_auditchain'
+                   AND attname = 'key' AND NOT inherited) stats,
+               generate_series(1, %(workers)s - 1) part) bounds
+"""
+
+
+def _counted_bounds(cursor, workers):
+    cursor.execute("SELECT count(*) FROM workflows_auditchain")
+    chains, bounds = cursor.fetchone()[0], []
+    for part in range(1, workers):
+        cursor.execute(
+            "SELECT key FROM workflows_auditchain ORDER BY key OFFSET %s LIMIT 1",
+            [chains * part // workers],
+        )
+        row = cursor.fetchone()
+        # In the database's order (its collation may differ from Python's): only repeats go.
+        if row and (not bounds or row[0] != bounds[-1]):
+            bounds.append(row[0])
+    return bounds
 
 
 def _conninfo():

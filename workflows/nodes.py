@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from viewflow import this
+from viewflow.workflow import lock as viewflow_lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.lock import lock_scope
@@ -43,7 +44,8 @@ class StartActivation(StartHandleActivation):
         see it before that commits: its lock would exclude no one, so the lock's scope
         is entered (callbacks waiting for it still run after it) without the lock's
         savepoint. All or nothing still holds: a failure inside marks the caller's
-        transaction, or its savepoint, for rollback.
+        transaction, or its savepoint, for rollback. A caller that catches the failure
+        inside its own ``atomic`` block cannot go on using that block.
         """
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
         with transaction.atomic(savepoint=False):
@@ -56,8 +58,21 @@ class StartActivation(StartHandleActivation):
 
 @contextmanager
 def _unseen(_flow_class, _process_pk):
-    """The lock of a process no other transaction can see yet: nothing to take."""
-    yield
+    """The lock of a process no other transaction can see yet: nothing to take.
+
+    If the start fails, the callbacks queued inside it (``after_lock_released``) are
+    dropped. viewflow's lock rolled its savepoint back before they ran, so that they
+    found nothing to do; here the transaction may be aborted, and their first query
+    would raise in place of the start's own error.
+    """
+    queued = getattr(viewflow_lock._deferred, "queue", None)  # set by lock_scope
+    mark = len(queued) if queued is not None else 0
+    try:
+        yield
+    except BaseException:
+        if queued is not None:
+            del queued[mark:]
+        raise
 
 
 class Start(StartHandle):

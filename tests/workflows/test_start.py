@@ -74,3 +74,24 @@ def test_a_caller_catching_a_failed_start_cannot_commit_half_of_it(
             Agreement.objects.count()
     assert not Agreement.objects.filter(municipality=municipality_a).exists()
     assert not Process.objects.filter(municipality=municipality_a).exists()
+
+
+def test_callbacks_queued_by_a_failing_start_do_not_hide_its_error(
+    facilitator_a, municipality_a, monkeypatch
+):
+    """A database error aborts the transaction: a callback's query would raise instead."""
+    from django.db import ProgrammingError
+    from viewflow.workflow.lock import after_lock_released
+
+    ran = []
+
+    def fail(node):
+        after_lock_released(lambda: ran.append(Agreement.objects.count()))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM workflows_process")
+
+    monkeypatch.setattr(sla, "days_for", fail)
+    with pytest.raises(ProgrammingError, match="no_such_column"):
+        start(facilitator_a, municipality_a)
+    assert ran == []
+    assert not Process.objects.filter(municipality=municipality_a).exists()
