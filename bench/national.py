@@ -140,6 +140,7 @@ def starts(count, repeat):
     """
     from django.contrib.auth.models import User
     from django.db import connection
+    from django.db.models import Max
     from guardian.shortcuts import assign_perm
 
     from agreements import services
@@ -150,11 +151,14 @@ def starts(count, repeat):
     region_id = Municipality.objects.filter(facilitator=user).values_list("region_id", flat=True)[0]
     rates, latencies = [], []
     for run in range(repeat):
+        # Unique on a database kept between invocations, which keeps their municipalities.
+        last = Municipality.objects.filter(code__startswith="S").aggregate(Max("code"))
+        first = int(last["code__max"][1:]) + 1 if last["code__max"] else 0
         made = Municipality.objects.bulk_create(
             [
                 Municipality(
                     region_id=region_id,
-                    code=f"S{run:02d}{i:04d}{time.time_ns() % 100000:05d}",
+                    code=f"S{first + i:011d}",
                     name=f"Nuevo municipio {run}-{i}",
                     population=20_000 + i,
                 )

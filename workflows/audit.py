@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
-from functools import cache
+from functools import cache, lru_cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
@@ -309,7 +309,7 @@ _SAVEPOINT, _ROLLBACK_TO = "SAVEPOINT ", "ROLLBACK TO SAVEPOINT "
 
 @contextmanager
 def appended_together():
-    """Events recorded inside are appended when the block ends: one statement per chain.
+    """Events recorded inside are appended when the block ends, in one statement.
 
     A task's completion records four events on its process's chain, each a statement
     of its own before (docs/performance.md). The block must run inside a transaction,
@@ -352,13 +352,89 @@ def appended_together():
 
 
 def _append_held(held):
-    """Append the held events, in order, one statement per chain; empty ``held``."""
+    """Append the held events, in order, in one statement; empty ``held``.
+
+    A chain another transaction made meanwhile is appended again on its own.
+    """
     events, held[:] = list(held), []
     chains = {}
     for event in events:
         chains.setdefault(event.chain_key, []).append(event)
+    if len(chains) > 1:
+        chains = {key: chains[key] for key in _append_chains(chains)}
     for chain in chains.values():
         _onto_chain(chain)
+
+
+@lru_cache(maxsize=64)
+def _append_chains_sql(counts):
+    """Events onto several chains, ``counts[k - 1]`` of them onto the k-th: one statement.
+
+    ``_append_many_sql`` for each chain at once: the heads are locked in key order (two
+    transactions appending to the same chains cannot each hold one the other waits
+    for), the chains without one are made, and each chain's events are hashed from its
+    head. The events of a chain another transaction made meanwhile are not written.
+    """
+    chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
+    columns, typed = _unchained_columns()
+    keys = ", ".join(f"({k}, %s::text)" for k in range(1, len(counts) + 1))
+    lasts = ", ".join(f"({k}, {n})" for k, n in enumerate(counts, start=1))
+    each = [(k, n) for k, count in enumerate(counts, start=1) for n in range(1, count + 1)]
+    parts = ", ".join(f"({k}, {n}, %s::text, %s::text, %s::text)" for k, n in each)
+    rows = ", ".join(f"({k}, {n}, {typed})" for k, n in each)
+    return (
+        f"WITH RECURSIVE keys (k, key) AS (VALUES {keys}),"
+        f" old AS (SELECT keys.k, c.id, c.length, c.head_hash FROM {chains} c"
+        " JOIN keys ON c.key = keys.key ORDER BY c.key FOR UPDATE OF c),"
+        " base AS (SELECT keys.k, coalesce(old.length, 0) AS length,"
+        " coalesce(old.head_hash::text, %s::text) AS head"
+        " FROM keys LEFT JOIN old ON old.k = keys.k),"
+        f" parts (k, n, p0, p1, p2) AS (VALUES {parts}),"
+        " hashed (k, n, seq, prev, hash) AS (SELECT k, 0, length, NULL::text, head FROM base"
+        " UNION ALL SELECT p.k, p.n, h.seq + 1, h.hash, encode(sha256(convert_to("
+        "p.p0 || h.hash || p.p1 || (h.seq + 1)::text || p.p2, 'UTF8')), 'hex')"
+        " FROM hashed h JOIN parts p ON p.k = h.k AND p.n = h.n + 1),"
+        " last AS (SELECT h.k, h.seq, h.hash FROM hashed h"
+        f" JOIN (VALUES {lasts}) counts (k, n) ON h.k = counts.k AND h.n = counts.n),"
+        f" moved AS (UPDATE {chains} c SET length = last.seq, head_hash = last.hash"
+        " FROM old JOIN last ON last.k = old.k WHERE c.id = old.id RETURNING old.k),"
+        f" made AS (INSERT INTO {chains} (key, length, head_hash, sealed_length, sealed_hash)"
+        " SELECT keys.key, last.seq, last.hash, 0, '' FROM keys JOIN last ON last.k = keys.k"
+        " WHERE NOT EXISTS (SELECT FROM old WHERE old.k = keys.k) ORDER BY keys.key"
+        " ON CONFLICT (key) DO NOTHING RETURNING key),"
+        " written AS (SELECT k FROM moved UNION ALL"
+        " SELECT keys.k FROM made JOIN keys ON keys.key = made.key)"
+        f" INSERT INTO {events} ({', '.join(columns)}, {', '.join(_CHAINED)})"
+        f" SELECT {', '.join(f'v.{c}' for c in columns)}, h.seq, h.prev, h.hash"
+        f" FROM (VALUES {rows}) v (k, n, {', '.join(columns)})"
+        " JOIN hashed h ON h.k = v.k AND h.n = v.n WHERE v.k IN (SELECT k FROM written)"
+        f" RETURNING id, {', '.join(_CHAINED)}, chain_key"
+    )
+
+
+def _append_chains(chains):
+    """Append ``chains`` ({key: its events, in order}) in one statement.
+
+    Returns the keys of the chains another transaction made meanwhile: nothing of
+    theirs was written.
+    """
+    keys = sorted(chains)
+    parts, rows = [], []
+    for key in keys:
+        for event in chains[key]:
+            parts.extend(text_around_head(event_payload(event)))
+            rows.extend(_values(event))
+    sql = _append_chains_sql(tuple(len(chains[key]) for key in keys))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*keys, GENESIS, *parts, *rows])
+        written = sorted(cursor.fetchall(), key=lambda row: (row[4], row[1]))
+    stored = {}
+    for row in written:
+        stored.setdefault(row[4], []).append(row[:4])
+    for key, rows_of_chain in stored.items():
+        for event, row in zip(chains[key], rows_of_chain, strict=True):
+            _stored(event, row)
+    return [key for key in keys if key not in stored]
 
 
 @cache

@@ -308,3 +308,55 @@ def test_held_events_racing_onto_one_new_chain_all_land_in_order():
     with pytest.raises(RuntimeError, match="in a transaction"):
         with audit.appended_together():
             pass
+
+
+def test_held_events_on_several_chains_racing_onto_a_new_one_all_land():
+    """Both transactions hold events on a new chain they share and on one of their own.
+
+    The one that finds the shared chain made meanwhile appends it again on its own."""
+    from django.db import transaction
+
+    from workflows.models import AuditChain
+
+    barrier = threading.Barrier(2)
+
+    def append(index):
+        with transaction.atomic(), audit.appended_together():
+            audit.record("test.own", chain_key=f"test:own-{index}", comment=f"hilo {index}")
+            for n in range(2):
+                audit.record("test.shared", chain_key="test:shared", comment=f"hilo {index}, {n}")
+            barrier.wait()
+
+    errors = _errors_in_threads(append, [(i,) for i in range(2)])
+    assert errors == []
+    assert AuditChain.objects.get(key="test:shared").length == 4
+    comments = list(
+        AuditEvent.objects.filter(chain_key="test:shared")
+        .order_by("seq")
+        .values_list("comment", flat=True)
+    )
+    assert {c[:6] for c in comments[:2]} != {c[:6] for c in comments[2:]}  # one, then the other
+    for key in ("test:shared", "test:own-0", "test:own-1"):
+        assert audit.verify_chain(key)["ok"]
+    assert audit.verify().ok
+
+
+def test_held_events_lock_their_chains_in_one_order_whatever_order_they_were_recorded_in():
+    """Recorded on A then B here and B then A there: appended at once, neither deadlocks."""
+    from django.db import transaction
+
+    for key in ("test:order-a", "test:order-b"):
+        audit.record("test.made", chain_key=key)
+    barrier = threading.Barrier(2)
+
+    def append(keys):
+        with transaction.atomic(), audit.appended_together():
+            for key in keys:
+                audit.record("test.crossed", chain_key=key, comment=" > ".join(keys))
+            barrier.wait()
+
+    orders = [(("test:order-a", "test:order-b"),), (("test:order-b", "test:order-a"),)]
+    errors = _errors_in_threads(append, orders)
+    assert errors == []
+    assert AuditEvent.objects.filter(action="test.crossed").count() == 4
+    assert audit.verify().ok
