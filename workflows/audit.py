@@ -252,7 +252,7 @@ def _append_sql():
 
 
 def _values(event):
-    """The event's unchained columns, as ``_append_sql`` and ``_append_many_sql`` take them."""
+    """The event's unchained columns, as ``_append_sql`` and ``_append_chains_sql`` take them."""
     values = []
     for column in AUDIT_COLUMNS:  # the model's attribute names
         if column in _CHAINED:
@@ -297,7 +297,9 @@ def _onto_chain(events):
     """
 
     def write():
-        return _append(events[0]) if len(events) == 1 else _append_many(events)
+        if len(events) == 1:
+            return _append(events[0])
+        return not _append_chains({events[0].chain_key: events})
 
     if not (write() or write()):
         raise AuditChain.DoesNotExist(events[0].chain_key)
@@ -360,7 +362,7 @@ def _append_held(held):
     chains = {}
     for event in events:
         chains.setdefault(event.chain_key, []).append(event)
-    if len(chains) > 1:
+    if len(events) > 1:
         chains = {key: chains[key] for key in _append_chains(chains)}
     for chain in chains.values():
         _onto_chain(chain)
@@ -368,12 +370,13 @@ def _append_held(held):
 
 @lru_cache(maxsize=64)
 def _append_chains_sql(counts):
-    """Events onto several chains, ``counts[k - 1]`` of them onto the k-th: one statement.
+    """Events onto chains, ``counts[k - 1]`` of them onto the k-th: one statement.
 
-    ``_append_many_sql`` for each chain at once: the heads are locked in key order (two
-    transactions appending to the same chains cannot each hold one the other waits
-    for), the chains without one are made, and each chain's events are hashed from its
-    head. The events of a chain another transaction made meanwhile are not written.
+    The heads are locked in key order (two transactions appending to the same chains
+    cannot each hold one the other waits for), the chains without one are made with
+    their last event as head, and ``hashed`` walks each chain's events from its head as
+    ``_ONTO_CHAIN`` hashes one. The events of a chain another transaction made
+    meanwhile are not written.
     """
     chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
     columns, typed = _unchained_columns()
@@ -435,62 +438,6 @@ def _append_chains(chains):
         for event, row in zip(chains[key], rows_of_chain, strict=True):
             _stored(event, row)
     return [key for key in keys if key not in stored]
-
-
-@cache
-def _append_many_sql(count):
-    """``count`` events onto one chain: hashed one after another from its head, in SQL.
-
-    The head is locked (or, for a new chain, made with the last event as its head);
-    ``hashed`` walks the events from it as ``_ONTO_CHAIN`` hashes one.
-    """
-    chains, events = AuditChain._meta.db_table, AuditEvent._meta.db_table
-    columns, typed = _unchained_columns()
-    parts = ", ".join(["(%s::int, %s::text, %s::text, %s::text)"] * count)
-    rows = ", ".join([f"(%s::int, {typed})"] * count)
-    return (
-        f"WITH RECURSIVE old AS (SELECT id, length, head_hash FROM {chains} WHERE key = %s"
-        " FOR UPDATE),"
-        " base AS (SELECT length, head_hash::text AS head FROM old UNION ALL"
-        " SELECT 0, %s::text WHERE NOT EXISTS (SELECT FROM old)),"
-        f" parts (n, p0, p1, p2) AS (VALUES {parts}),"
-        " hashed (n, seq, prev, hash) AS (SELECT 0, length, NULL::text, head FROM base"
-        " UNION ALL SELECT p.n, h.seq + 1, h.hash, encode(sha256(convert_to("
-        "p.p0 || h.hash || p.p1 || (h.seq + 1)::text || p.p2, 'UTF8')), 'hex')"
-        " FROM hashed h JOIN parts p ON p.n = h.n + 1),"
-        f" last AS (SELECT seq, hash FROM hashed WHERE n = {count}),"
-        f" moved AS (UPDATE {chains} c SET length = last.seq, head_hash = last.hash"
-        " FROM old, last WHERE c.id = old.id RETURNING 1),"
-        f" made AS (INSERT INTO {chains} (key, length, head_hash, sealed_length, sealed_hash)"
-        " SELECT %s, seq, hash, 0, '' FROM last WHERE NOT EXISTS (SELECT FROM old)"
-        " ON CONFLICT (key) DO NOTHING RETURNING 1)"
-        f" INSERT INTO {events} ({', '.join(columns)}, {', '.join(_CHAINED)})"
-        f" SELECT {', '.join(f'v.{c}' for c in columns)}, h.seq, h.prev, h.hash"
-        f" FROM (VALUES {rows}) v (n, {', '.join(columns)}) JOIN hashed h ON h.n = v.n"
-        " WHERE EXISTS (SELECT FROM moved) OR EXISTS (SELECT FROM made)"
-        f" RETURNING id, {', '.join(_CHAINED)}"
-    )
-
-
-def _append_many(events):
-    """Insert ``events`` (of one chain, in order) onto its head: one statement.
-
-    False if nothing was written (the chain was made meanwhile by another transaction).
-    """
-    key = events[0].chain_key
-    parts, rows = [], []
-    for n, event in enumerate(events, start=1):
-        parts.extend([n, *text_around_head(event_payload(event))])
-        rows.append(n)
-        rows.extend(_values(event))
-    with connection.cursor() as cursor:
-        cursor.execute(_append_many_sql(len(events)), [key, GENESIS, *parts, key, *rows])
-        written = sorted(cursor.fetchall(), key=lambda row: row[1])
-    if not written:
-        return False
-    for event, row in zip(events, written, strict=True):
-        _stored(event, row)
-    return True
 
 
 AUDIT_COLUMNS = (
@@ -854,19 +801,15 @@ def _verify_orm(chunk_size=2000):
 
 def _seal_digests(checkpoint):
     """The seal's hash with its heads re-encoded, and as stored (``_stored_json_digest``)."""
-    at = _canonical(checkpoint.at.astimezone(UTC).isoformat())
-    prev = _canonical(checkpoint.prev_hash)
-    stored = f'{{"at":{at},"heads":{checkpoint.heads_text},"prev":{prev}}}'
+    at = checkpoint.at.astimezone(UTC).isoformat()
+    stored = audit_scan.seal_text(at, checkpoint.heads_text, checkpoint.prev_hash)
     return {_checkpoint_hash(checkpoint), _digest_text(stored)}
 
 
 def _checkpoint_hash(checkpoint):
-    return _digest(
-        {
-            "at": checkpoint.at.astimezone(UTC).isoformat(),
-            "heads": checkpoint.heads,
-            "prev": checkpoint.prev_hash,
-        }
+    at = checkpoint.at.astimezone(UTC).isoformat()
+    return _digest_text(
+        audit_scan.seal_text(at, _canonical(checkpoint.heads), checkpoint.prev_hash)
     )
 
 

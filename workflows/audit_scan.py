@@ -378,7 +378,7 @@ SELECT id, prev_hash, hash, CASE WHEN NOT fits THEN at_text END,
 
 @dataclass
 class Seals:
-    """What the checkpoints showed: ("seal", pk) problems, and the altered heads."""
+    """What the checkpoints showed: the seals that do not match, and the altered heads."""
 
     checked: int = 0
     bad: list = field(default_factory=list)  # checkpoint pks, in seal order
@@ -402,10 +402,18 @@ def check_checkpoints(cursor):
     return seals
 
 
+def seal_text(at, heads, prev_hash):
+    """A seal's canonical text, what its hash covers: ``at`` the isoformat of its UTC
+    time, ``heads`` their canonical JSON text. ``CHECKPOINTS_SQL`` writes it too."""
+    enc = encode_basestring
+    return '{"at":' + enc(at) + ',"heads":' + heads + ',"prev":' + enc(prev_hash) + "}"
+
+
 def _seal_fits(at, heads, prev_hash, digest):
     """The seal's text re-encoded (heads written otherwise than canonically) gives its hash."""
-    payload = {"at": iso_at(at) + "+00:00", "heads": json.loads(heads), "prev": prev_hash}
-    return sha256("".join(_encode_parsed(payload, 0)).encode()).hexdigest() == digest
+    heads = "".join(_encode_parsed(json.loads(heads), 0))
+    text = seal_text(iso_at(at) + "+00:00", heads, prev_hash)
+    return sha256(text.encode()).hexdigest() == digest
 
 
 def altered_heads_of(cursor, keys, literal):

@@ -9,7 +9,6 @@ from viewflow import this
 from viewflow.workflow import lock as viewflow_lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.nodes import Split, StartHandle, View
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.start import StartHandleActivation
@@ -50,7 +49,7 @@ class StartActivation(StartHandleActivation):
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
         with transaction.atomic(savepoint=False):
             self.process.save()
-            with lock_scope(_unseen, self.flow_class, self.process.pk):
+            with viewflow_lock.lock_scope(_unseen, self.flow_class, self.process.pk):
                 self.complete()
                 flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
                 self.activate_next()

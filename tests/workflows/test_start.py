@@ -26,7 +26,7 @@ def test_every_flow_starts_through_the_start_node():
     assert len(starts) >= 8 and all(isinstance(node, Start) for node in starts)
 
 
-def test_a_start_makes_no_savepoint_and_reads_no_lock(facilitator_a, municipality_a):
+def test_a_start_makes_only_its_services_savepoint_and_reads_no_lock(facilitator_a, municipality_a):
     """The one savepoint is the service's own transaction, nested here in the caller's."""
     with transaction.atomic():
         with CaptureQueriesContext(connection) as ctx:
