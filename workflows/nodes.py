@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import cached_property
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from viewflow.workflow.status import STATUS
 from . import audit
 from .permissions import can_take
 from .roles import task_permission
+from .rounds import previous_doer
 from .signals import task_assigned
 
 
@@ -99,6 +101,9 @@ class HumanTaskActivation(ViewActivation):
         task.due_at = flow_task.due_date(task)
 
         owner = flow_task.calc_owner(activation)
+        if owner is None and flow_task.repeats:
+            # Returned work goes back to whoever did the round before, while they may.
+            owner = previous_doer(process, flow_task)
         if owner is not None and can_take(owner, task):
             task.owner = owner
             task.status = STATUS.ASSIGNED
@@ -122,6 +127,12 @@ class HumanTask(View):
 
     ``form_class`` collects the input; ``OnComplete(this.method)`` names the flow
     method that turns it into domain changes (FSM transitions, service calls).
+
+    ``panel`` names the template that shows, above the form, what the person must
+    decide or do, read from the process's subject (``subject``), the task (``task``)
+    and what ``panel_context(task=..., subject=..., user=...)`` returns; without it,
+    the subject's ``task_panel_template`` is used, if it has one. The engine renders
+    it and knows nothing of what it shows.
     """
 
     activation_class = HumanTaskActivation
@@ -138,8 +149,12 @@ class HumanTask(View):
         scope_takes_data=False,
         due=None,
         due_takes_task=False,
+        panel=None,
+        panel_context=None,
     ):
         super().__init__(view=None)
+        self.panel = panel
+        self.panel_context = panel_context
         self.role = role
         self.task_title = title
         self.task_description = description
@@ -153,6 +168,19 @@ class HumanTask(View):
         self._owner = None
         if not callable(role):
             self._owner_permission = task_permission(role)[0]
+
+    @cached_property
+    def repeats(self):
+        """Whether the flow can come back to this step: a review may return it."""
+        seen, ahead = set(), [edge.dst for edge in self._outgoing()]
+        while ahead:
+            node = ahead.pop()
+            if node is self:
+                return True
+            if node not in seen:
+                seen.add(node)
+                ahead.extend(edge.dst for edge in node._outgoing())
+        return False
 
     def scope_for(self, process, data):
         """The task's scope object; a fan-out task may take it from its own data."""

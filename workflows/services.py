@@ -102,7 +102,18 @@ def complete(task, user, cleaned_data=None, request=None, *, held=False):
         activation.start(request)
         if node._on_complete is not None:
             node._on_complete(activation, cleaned_data, user)
-        audit.record("task.completed", actor=user, task=current, comment=comment)
+        decision = cleaned_data.get("decision")
+        if decision:
+            # Kept on the task (saved with it below) and in the trail: the rework it
+            # opens shows the return, and the next round goes to the same people.
+            current.data = {**current.data, "decision": decision}
+        audit.record(
+            "task.completed",
+            actor=user,
+            task=current,
+            after={"decision": decision} if decision else None,
+            comment=comment,
+        )
         activation.execute()
     # The activation saved ``task`` itself (``Task.activation`` re-reads it in place
     # under the lock): nothing to read again.

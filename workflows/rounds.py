@@ -1,0 +1,105 @@
+"""Rounds of work: a step done again after a review returned it.
+
+A review step decides with ``workflows.forms.DecisionForm`` (or a form built on it);
+the engine keeps the decision on the task (``task.data["decision"]``) and in its
+``task.completed`` event. From that, and from the audit trail, it can tell:
+
+- which return opened a task (the reviewer's comment goes at the top of the rework);
+- who did the step in the round before (returned work goes back to them);
+- what changed in the subject since a reviewer last saw it, field by field.
+"""
+
+from viewflow.workflow.status import STATUS
+
+from .display import Reader
+from .models import AuditEvent, Task
+
+APPROVE = "approve"
+RETURN = "return"
+# Keys a reviewer does not need listed as changes: the state is the round itself.
+UNLISTED = {"state"}
+
+
+def decision_of(task):
+    """What a review task decided ("approve", "return"...), or None for other tasks."""
+    return (task.data or {}).get("decision")
+
+
+def previous_round(task):
+    """The same step of the same process, done before ``task``; None in a first round."""
+    return (
+        Task.objects.filter(
+            process_id=task.process_id,
+            flow_task=task.flow_task,
+            status=STATUS.DONE,
+            pk__lt=task.pk,
+        )
+        .select_related("owner")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def previous_doer(process, flow_task):
+    """Who did ``flow_task`` last in ``process`` (None if nobody yet)."""
+    last = (
+        Task.objects.filter(process=process, flow_task=flow_task, status=STATUS.DONE)
+        .exclude(owner=None)
+        .select_related("owner")
+        .order_by("-pk")
+        .first()
+    )
+    return last.owner if last is not None else None
+
+
+def sent_back_by(task):
+    """The review whose return opened ``task``, or None when nothing returned it.
+
+    That is the last human step finished before ``task`` was created, when it decided
+    to return: the task it opened is the rework.
+    """
+    if not task.created:
+        return None
+    last = (
+        Task.objects.human()
+        .filter(process_id=task.process_id, status=STATUS.DONE, finished__lte=task.created)
+        .exclude(pk=task.pk)
+        .select_related("owner")
+        .order_by("-finished", "-pk")
+        .first()
+    )
+    return last if last is not None and decision_of(last) == RETURN else None
+
+
+def changes_since_previous_round(task):
+    """What changed in the process's subject since this step was last done.
+
+    A list of ``display.Change`` (label, before, after as people read them), folded
+    from the subject's audit events since the previous round finished: the first
+    recorded ``before`` and the last ``after`` of each field. None in a first round.
+    """
+    process = task.process
+    if not process.subject_type_id:
+        return None
+    previous = previous_round(task)
+    if previous is None or previous.finished is None:
+        return None
+    events = AuditEvent.objects.filter(
+        subject_type_id=process.subject_type_id,
+        subject_id=str(process.subject_id),
+        at__gt=previous.finished,
+    ).order_by("at", "pk")
+    before, after = {}, {}
+    for event in events.only("before", "after"):
+        for key, value in (event.before or {}).items():
+            if key not in UNLISTED:
+                before.setdefault(key, value)
+        for key, value in (event.after or {}).items():
+            if key not in UNLISTED:
+                before.setdefault(key, None)
+                after[key] = value
+    for key in before:
+        after.setdefault(key, before[key])
+    model = process.subject_type.model_class()
+    reader = Reader(process.flow_class).want(model, before, after)
+    return {"previous": previous, "changes": reader.changes(model, before, after)}

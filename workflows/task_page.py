@@ -1,0 +1,35 @@
+"""What a task page shows around its form: the subject, the return, what changed.
+
+The engine renders a node's panel without knowing what it shows: the node (or its
+subject's model) names the template and a function for its context (``HumanTask``).
+"""
+
+from django.template.loader import render_to_string
+
+from . import rounds
+from .forms import DecisionForm
+
+
+def subject_panel(task, user, request):
+    """The HTML that shows what ``task`` asks about, or "" when its step names none."""
+    node = task.flow_task
+    subject = task.process.subject
+    template = getattr(node, "panel", None) or getattr(subject, "task_panel_template", None)
+    if not template:
+        return ""
+    context = {"task": task, "process": task.process, "subject": subject}
+    make_context = getattr(node, "panel_context", None)
+    if make_context is not None:
+        context.update(make_context(task=task, subject=subject, user=user))
+    return render_to_string(template, context, request=request)
+
+
+def around_the_form(task, user, request):
+    """The page's context beside the form: panel, the return that opened it, changes."""
+    form_class = getattr(task.flow_task, "form_class", None)
+    return {
+        "panel": subject_panel(task, user, request),
+        "returned_by": rounds.sent_back_by(task),
+        "round": rounds.changes_since_previous_round(task) if task.is_open else None,
+        "is_decision": bool(form_class and issubclass(form_class, DecisionForm)),
+    }
