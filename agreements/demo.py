@@ -93,7 +93,7 @@ def _task(process):
 
 def walk(process, facilitator, coordinator, until):
     """Walk one onboarding up to ``until`` (an agreement state), through the real services."""
-    steps = ["in_review", "returned", "approved", "signed", "active"]
+    steps = ["in_review", "returned", "resubmitted", "approved", "signed", "active"]
     if until == "draft":
         return
     wf.complete(_task(process), facilitator, draft_data())
@@ -101,7 +101,7 @@ def walk(process, facilitator, coordinator, until):
         return
     review = _task(process)
     wf.claim(review, coordinator)
-    if until == "returned":
+    if until in ("returned", "resubmitted"):
         wf.complete(
             review,
             coordinator,
@@ -110,6 +110,14 @@ def walk(process, facilitator, coordinator, until):
                 "comment": "Precisar los compromisos de la alcaldía.",
             },
         )
+        if until == "resubmitted":
+            # Drafted again as the review asked: the second review shows what changed.
+            data = draft_data(years=3)
+            data["commitments"] = (
+                "La alcaldía designa un enlace de hacienda, comparte cada trimestre su "
+                "ejecución presupuestaria y participa en la red de finanzas municipales."
+            )
+            wf.complete(_task(process), facilitator, data)
         return
     wf.complete(review, coordinator, {"decision": DecisionForm.APPROVE, "comment": ""})
     if until == "approved":
@@ -163,6 +171,7 @@ def seed():
                 "active",
                 "active",
                 "active",
+                "resubmitted",
             ],
         ),
         (fac_zulia, zulia, ["draft", "in_review", "approved", "active"]),

@@ -11,7 +11,7 @@ from workflows.models import Process, Task
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
-from . import services
+from . import selectors, services
 from .forms import ActivationForm, AgreementDraftForm, FollowUpForm, SignedAgreementForm
 from .models import Agreement
 
@@ -37,6 +37,8 @@ class OnboardingFlow(flow.Flow):
             title=_("Draft the cooperation agreement"),
             form_class=AgreementDraftForm,
             sla_days=10,
+            panel="agreements/panels/draft.html",
+            panel_context=selectors.agreement_panel,
         )
         .Assign(this.agreement_facilitator)
         .OnComplete(this.agreement_drafted)
@@ -48,6 +50,8 @@ class OnboardingFlow(flow.Flow):
             title=_("Review the agreement"),
             form_class=DecisionForm,
             sla_days=5,
+            panel="agreements/panels/review.html",
+            panel_context=selectors.review_panel,
         )
         .OnComplete(this.agreement_reviewed)
         .Next(this.check_review)
@@ -61,6 +65,8 @@ class OnboardingFlow(flow.Flow):
             title=_("Upload the signed agreement"),
             form_class=SignedAgreementForm,
             sla_days=30,
+            panel="agreements/panels/upload.html",
+            panel_context=selectors.approved_agreement_panel,
         )
         .Assign(this.agreement_facilitator)
         .OnComplete(this.signed_agreement_uploaded)
@@ -72,6 +78,8 @@ class OnboardingFlow(flow.Flow):
             title=_("Activate the membership"),
             form_class=ActivationForm,
             sla_days=5,
+            panel="agreements/panels/activate.html",
+            panel_context=selectors.approved_agreement_panel,
         )
         .OnComplete(this.membership_activated)
         .Next(this.end)
@@ -139,6 +147,8 @@ class FollowUpFlow(flow.Flow):
             title=_("Follow up on a contact"),
             form_class=FollowUpForm,
             due=lambda process: parse_datetime(process.data["due_at"]),
+            panel="agreements/panels/follow_up.html",
+            panel_context=selectors.contact_panel,
         )
         .Assign(this.follow_up_assignee)
         .OnComplete(this.follow_up_done)

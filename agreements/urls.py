@@ -11,6 +11,7 @@ urlpatterns = [
     path("onboarding/start/", views.start_onboarding, name="start_onboarding"),
     path("scopes/", views.scope_list, name="scope_list"),
     path("agreements/<int:pk>/document/", views.signed_document, name="signed_document"),
+    path("agreements/<int:pk>/agreement.pdf", views.agreement_pdf, name="agreement_pdf"),
     path(
         "agreements/<int:pk>/<str:action>/",
         views.agreement_change,

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -16,7 +16,7 @@ from workflows.models import Task
 from workflows.pagination import paginate
 from workflows.roles import Role
 
-from . import scope, services
+from . import pdf, scope, selectors, services
 from .forms import ContactLogForm, ScopeForm, StartOnboardingForm
 from .models import Agreement, Municipality, Region
 
@@ -56,7 +56,11 @@ def _visible_municipality(request, pk):
 @require_safe
 def municipality_detail(request, pk):
     municipality = _visible_municipality(request, pk)
-    processes = wf_selectors.processes(request.user).filter(municipality=municipality)
+    processes = (
+        wf_selectors.processes(request.user)
+        .filter(municipality=municipality)
+        .prefetch_related("subject")  # Process.state_label
+    )
     open_tasks = (
         Task.objects.human()
         .open()
@@ -168,6 +172,22 @@ def signed_document(request, pk):
         content_type="application/pdf",
         filename=f"convenio-{agreement.municipality.code}-{agreement.pk}.pdf",
     )
+
+
+@login_required
+@require_safe
+def agreement_pdf(request, pk):
+    """The agreement as a document to sign, for those who may see the municipality."""
+    agreement = get_object_or_404(
+        Agreement.objects.select_related("municipality__region", "facilitator", "renewal_of"),
+        pk=pk,
+    )
+    _visible_municipality(request, agreement.municipality_id)
+    data = pdf.render(agreement, selectors.current_authorities(agreement.municipality))
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"convenio-{agreement.municipality.code}-{agreement.pk}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @login_required

@@ -59,7 +59,7 @@ def _factor(municipality, salt, low, high):
     return low + (high - low) * Decimal(digest[0]) / 255
 
 
-def leaves(municipality, year, quarter):
+def leaves(municipality, year, quarter, personnel=Decimal(1)):
     budget = (Decimal(municipality.population or 50_000) * PER_INHABITANT[year]).quantize(CENT)
     execution = _factor(municipality, year, Decimal("0.80"), Decimal("0.98"))
     own_effort = _factor(municipality, "own", Decimal("0.6"), Decimal("1.4"))
@@ -91,6 +91,8 @@ def leaves(municipality, year, quarter):
         if quarter:
             modified = (initial * Decimal("1.08")).quantize(CENT)
             caused = (modified * share).quantize(CENT)
+            if code.startswith("4.01"):
+                caused = (caused * personnel).quantize(CENT)
             rows[code].update(
                 modified=modified,
                 committed=min(modified, (caused * Decimal("1.1")).quantize(CENT)),
@@ -117,8 +119,8 @@ def spanish(value):
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def file_for(municipality, year, quarter):
-    rows = with_parents(leaves(municipality, year, quarter))
+def file_for(municipality, year, quarter, personnel=Decimal(1)):
+    rows = with_parents(leaves(municipality, year, quarter, personnel))
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     stages = STAGES if quarter else ["initial", "estimated"]
@@ -147,6 +149,27 @@ def walk(submission, submitter, facilitator, specialist, until="published"):
         _open_task(submission), submitter, {"justification": justification, "comment": ""}
     )
     if until == "in_review":
+        return
+    if until == "resubmitted":
+        # Returned by the facilitator and sent again with the personnel spending corrected:
+        # the facilitator's second round shows what the new file changed.
+        tasks.take_and_complete(
+            _open_task(submission),
+            facilitator,
+            {
+                "decision": "return",
+                "comment": "El gasto de personal causado no cuadra con la nómina.",
+            },
+        )
+        corrected = file_for(submission.municipality, period.year, period.quarter, Decimal("0.96"))
+        services.receive_upload(
+            submission, submitter, "ejecucion-corregida.csv", corrected, background=False
+        )
+        tasks.take_and_complete(
+            _open_task(submission),
+            submitter,
+            {"justification": justification + " Personal ajustado a la nómina.", "comment": ""},
+        )
         return
     tasks.take_and_complete(
         _open_task(submission), facilitator, {"decision": "approve", "comment": ""}
@@ -192,7 +215,7 @@ def seed(users):
     current = services.open_period(
         2026, 3, by=coordinator, deadline=timezone.localdate() + datetime.timedelta(days=5)
     )
-    states = ["returned", "in_review", "validated"]
+    states = ["returned", "resubmitted", "validated"]
     for submission in Submission.objects.filter(period=current).select_related("municipality"):
         municipality = submission.municipality
         if services.can_submit(officer, municipality):

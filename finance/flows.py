@@ -14,7 +14,7 @@ from workflows.models import Process, Task
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
-from . import services
+from . import selectors, services
 from .forms import SpecialistReviewForm, SubmitDataForm
 from .models import Submission
 
@@ -51,6 +51,8 @@ class FinanceSubmissionFlow(flow.Flow):
             title=_("Upload and submit the finance data"),
             form_class=SubmitDataForm,
             due=submission_due,
+            panel="finance/panels/prepare.html",
+            panel_context=selectors.prepare_panel,
         )
         .OnComplete(this.data_submitted)
         .Next(this.facilitator_review)
@@ -61,6 +63,8 @@ class FinanceSubmissionFlow(flow.Flow):
             title=_("Review the finance data (facilitator)"),
             form_class=DecisionForm,
             sla_days=5,
+            panel="finance/panels/review.html",
+            panel_context=selectors.review_panel,
         )
         .OnComplete(this.facilitator_reviewed)
         .Next(this.check_facilitator_review)
@@ -74,6 +78,8 @@ class FinanceSubmissionFlow(flow.Flow):
             title=_("Approve or return the finance data"),
             form_class=SpecialistReviewForm,
             sla_days=10,
+            panel="finance/panels/review.html",
+            panel_context=selectors.review_panel,
         )
         .OnComplete(this.specialist_reviewed)
         .Next(this.check_specialist_review)
@@ -81,7 +87,9 @@ class FinanceSubmissionFlow(flow.Flow):
     check_specialist_review = (
         flow.If(this.is_approved).Then(this.publish_data).Else(this.prepare_data)
     )
-    publish_data = flow.Function(this.publish).Next(this.end)
+    publish_data = (
+        flow.Function(this.publish).Annotation(title=_("Publish the data")).Next(this.end)
+    )
     end = flow.End()
 
     def start_submission(self, activation, submission, by=None):

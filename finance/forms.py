@@ -20,6 +20,13 @@ class SubmitDataForm(TaskForm):
     )
     field_order = ["justification", "comment"]
 
+    def __init__(self, *args, task=None, user=None, **kwargs):
+        super().__init__(*args, task=task, user=user, **kwargs)
+        # Returned data opens with the justification sent last time; a new file clears it
+        # (its warnings may differ), and then the field starts empty.
+        if task is not None and not self.is_bound and "initial" not in kwargs:
+            self.initial = {"justification": task.process.subject.justification}
+
     def clean(self):
         cleaned = super().clean()
         submission = self.task.process.subject if self.task else None

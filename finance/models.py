@@ -305,7 +305,16 @@ class Submission(ConcurrentTransitionMixin, models.Model):
             "justification": self.justification,
         }
 
-    task_panel_template = "finance/includes/task_panel.html"
+    # Keys the trail records about a submission's content that are not fields of it
+    # (``selectors.content_summary``, the line comments of a return).
+    audit_labels = {
+        "line_count": _("Number of lines"),
+        "revenue_estimated": _("Revenue estimated, by chapter"),
+        "revenue_collected": _("Revenue collected, by chapter"),
+        "expenditure_initial": _("Initial expenditure budget, by chapter"),
+        "expenditure_caused": _("Expenditure caused, by chapter"),
+        "line_comments": _("Comments on lines"),
+    }
 
     @property
     def is_editable(self):

@@ -1,6 +1,6 @@
 """Read-side queries of finance data: the delivery board, profiles, comparisons, open data."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -11,7 +11,19 @@ from agreements.models import Municipality
 from workflows.permissions import scope_ids
 
 from .indicators import BY_KEY
-from .models import Currency, FiscalPeriod, IndicatorValue, Submission
+from .models import (
+    EXPENDITURE_STAGES,
+    REVENUE_STAGES,
+    STAGES,
+    ClassifierEntry,
+    Currency,
+    FiscalPeriod,
+    IndicatorValue,
+    Line,
+    LineComment,
+    Submission,
+    Upload,
+)
 
 POPULATION_BANDS = [
     ("small", _("Up to 50,000 inhabitants"), 0, 50_000),
@@ -209,3 +221,257 @@ def comparison(period, indicator, *, region=None, band=None):
     return rows.select_related("municipality__region").order_by(
         order, "municipality__name", "municipality_id"
     )
+
+
+# What a reviewer decides on: a submission's totals by chapter, its checks, its comments.
+
+
+@dataclass
+class ChapterRow:
+    """A chapter (the classifier's top-level group, "partida") with its amount per stage."""
+
+    code: str
+    name: str
+    amounts: dict = field(default_factory=dict)
+
+    @property
+    def short_code(self):
+        return ".".join(self.code.split(".")[:2])
+
+
+@dataclass
+class KindTotals:
+    """Revenue or expenditure: the chapters, in code order, and their total."""
+
+    kind: str
+    label: str
+    stages: list  # (stage, label) in the period's columns
+    chapters: list
+    total: dict
+
+    @property
+    def headline(self):
+        """The stage the indicators read: collected/caused, or the budget's own."""
+        keys = [key for key, _label in self.stages]
+        for key in ("collected", "caused", "estimated", "initial"):
+            if key in keys:
+                return key
+        return keys[0]
+
+
+KIND_PLURALS = {
+    ClassifierEntry.Kind.REVENUE: _("Revenues"),
+    ClassifierEntry.Kind.EXPENDITURE: _("Expenditures"),
+}
+
+
+def chapter_of(code):
+    """The code of the chapter ``code`` falls in; None for a root (3 or 4)."""
+    parts = code.split(".")
+    if len(parts) < 2 or not parts[1].isdigit() or not int(parts[1]):
+        return None
+    return ".".join(parts[:2] + ["00"] * (len(parts) - 2))
+
+
+def totals_by_chapter(lines, names, stages):
+    """Revenue and expenditure by chapter from ``lines`` ((program, code, amounts) tuples).
+
+    A file may give parents with their children or only the leaves; a line counts once,
+    under its chapter, when no ancestor of it in the same programme is in the file (the
+    checks made sure parents and children agree). The total of a kind sums the lines with
+    no ancestor in the file, so a root line given alone still counts.
+    """
+    from .templates_xlsx import COLUMN_TITLES
+
+    present = {(program, code) for program, code, _amounts in lines}
+    kinds = {
+        ClassifierEntry.Kind.REVENUE: [s for s in stages if s in REVENUE_STAGES],
+        ClassifierEntry.Kind.EXPENDITURE: [s for s in stages if s in EXPENDITURE_STAGES],
+    }
+    chapters, totals = {}, {kind: {} for kind in kinds}
+
+    def add(target, amounts, kind):
+        for stage in kinds[kind]:
+            value = amounts.get(stage)
+            if value is not None:
+                target[stage] = target.get(stage, Decimal(0)) + value
+
+    for program, code, amounts in lines:
+        kind = ClassifierEntry.kind_of(code)
+        ancestors = []
+        parent = ClassifierEntry.parent_code(code)
+        while parent:
+            if (program, parent) in present:
+                ancestors.append(parent)
+            parent = ClassifierEntry.parent_code(parent)
+        if not ancestors:
+            add(totals[kind], amounts, kind)
+        chapter = chapter_of(code)
+        if chapter is not None and not any(chapter_of(a) for a in ancestors):
+            row = chapters.setdefault(chapter, ChapterRow(chapter, names.get(chapter, "")))
+            add(row.amounts, amounts, kind)
+    result = []
+    for kind in (ClassifierEntry.Kind.REVENUE, ClassifierEntry.Kind.EXPENDITURE):
+        result.append(
+            KindTotals(
+                kind=kind,
+                label=str(KIND_PLURALS[kind]),
+                stages=[(stage, str(COLUMN_TITLES[stage])) for stage in kinds[kind]],
+                chapters=[
+                    chapters[code]
+                    for code in sorted(chapters)
+                    if ClassifierEntry.kind_of(code) == kind
+                ],
+                total=totals[kind],
+            )
+        )
+    return result
+
+
+def chapter_names():
+    """code -> name of the classifier's roots and chapters (one query)."""
+    return dict(
+        ClassifierEntry.objects.filter(level__lte=ClassifierEntry.Level.ITEM).values_list(
+            "code", "name"
+        )
+    )
+
+
+def line_amounts(submission):
+    """The submission's lines as (program, code, amounts) tuples (one query)."""
+    rows = Line.objects.filter(submission=submission).values_list("program", "code", *STAGES)
+    return [(row[0], row[1], dict(zip(STAGES, row[2:], strict=True))) for row in rows]
+
+
+def _es_amount(value):
+    """1.234.567,89 whatever the language in force: the trail keeps one spelling."""
+    text = f"{value:,.2f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def content_summary(lines, names, period):
+    """What a reviewer compares between two files, as the audit trail keeps it.
+
+    The number of lines and, for revenue and expenditure, the headline stage by chapter
+    (one "code name: amount" line each, the total last), under keys that
+    ``Submission.audit_labels`` names.
+    """
+    from .templates_xlsx import stages_for
+
+    summary = {"line_count": len(lines)}
+    for totals in totals_by_chapter(lines, names, stages_for(period)):
+        if not totals.stages:
+            continue
+        stage = totals.headline
+        rows = [
+            f"{row.short_code} {row.name}: {_es_amount(row.amounts[stage])}"
+            for row in totals.chapters
+            if row.amounts.get(stage) is not None
+        ]
+        if totals.total.get(stage) is not None:
+            rows.append(f"Total: {_es_amount(totals.total[stage])}")
+        summary[f"{totals.kind}_{stage}"] = "\n".join(rows)
+    return summary
+
+
+def _panel_submission(pk):
+    return Submission.objects.select_related(
+        "municipality__region",
+        "period__currency",
+        "accepted_upload__uploaded_by",
+        "submitted_by",
+        "corrects",
+    ).get(pk=pk)
+
+
+def _findings(upload, severity):
+    from .validation import RULES
+
+    if upload is None:
+        return []
+    return [
+        {
+            "label": RULES[f["rule"]][1] if f.get("rule") in RULES else "",
+            "message": f.get("message", ""),
+        }
+        for f in upload.findings
+        if f.get("severity") == severity
+    ]
+
+
+def _line_comments(submission):
+    """The reviewers' comments on lines, with each line's name, newest first (one query)."""
+    return list(
+        LineComment.objects.filter(submission=submission)
+        .select_related("author")
+        .annotate(
+            line_name=Subquery(
+                ClassifierEntry.objects.filter(code=OuterRef("code")).values("name")[:1]
+            )
+        )
+        .order_by("-created", "code")
+    )
+
+
+def last_return(task):
+    """The latest review of this process that returned the data before ``task`` opened."""
+    from viewflow.workflow.status import STATUS
+
+    from workflows.models import Task
+
+    return (
+        Task.objects.filter(
+            process_id=task.process_id,
+            status=STATUS.DONE,
+            data__decision="return",
+            finished__lte=task.created,
+        )
+        .select_related("owner")
+        .order_by("-finished", "-pk")
+        .first()
+    )
+
+
+def _submission_context(subject):
+    from .templates_xlsx import stages_for
+
+    submission = _panel_submission(subject.pk)
+    lines = line_amounts(submission)
+    return {
+        "submission": submission,
+        "line_count": len(lines),
+        "totals": totals_by_chapter(lines, chapter_names(), stages_for(submission.period)),
+        "warnings": _findings(submission.accepted_upload, "warning"),
+        "line_comments": _line_comments(submission),
+    }
+
+
+def review_panel(*, task, subject, user):
+    """The submission a facilitator or a specialist approves or returns."""
+    return {**_submission_context(subject), "last_return": last_return(task)}
+
+
+def prepare_panel(*, task, subject, user):
+    """The upload step: after a return, its line comments and the file sent last time."""
+    context = _submission_context(subject)
+    submission = context["submission"]
+    returned = submission.submitted_at is not None
+    context["returned"] = returned
+    context["line_comments"] = (
+        [c for c in context["line_comments"] if c.created > submission.submitted_at]
+        if returned
+        else []
+    )
+    context["sent_file"] = (
+        Upload.objects.filter(
+            submission=submission,
+            result=Upload.Result.ACCEPTED,
+            uploaded_at__lte=submission.submitted_at,
+        )
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-pk")
+        .first()
+        if returned
+        else None
+    )
+    return context

@@ -25,7 +25,7 @@ from notifications.models import Kind
 from workflows import audit, bulk, transitions
 from workflows.forms import DecisionForm
 
-from . import indicators, parsing, validation
+from . import indicators, parsing, selectors, validation
 from .models import (
     STAGES,
     ClassifierEntry,
@@ -203,7 +203,8 @@ def receive_upload(submission, user, name, data, *, background=None):
         audit.record(
             "upload.received",
             actor=user,
-            subject=submission,
+            process=_process_of(submission),
+            subject=upload,
             after={"upload": upload.pk, "file": upload.original_name, "sha256": upload.sha256},
         )
         if background:  # the check waits in the outbox with the upload it checks
@@ -211,6 +212,12 @@ def receive_upload(submission, user, name, data, *, background=None):
     if background:
         return upload
     return check_upload_now(upload)
+
+
+def _process_of(submission):
+    from .flows import process_of
+
+    return process_of(submission)
 
 
 def _progress(upload, value):
@@ -257,7 +264,8 @@ def _reject(upload, findings, checks_run):
         audit.record(
             "upload.rejected",
             actor=upload.uploaded_by,
-            subject=upload.submission,
+            process=_process_of(upload.submission),
+            subject=upload,
             after={
                 "upload": upload.pk,
                 "errors": len(upload.errors),
@@ -290,6 +298,13 @@ def _accept(upload, parsed):
                 ],
                 1,
             )
+        process = process_of(locked)
+        names = selectors.chapter_names()
+        before = (
+            selectors.content_summary(selectors.line_amounts(locked), names, locked.period)
+            if locked.accepted_upload_id
+            else None
+        )
         Line.objects.filter(submission=locked).delete()
         store_lines(locked, parsed.lines)
         upload.result = Upload.Result.ACCEPTED
@@ -302,7 +317,7 @@ def _accept(upload, parsed):
             locked,
             "validate",
             actor=upload.uploaded_by,
-            process=process_of(locked),
+            process=process,
             check_perm=False,
             comment=_("%(lines)s lines from %(file)s")
             % {"lines": len(parsed.lines), "file": upload.original_name},
@@ -311,7 +326,33 @@ def _accept(upload, parsed):
             checks_run=parsed.checks_run,
             checks_failed=len(warnings),
         )
+        if before is not None:
+            after = selectors.content_summary(
+                [(line.program, line.code, line.amounts) for line in parsed.lines],
+                names,
+                locked.period,
+            )
+            _record_content_change(locked, before, after, upload.uploaded_by, process)
     return upload
+
+
+def _record_content_change(submission, before, after, actor, process):
+    """What a new file changed, in words a reviewer reads in the next round.
+
+    The lines themselves are replaced, not edited; the reviewer compares their totals by
+    chapter and their count (the quality score is in the ``validate`` event).
+    """
+    keys = [key for key in dict.fromkeys([*before, *after]) if before.get(key) != after.get(key)]
+    if not keys:
+        return None
+    return audit.record(
+        "submission.edited",
+        actor=actor,
+        process=process,
+        subject=submission,
+        before={key: before.get(key) for key in keys},
+        after={key: after.get(key) for key in keys},
+    )
 
 
 def store_lines(submission, lines):
@@ -380,7 +421,7 @@ def _return(submission, user, task, comment, line_comments):
                 actor=user,
                 task=task,
                 subject=submission,
-                after={code: text for code, text in line_comments},
+                after={"line_comments": [f"{code}: {text}" for code, text in line_comments]},
             )
         for recipient in {submission.submitted_by} - {None}:
             notices.notify(

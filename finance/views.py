@@ -234,10 +234,12 @@ def upload_file(request, pk):
     upload = get_object_or_404(Upload.objects.select_related("submission"), pk=pk)
     if not can_view_working(request.user, upload.submission):
         raise Http404
+    # On the file, not the submission: reading it changes nothing a reviewer judges.
     audit.record(
         "upload.downloaded",
         actor=request.user,
-        subject=upload.submission,
+        process=flows.process_of(upload.submission),
+        subject=upload,
         after={"upload": upload.pk},
     )
     return FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from finance import services
+from finance import flows, services
 from finance.models import Submission
 
 from ..finance.conftest import (  # noqa: F401 (fixtures)
@@ -13,6 +13,7 @@ from ..finance.conftest import (  # noqa: F401 (fixtures)
     officer_a,
     period,
     quarter_amounts,
+    specialist,
     with_parents,
 )
 from .conftest import login
@@ -58,3 +59,57 @@ def test_officer_uploads_in_the_browser_and_submits(
     page.click("#complete")
     submission.refresh_from_db()
     assert submission.state == Submission.State.IN_REVIEW
+
+
+def test_the_specialist_decides_on_the_page_and_the_return_reaches_the_officer(
+    live_server,
+    browser,
+    period,
+    member_a,
+    officer_a,
+    facilitator_a,
+    specialist,
+):
+    from tests.conftest import open_task
+    from workflows import services as tasks
+
+    from ..finance.conftest import quarter_file
+
+    base = live_server.url
+    # Upload, submission and the facilitator's approval through the services.
+    submission = services.current_submission(member_a, period)
+    services.receive_upload(submission, officer_a, "trimestre.csv", quarter_file())
+    services.submit_for_review(submission, officer_a, "")
+    process = flows.process_of(submission)
+    tasks.take_and_complete(
+        open_task(process), facilitator_a, {"decision": "approve", "comment": ""}
+    )
+    review = open_task(process)
+
+    page = browser.new_context().new_page()
+    login(page, base, "esp")
+    page.goto(f"{base}{reverse('workflows:task_detail', args=[review.pk])}")
+    page.click("#claim")
+    expenditure = page.locator("#totals-expenditure").inner_text()
+    assert "4.01" in expenditure
+    assert "225.000,00" in expenditure  # personnel caused, es-VE
+    assert "FIN-" not in page.locator("#subject").inner_text()
+    page.check("input[value=return]")
+    page.fill("#id_comment", "Revise el gasto de personal.")
+    page.fill("#id_line_comments", "4.01.01.01.00: No coincide con la nómina")
+    page.click("#complete")
+    page.wait_for_selector("#history")
+    current = page.locator("svg.flowchart-svg g.node.current")
+    assert current.count() == 1
+    assert "Cargar y enviar los datos financieros" in current.text_content()
+
+    again = open_task(process)
+    assert again.owner == officer_a  # back to the officer who uploaded
+    officer = browser.new_context().new_page()
+    login(officer, base, "off_a")
+    officer.goto(f"{base}{reverse('workflows:task_detail', args=[again.pk])}")
+    assert "Revise el gasto de personal." in officer.locator("#returned").inner_text()
+    comments = officer.locator("#line-comments").inner_text()
+    assert "4.01.01.01.00" in comments and "No coincide con la nómina" in comments
+    assert "trimestre.csv" in officer.locator("#sent-file").inner_text()
+    assert "225.000,00" in officer.locator("#totals-expenditure").inner_text()

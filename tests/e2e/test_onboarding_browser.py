@@ -93,3 +93,59 @@ def coordinator_opens_the_review(page, base):
     page.goto(f"{base}{reverse('workflows:queue')}")
     page.click("text=Revisar el convenio")
     page.click("#claim")
+
+
+def test_the_review_shows_the_agreement_and_a_returned_draft_opens_filled_in(
+    live_server, browser, onboarding_a, facilitator_a, coordinator
+):
+    from workflows import services as wf
+
+    from ..conftest import draft_post
+
+    base = live_server.url
+    # The first draft through the service; the review and the rework in the browser.
+    wf.complete(
+        open_task(onboarding_a),
+        facilitator_a,
+        draft_post(commitments="Designar un enlace de hacienda"),
+    )
+    review = open_task(onboarding_a)
+
+    coordinator_page = browser.new_context().new_page()
+    login(coordinator_page, base, "coord")
+    coordinator_page.goto(f"{base}{reverse('workflows:task_detail', args=[review.pk])}")
+    coordinator_page.click("#claim")
+    subject = coordinator_page.locator("#subject")
+    assert "El convenio por revisar" in subject.inner_text()
+    assert coordinator_page.locator("#agreement-commitments").inner_text() == (
+        "Designar un enlace de hacienda"
+    )
+    assert coordinator_page.locator("#agreement-pdf").count() == 1
+    coordinator_page.check("input[value=return]")
+    coordinator_page.fill("#id_comment", "Precisar el plazo")
+    coordinator_page.click("#complete")
+    # The process page's diagram marks the step the process now waits on: the rework.
+    coordinator_page.wait_for_selector("#history")
+    current = coordinator_page.locator("svg.flowchart-svg g.node.current")
+    assert current.count() == 1
+    assert "Redactar el convenio" in current.text_content()
+
+    facilitator_page = browser.new_context().new_page()
+    login(facilitator_page, base, "fac_a")
+    redraft = open_task(onboarding_a)
+    facilitator_page.goto(f"{base}{reverse('workflows:task_detail', args=[redraft.pk])}")
+    assert "Precisar el plazo" in facilitator_page.locator("#returned").inner_text()
+    assert facilitator_page.input_value("#id_commitments") == "Designar un enlace de hacienda"
+    assert facilitator_page.input_value("#id_scope") == "Gestión financiera"
+    facilitator_page.fill("#id_commitments", "Designar un enlace y compartir la ejecución")
+    facilitator_page.click("#complete")
+    facilitator_page.wait_for_selector("#history")
+
+    # The second round is the same coordinator's, with what changed above the agreement.
+    again = open_task(onboarding_a)
+    assert again.owner == coordinator
+    coordinator_page.goto(f"{base}{reverse('workflows:task_detail', args=[again.pk])}")
+    changes = coordinator_page.locator("#changes").inner_text()
+    assert "Designar un enlace y compartir la ejecución" in changes
+    assert "Designar un enlace de hacienda" in changes
+    assert "Precisar el plazo" in coordinator_page.locator("#last-return").inner_text()

@@ -72,7 +72,10 @@ def test_a_refused_upload_stores_no_line_and_keeps_the_file(period, member_a, of
     )
     submission.refresh_from_db()
     assert submission.accepted_upload_id == first.pk
-    assert AuditEvent.objects.filter(action="upload.rejected", subject_id=submission.pk).exists()
+    # The refusal is recorded on the file, in the process's history, not as a change of
+    # the submission a reviewer judges.
+    refused = AuditEvent.objects.get(action="upload.rejected")
+    assert refused.subject_id == str(bad.pk) and refused.process == process_of(submission)
 
 
 def test_warnings_need_a_justification_before_review(
