@@ -28,8 +28,16 @@ class OnboardingFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Municipal onboarding")
 
-    start = Start(this.start_onboarding).Next(this.draft_agreement)
-    renew = Start(this.start_renewal).Next(this.draft_agreement)
+    start = (
+        Start(this.start_onboarding)
+        .Annotation(title=_("Municipality registered"))
+        .Next(this.draft_agreement)
+    )
+    renew = (
+        Start(this.start_renewal)
+        .Annotation(title=_("Renewal opened"))
+        .Next(this.draft_agreement)
+    )
 
     draft_agreement = (
         HumanTask(

@@ -34,27 +34,9 @@ def agreement_panel(*, task, subject, user):
     }
 
 
-def last_return(task):
-    """The latest review of this process that returned the work before ``task`` opened."""
-    return (
-        Task.objects.filter(
-            process_id=task.process_id,
-            status=STATUS.DONE,
-            data__decision="return",
-            finished__lte=task.created,
-        )
-        .select_related("owner")
-        .order_by("-finished", "-pk")
-        .first()
-    )
-
-
 def review_panel(*, task, subject, user):
-    """The agreement to review and, in a later round, what the previous review asked."""
-    return {
-        **agreement_panel(task=task, subject=subject, user=user),
-        "last_return": last_return(task),
-    }
+    """The agreement to review (a later round's return and changes are the engine's)."""
+    return agreement_panel(task=task, subject=subject, user=user)
 
 
 def approved_agreement_panel(*, task, subject, user):

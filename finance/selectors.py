@@ -413,25 +413,6 @@ def _line_comments(submission):
     )
 
 
-def last_return(task):
-    """The latest review of this process that returned the data before ``task`` opened."""
-    from viewflow.workflow.status import STATUS
-
-    from workflows.models import Task
-
-    return (
-        Task.objects.filter(
-            process_id=task.process_id,
-            status=STATUS.DONE,
-            data__decision="return",
-            finished__lte=task.created,
-        )
-        .select_related("owner")
-        .order_by("-finished", "-pk")
-        .first()
-    )
-
-
 def _submission_context(subject):
     from .templates_xlsx import stages_for
 
@@ -448,7 +429,7 @@ def _submission_context(subject):
 
 def review_panel(*, task, subject, user):
     """The submission a facilitator or a specialist approves or returns."""
-    return {**_submission_context(subject), "last_return": last_return(task)}
+    return _submission_context(subject)
 
 
 def prepare_panel(*, task, subject, user):

@@ -46,11 +46,16 @@ class DueTask:
     owner_permission: str
     owner_permission_obj_pk: str | None
     owner_permission_content_type_id: int | None
+    about: str | None = None
     owner: object = None
 
     @property
     def title(self):
-        return self.flow_task.task_title if self.flow_task else ""
+        """As ``Task.title``: the step, and which item of a fan-out this one is about."""
+        if not self.flow_task:
+            return ""
+        title = self.flow_task.task_title
+        return f"{title}: {self.about}" if self.about else title
 
     @cached_property
     def due_iso(self):
@@ -102,6 +107,7 @@ def due_tasks(now):
             "owner_permission",
             "owner_permission_obj_pk",
             "owner_permission_content_type_id",
+            "data__about",
         )
     )
     owners = get_user_model().objects.in_bulk({row[3] for row in rows if row[3]})
@@ -186,7 +192,7 @@ class _Texts:
     def __init__(self):
         self.formats = _formats()
         self.zone = timezone.get_current_timezone()
-        self.titles = {}  # flow node -> its translated title
+        self.titles = {}  # (flow node, what it is about) -> its translated title
         self.owners = {}  # owner pk -> the name shown in escalations
         self.rendered = {}  # (kind, task pk) -> (title, body)
 
@@ -199,8 +205,9 @@ class _Texts:
 
     def _render(self, kind, task):
         node, owner = task.flow_task, task.owner
-        if node not in self.titles:
-            self.titles[node] = str(task.title)
+        title_key = (node, task.about)
+        if title_key not in self.titles:
+            self.titles[title_key] = str(task.title)
         if owner is None:
             owner_label = self.formats["nobody"]
         else:
@@ -208,7 +215,7 @@ class _Texts:
                 self.owners[owner.pk] = owner.get_full_name() or owner.get_username()
             owner_label = self.owners[owner.pk]
         values = {
-            "task": self.titles[node],
+            "task": self.titles[title_key],
             "process": task.process_title,
             "municipality": task.municipality_name,
             "owner": owner_label,

@@ -1,4 +1,9 @@
-"""Demo: the Municipal Finance project, launched through its flow and following the periods."""
+"""Demo projects, made through their flow.
+
+The Municipal Finance project is launched and follows the 2026 periods; a land
+registry project was returned and waits for its lead's corrections; an open
+procurement project was returned, corrected and waits for its second approval.
+"""
 
 import datetime
 
@@ -35,6 +40,8 @@ def seed(users):
     ]
     from decimal import Decimal
 
+    from finance.models import Currency
+
     (draft,) = tasks.open_human_tasks(process_of(project))
     tasks.take_and_complete(
         draft,
@@ -56,6 +63,7 @@ def seed(users):
             "milestones": milestones,
             "municipalities": members,
             "budget": Decimal("250000.00"),
+            "currency": Currency.current(),
             "risks": "Conectividad de las alcaldías; rotación del personal de hacienda.",
         },
     )
@@ -88,3 +96,113 @@ def seed(users):
                 f"indicator_{indicator.pk}": Decimal(published.filter(period=period).count()),
             },
         )
+
+    _returned_projects(users, line, members)
+
+
+def _proposal(members, **overrides):
+    """A proposal as the lead writes it on the task page's form."""
+    from decimal import Decimal
+
+    from finance.models import Currency
+
+    data = {
+        "objectives": "Actualizar el catastro urbano de los municipios participantes y usarlo "
+        "para la recaudación del impuesto inmobiliario.",
+        "expected_results": "Catastro urbano actualizado y en uso para la facturación del "
+        "impuesto sobre inmuebles urbanos.",
+        "indicators": [
+            ("Inmuebles registrados en el catastro", "inmuebles", Decimal(1200), Decimal(5000)),
+            ("Recaudación del impuesto inmobiliario", "%", Decimal("12.5"), Decimal(40)),
+        ],
+        "milestones": [
+            (
+                datetime.date(2026, 9, 1),
+                datetime.date(2026, 10, 31),
+                "Levantamiento catastral",
+                "Base de datos de inmuebles",
+            ),
+            (
+                datetime.date(2026, 11, 1),
+                datetime.date(2027, 1, 31),
+                "Valoración de inmuebles",
+                "Tabla de valores aprobada",
+            ),
+        ],
+        "municipalities": members[:2],
+        "budget": Decimal("180000.00"),
+        "currency": Currency.current(),
+        "risks": "Resistencia de los contribuyentes; equipos de medición insuficientes.",
+    }
+    data.update(overrides)
+    return data
+
+
+def _returned_projects(users, line, members):
+    coordinator, specialist = users["coordinador"], users["especialista"]
+    capital, zulia = users["facilitador.capital"], users["facilitador.zulia"]
+
+    def step(project, user, data):
+        (task,) = tasks.open_human_tasks(process_of(project))
+        tasks.take_and_complete(task, user, data)
+
+    def to_approval(project, proposal, team):
+        step(project, specialist, proposal)
+        step(project, coordinator, {"members": team})
+        for task in tasks.open_human_tasks(process_of(project)):
+            if task.flow_task.name == "confirm_participation":
+                tasks.take_and_complete(task, task.owner, {"accept": "yes"})
+
+    registry, _created = ProjectLine.objects.get_or_create(
+        name="Gestión territorial",
+        defaults={"description": "Catastro y ordenamiento del territorio municipal."},
+    )
+    cadastre = services.define_project(
+        coordinator, registry, "Catastro urbano multifinalitario", specialist
+    )
+    to_approval(cadastre, _proposal(members), [(capital, "facilitator", "")])
+    step(
+        cadastre,
+        coordinator,
+        {
+            "decision": "return",
+            "comment": "Sumar un hito de capacitación del personal de catastro y precisar "
+            "la meta de recaudación.",
+        },
+    )
+
+    procurement = services.define_project(
+        coordinator, line, "Compras públicas abiertas", specialist
+    )
+    first = _proposal(
+        members,
+        objectives="Publicar las compras municipales en datos abiertos.",
+        expected_results="Compras de los municipios participantes publicadas cada mes.",
+        indicators=[("Compras publicadas en datos abiertos", "%", 0, 60)],
+        milestones=[
+            (
+                datetime.date(2026, 9, 1),
+                datetime.date(2026, 12, 15),
+                "Portal de compras",
+                "Portal publicado",
+            )
+        ],
+        budget=90000,
+        risks="Sistemas de compras sin exportación de datos.",
+    )
+    to_approval(procurement, first, [(capital, "facilitator", "")])
+    step(
+        procurement,
+        coordinator,
+        {"decision": "return", "comment": "Incluir a los municipios del Zulia y subir la meta."},
+    )
+    to_approval(
+        procurement,
+        {
+            **first,
+            "indicators": [("Compras publicadas en datos abiertos", "%", 0, 80)],
+            "municipalities": members[:4],
+            "budget": 120000,
+        },
+        [(capital, "facilitator", ""), (zulia, "facilitator", "")],
+    )

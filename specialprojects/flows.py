@@ -11,7 +11,7 @@ from workflows.models import Process, Task
 from workflows.nodes import FanOut, HumanTask, Start
 from workflows.roles import Role
 
-from . import services
+from . import selectors, services
 from .forms import ClosureForm, ConfirmForm, MilestoneForm, ProposalForm, TeamForm
 from .models import Milestone, Project
 
@@ -46,6 +46,8 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.PROJECT_TEAM,
             title=_("Draft the project proposal"),
+            panel="specialprojects/panels/draft.html",
+            panel_context=selectors.project_panel,
             form_class=ProposalForm,
             scope=the_project,
             sla_days=20,
@@ -58,6 +60,8 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.COORDINATOR,
             title=_("Name the project team"),
+            panel="specialprojects/panels/team.html",
+            panel_context=selectors.project_panel,
             form_class=TeamForm,
             scope=no_scope,
             sla_days=5,
@@ -74,6 +78,8 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.PROJECT_TEAM,
             title=_("Confirm your participation in the project"),
+            panel="specialprojects/panels/confirm.html",
+            panel_context=selectors.project_panel,
             form_class=ConfirmForm,
             scope=the_project,
             sla_days=5,
@@ -87,6 +93,8 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.COORDINATOR,
             title=_("Approve or return the project"),
+            panel="specialprojects/panels/proposal.html",
+            panel_context=selectors.project_panel,
             form_class=DecisionForm,
             scope=no_scope,
             sla_days=5,
@@ -95,7 +103,11 @@ class ProjectFlow(flow.Flow):
         .Next(this.check_approval)
     )
     check_approval = flow.If(this.is_approved).Then(this.launch).Else(this.draft_proposal)
-    launch = flow.Function(this.launch_project).Next(this.deliver)
+    launch = (
+        flow.Function(this.launch_project)
+        .Annotation(title=_("Launch the project"))
+        .Next(this.deliver)
+    )
     deliver = (
         FanOut()
         .Next(this.deliver_milestone, data_source=this.open_milestones)
@@ -105,6 +117,8 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.PROJECT_TEAM,
             title=_("Deliver the milestone"),
+            panel="specialprojects/panels/milestone.html",
+            panel_context=selectors.project_panel,
             form_class=MilestoneForm,
             scope=the_project,
             due=services.milestone_due,
@@ -119,6 +133,8 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.PROJECT_TEAM,
             title=_("Write the closure report"),
+            panel="specialprojects/panels/closure_report.html",
+            panel_context=selectors.project_panel,
             form_class=ClosureForm,
             scope=the_project,
             sla_days=15,
@@ -131,6 +147,8 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.COORDINATOR,
             title=_("Close the project"),
+            panel="specialprojects/panels/close.html",
+            panel_context=selectors.project_panel,
             form_class=DecisionForm,
             scope=no_scope,
             sla_days=10,

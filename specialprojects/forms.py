@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.fields import MunicipalityMultipleChoiceField
 from agreements.models import Municipality
+from finance.models import Currency
 from workflows.forms import TaskForm
 from workflows.roles import Role
 
@@ -22,8 +23,49 @@ def _decimal(text):
     return Decimal(text)
 
 
+def _date(text):
+    """dd/mm/yyyy as people write it here, or yyyy-mm-dd as systems do."""
+    text = text.strip()
+    if "/" in text:
+        return datetime.datetime.strptime(text, "%d/%m/%Y").date()
+    return datetime.date.fromisoformat(text)
+
+
+def _plain(value):
+    """A figure the proposal's parser reads back: decimal comma, no grouping."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def proposal_initial(project):
+    """The proposal's fields as the project holds them now (empty for a new project)."""
+    milestones = project.milestones.filter(completed_at__isnull=True).order_by("due_on", "pk")
+    return {
+        "objectives": project.objectives,
+        "expected_results": project.expected_results,
+        "indicators": "\n".join(
+            f"{i.name} | {i.unit} | {_plain(i.baseline)} | {_plain(i.target)}"
+            for i in project.indicators.all()
+        ),
+        "milestones": "\n".join(
+            f"{m.starts_on:%d/%m/%Y} | {m.due_on:%d/%m/%Y} | {m.title} | {m.deliverable}"
+            for m in milestones
+        ),
+        "municipalities": list(project.municipalities.values_list("pk", flat=True)),
+        "budget": project.budget,
+        "currency": project.currency_id or getattr(Currency.current(), "pk", None),
+        "risks": project.risks,
+    }
+
+
 class ProposalForm(TaskForm):
-    """The lead's proposal; indicators and milestones one per line, fields separated by ``|``."""
+    """The lead's proposal; indicators and milestones one per line, fields separated by ``|``.
+
+    A proposal that comes back (returned, or drafted before) opens with what the
+    project holds now, so that its lead corrects it rather than writes it again.
+    """
 
     objectives = forms.CharField(label=_("Objectives"), widget=forms.Textarea(attrs={"rows": 3}))
     expected_results = forms.CharField(
@@ -31,24 +73,18 @@ class ProposalForm(TaskForm):
     )
     indicators = forms.CharField(
         label=_("Indicators"),
-        widget=forms.Textarea(
-            attrs={
-                "rows": 3,
-                "placeholder": "Municipios con datos publicados | municipios | 0 | 40",
-            }
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: name | unit | baseline | target. For example: "
+            "Municipalities with published data | municipalities | 0 | 40"
         ),
-        help_text=_("One per line: name | unit | baseline | target."),
     )
     milestones = forms.CharField(
         label=_("Milestones"),
-        widget=forms.Textarea(
-            attrs={
-                "rows": 4,
-                "placeholder": "2027-01-10 | 2027-03-31 | Plantilla publicada | Plantilla XLSX",
-            }
-        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "One per line: start | due date | milestone | deliverable (dates as YYYY-MM-DD)."
+            "One per line: start | due date | milestone | deliverable, dates as dd/mm/yyyy. "
+            "For example: 10/01/2027 | 31/03/2027 | Template published | XLSX template"
         ),
     )
     municipalities = MunicipalityMultipleChoiceField(
@@ -57,6 +93,12 @@ class ProposalForm(TaskForm):
         required=False,
     )
     budget = forms.DecimalField(label=_("Budget"), max_digits=20, decimal_places=2, min_value=0)
+    currency = forms.ModelChoiceField(
+        label=_("Currency of the budget"),
+        queryset=Currency.objects.order_by("-valid_from"),
+        required=False,
+        empty_label=None,
+    )
     risks = forms.CharField(
         label=_("Risks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -67,9 +109,15 @@ class ProposalForm(TaskForm):
         "milestones",
         "municipalities",
         "budget",
+        "currency",
         "risks",
         "comment",
     ]
+
+    def __init__(self, *args, task=None, **kwargs):
+        if task is not None and "initial" not in kwargs:
+            kwargs["initial"] = proposal_initial(task.process.subject)
+        super().__init__(*args, task=task, **kwargs)
 
     def clean_indicators(self):
         rows, problems = [], []
@@ -93,7 +141,7 @@ class ProposalForm(TaskForm):
             parts = [p.strip() for p in line.split("|")]
             try:
                 start, due, title, deliverable = parts
-                start, due = datetime.date.fromisoformat(start), datetime.date.fromisoformat(due)
+                start, due = _date(start), _date(due)
                 if due < start or not title:
                     raise ValueError
                 rows.append((start, due, title[:200], deliverable[:200]))
@@ -101,7 +149,7 @@ class ProposalForm(TaskForm):
                 problems.append(
                     _(
                         "Line %(number)s: write start | due date | milestone | deliverable, "
-                        "with the due date after the start."
+                        "with dates as dd/mm/yyyy and the due date after the start."
                     )
                     % {"number": number}
                 )
@@ -112,23 +160,36 @@ class ProposalForm(TaskForm):
         return rows
 
 
-class TeamForm(TaskForm):
-    specialists = forms.ModelMultipleChoiceField(
-        label=_("Specialists"), queryset=None, required=False
-    )
-    facilitators = forms.ModelMultipleChoiceField(
-        label=_("Facilitators"), queryset=None, required=False
-    )
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    """People by their name, as colleagues know them (the user name when it is missing)."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        User = get_user_model()
-        self.fields["specialists"].queryset = User.objects.filter(
-            groups__name=Role.SPECIALIST, is_active=True
-        ).order_by("username")
-        self.fields["facilitators"].queryset = User.objects.filter(
-            groups__name=Role.FACILITATOR, is_active=True
-        ).order_by("username")
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class TeamForm(TaskForm):
+    """The coordinator names the team; a second round opens with the team named before."""
+
+    specialists = PersonChoiceField(label=_("Specialists"), queryset=None, required=False)
+    facilitators = PersonChoiceField(label=_("Facilitators"), queryset=None, required=False)
+    field_order = ["specialists", "facilitators", "comment"]
+
+    def __init__(self, *args, task=None, **kwargs):
+        if task is not None and "initial" not in kwargs:
+            kwargs["initial"] = team_initial(task.process.subject)
+        super().__init__(*args, task=task, **kwargs)
+        # The lead is on the team already: offering them would be a choice that does nothing.
+        lead = task.process.subject.lead_id if task is not None else None
+        people = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .exclude(pk=lead)
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["specialists"].queryset = people.filter(groups__name=Role.SPECIALIST)
+        self.fields["facilitators"].queryset = people.filter(groups__name=Role.FACILITATOR)
 
     def clean(self):
         cleaned = super().clean()
@@ -144,6 +205,18 @@ class TeamForm(TaskForm):
             if user.pk != lead
         ]
         return cleaned
+
+
+def team_initial(project):
+    """The members named before who have not declined, by their role in the project."""
+    named = {TeamMember.Role.SPECIALIST: [], TeamMember.Role.FACILITATOR: []}
+    for user_id, role in project.team.filter(declined=False).values_list("user_id", "role"):
+        if role in named:
+            named[role].append(user_id)
+    return {
+        "specialists": named[TeamMember.Role.SPECIALIST],
+        "facilitators": named[TeamMember.Role.FACILITATOR],
+    }
 
 
 class ConfirmForm(TaskForm):
@@ -168,13 +241,17 @@ class MilestoneForm(TaskForm):
         if task is None:
             return
         for indicator in task.process.subject.indicators.all():
+            current = indicator.current
             self.fields[f"indicator_{indicator.pk}"] = forms.DecimalField(
                 label=_("%(name)s: current value (%(unit)s)")
                 % {"name": indicator.name, "unit": indicator.unit or "—"},
-                initial=indicator.current,
+                initial=current.to_integral_value()
+                if current == current.to_integral_value()
+                else current,
                 max_digits=18,
                 decimal_places=2,
             )
+        self.fields["comment"] = self.fields.pop("comment")  # last, after the delivery
 
     def clean_deliverable_file(self):
         from knowledge.validators import validate_evidence_file
@@ -193,6 +270,16 @@ class ClosureForm(TaskForm):
         label=_("Suggest registering it as an innovation case"), required=False
     )
     field_order = ["results_summary", "lessons", "suggest_case", "comment"]
+
+    def __init__(self, *args, task=None, **kwargs):
+        if task is not None and "initial" not in kwargs:
+            project = task.process.subject
+            kwargs["initial"] = {
+                "results_summary": project.results_summary,
+                "lessons": project.lessons,
+                "suggest_case": project.suggest_case,
+            }
+        super().__init__(*args, task=task, **kwargs)
 
 
 class ProjectDefinitionForm(forms.Form):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -118,6 +118,44 @@ class Project(ConcurrentTransitionMixin, models.Model):
             "lead": self.lead_id,
         }
 
+    # Keys of proposal and delivery events that are not fields of the project.
+    audit_labels = {
+        "indicators": _("Indicators"),
+        "milestones": _("Milestones"),
+        "team": _("Team"),
+        "indicator": _("Indicator"),
+        "current": _("Current value"),
+        "milestone": _("Milestone"),
+        "late": _("Delivered late"),
+        "file": _("Deliverable file"),
+    }
+
+    def proposal_snapshot(self):
+        """What the coordination judges in a proposal, as the audit trail keeps it.
+
+        The related rows (indicators, milestones, municipalities) are summed up in
+        readable lines, so that a second round's "what changed" reads them as people
+        wrote them; the municipalities stay ids, which the trail's reader names.
+        """
+        return {
+            "objectives": self.objectives,
+            "expected_results": self.expected_results,
+            "indicators": [indicator.summary() for indicator in self.indicators.all()],
+            "milestones": [
+                milestone.summary()
+                for milestone in self.milestones.filter(completed_at__isnull=True)
+            ],
+            "municipalities": sorted(self.municipalities.values_list("pk", flat=True)),
+            "budget": self.budget,
+            "currency": self.currency_id,
+            "risks": self.risks,
+        }
+
+    def team_summary(self):
+        """The team as the trail keeps it: each member with their role and answer."""
+        members = self.team.select_related("user").exclude(role=TeamMember.Role.LEAD)
+        return [member.summary() for member in members.order_by("pk")]
+
     def has_proposal(self):
         return bool(self.objectives.strip() and self.milestones.exists())
 
@@ -224,6 +262,21 @@ class TeamMember(models.Model):
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"
 
+    @property
+    def name(self):
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def answer(self):
+        """Whether the member has confirmed, declined or not answered yet."""
+        if self.declined:
+            return _("declined")
+        return _("confirmed") if self.confirmed_at else _("to confirm")
+
+    def summary(self):
+        with translation.override(settings.LANGUAGE_CODE):
+            return f"{self.name} ({self.get_role_display()}, {self.answer})"
+
 
 class Indicator(models.Model):
     """An expected result made measurable: baseline, target, current value."""
@@ -243,6 +296,12 @@ class Indicator(models.Model):
     def __str__(self):
         return self.name
 
+    def summary(self):
+        """One readable line, as the trail keeps it: "name: baseline → target unit"."""
+        with translation.override(settings.LANGUAGE_CODE):
+            figures = f"{figure(self.baseline)} → {figure(self.target)}"
+        return f"{self.name}: {figures} {self.unit}".rstrip()
+
     @property
     def progress(self):
         """Share of the way from the baseline to the target, between 0 and 1."""
@@ -250,6 +309,12 @@ class Indicator(models.Model):
         if span == 0:
             return 1.0 if self.current == self.target else 0.0
         return max(0.0, min(1.0, float((self.current - self.baseline) / span)))
+
+
+def figure(value):
+    """A figure in the active language's format, without decimals when it has none."""
+    places = 0 if value == value.to_integral_value() else 2
+    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
 
 
 def deliverable_path(instance, filename):
@@ -281,6 +346,11 @@ class Milestone(models.Model):
 
     def __str__(self):
         return self.title
+
+    def summary(self):
+        """One readable line, as the trail keeps it: the milestone, its deliverable, dates."""
+        span = f"{self.starts_on:%d/%m/%Y} – {self.due_on:%d/%m/%Y}"
+        return f"{self.title}: {self.deliverable} ({span})"
 
     @property
     def is_late(self):

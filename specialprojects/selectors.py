@@ -58,3 +58,27 @@ def timeline(project):
         for m in milestones
     ]
     return milestones, bars, start, end
+
+
+def project_panel(*, task, subject, user):
+    """What a project's task page shows above its form, in the same few queries at any size.
+
+    The proposal with its related rows, each read once; for a member's confirmation,
+    their place in the team, and for a milestone's delivery, that milestone.
+    """
+    project = Project.objects.select_related("line", "lead", "currency", "created_by").get(
+        pk=subject.pk
+    )
+    milestones = list(project.milestones.select_related("responsible"))
+    team = list(project.team.select_related("user").order_by("pk"))
+    data = task.data or {}
+    return {
+        "project": project,
+        "indicators": list(project.indicators.all()),
+        "milestones": milestones,
+        "delivered": [m for m in milestones if m.completed_at],
+        "team": team,
+        "municipalities": list(project.municipalities.select_related("region")),
+        "member": next((m for m in team if m.pk == data.get("member")), None),
+        "milestone": next((m for m in milestones if m.pk == data.get("milestone")), None),
+    }

@@ -45,16 +45,36 @@ def define_project(user, line, title, lead):
     return project
 
 
+def _record_changes(project, action, before, after, *, actor, task, comment=""):
+    """One event on the project with the keys that changed, as they were and as they are.
+
+    Recorded on the project itself: a reviewer's second round reads its "what
+    changed" from the project's events since the round before.
+    """
+    changed = [key for key in after if before.get(key) != after[key]]
+    if not changed and not comment:
+        return None
+    return audit.record(
+        action,
+        actor=actor,
+        task=task,
+        subject=project,
+        before={key: before.get(key) for key in changed},
+        after={key: after[key] for key in changed},
+        comment=comment,
+    )
+
+
 def save_proposal(project, user, data, task):
     """The lead's proposal: objectives, results with indicators, milestones, budget, risks."""
     from finance.models import Currency
 
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        before = project.audit_snapshot()
+        before = project.proposal_snapshot()
         for field in ("objectives", "expected_results", "risks", "budget"):
             setattr(project, field, data[field])
-        project.currency = project.currency or Currency.current()
+        project.currency = data.get("currency") or project.currency or Currency.current()
         project.save()
         project.municipalities.set(data["municipalities"])
         project.indicators.all().delete()
@@ -85,46 +105,61 @@ def save_proposal(project, user, data, task):
                 for start, due, title, deliverable in data["milestones"]
             ]
         )
-        transitions.record_edit(project, before, actor=user, task=task)
-        audit.record(
+        _record_changes(
+            project,
             "project.proposal_saved",
+            before,
+            project.proposal_snapshot(),
             actor=user,
             task=task,
-            subject=project,
-            after={
-                "indicators": [i[0] for i in data["indicators"]],
-                "milestones": [(m[1].isoformat(), m[2]) for m in data["milestones"]],
-                "municipalities": sorted(m.code for m in data["municipalities"]),
-            },
         )
         transitions.apply(project, "submit", actor=user, task=task, check_perm=False)
 
 
 def form_team(project, user, members, task):
-    """The coordinator names the team; each member is asked to confirm."""
+    """The coordinator names the team; each new member is asked to confirm.
+
+    A second round names the team again from the one named before: whoever is left
+    out leaves the team (and its tasks), and a member who had declined and is named
+    again is asked again.
+    """
     with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        before = project.team_summary()
+        named = {person.pk for person, _role, _resp in members}
+        for member in project.team.exclude(role=TeamMember.Role.LEAD).select_related("user"):
+            if member.user_id not in named:
+                remove_perm(WORK, member.user, project)
+                member.delete()
         for person, role, responsibility in members:
             member, created = TeamMember.objects.get_or_create(
                 project=project,
                 user=person,
                 defaults={"role": role, "responsibility": responsibility},
             )
-            if created:
+            if not created and (member.declined or member.role != role):
+                member.declined = False
+                member.role = role
+                member.save(update_fields=["declined", "role"])
+            if created or not person.has_perm(WORK, project):
                 assign_perm(WORK, person, project)
-        audit.record(
+        _record_changes(
+            project,
             "project.team_named",
+            {"team": before},
+            {"team": project.team_summary()},
             actor=user,
             task=task,
-            subject=project,
-            after={"members": [(p.get_username(), r) for p, r, _resp in members]},
         )
 
 
 def pending_confirmations(project):
+    """One confirmation per member yet to answer; ``about`` names them in the task's title."""
     return [
-        {"member": member.pk, "user": member.user_id}
+        {"member": member.pk, "user": member.user_id, "about": member.name}
         for member in project.team.filter(confirmed_at__isnull=True, declined=False)
         .exclude(role=TeamMember.Role.LEAD)
+        .select_related("user")
         .order_by("pk")
     ]
 
@@ -134,18 +169,20 @@ def confirm(project, user, accepted, task):
     if member.user_id != user.pk:
         raise PermissionDenied(_("Only the person named confirms their own participation."))
     with transaction.atomic():
+        before = project.team_summary()
         if accepted:
             member.confirmed_at = timezone.now()
         else:
             member.declined = True
             remove_perm(WORK, member.user, project)
         member.save(update_fields=["confirmed_at", "declined"])
-        audit.record(
+        _record_changes(
+            project,
             "project.member_confirmed" if accepted else "project.member_declined",
+            {"team": before},
+            {"team": project.team_summary()},
             actor=user,
             task=task,
-            subject=project,
-            after={"member": user.get_username(), "role": member.role},
         )
 
 
@@ -199,7 +236,11 @@ def launch(project, process=None):
 
 
 def milestone_tasks(project):
-    return [{"milestone": m.pk} for m in project.milestones.filter(completed_at__isnull=True)]
+    """One task per milestone to deliver; ``about`` names it in the task's title."""
+    return [
+        {"milestone": m.pk, "about": m.title}
+        for m in project.milestones.filter(completed_at__isnull=True)
+    ]
 
 
 def milestone_due(task):
@@ -246,20 +287,22 @@ def complete_milestone(project, user, data, task):
 
 
 def write_closure(project, user, data, task):
+    """The lead's closure report; a second round records what it changed for the reviewer."""
+    fields = ("results_summary", "lessons", "suggest_case")
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        before = {"results_summary": project.results_summary, "lessons": project.lessons}
+        before = {field: getattr(project, field) for field in fields}
         project.results_summary = data["results_summary"]
         project.lessons = data["lessons"]
         project.suggest_case = data.get("suggest_case", False)
-        project.save(update_fields=["results_summary", "lessons", "suggest_case"])
-        audit.record(
+        project.save(update_fields=list(fields))
+        _record_changes(
+            project,
             "project.closure_report",
+            before,
+            {field: getattr(project, field) for field in fields},
             actor=user,
             task=task,
-            subject=project,
-            before=before,
-            after={"results_summary": project.results_summary, "lessons": project.lessons},
         )
         if project.state == Project.State.IN_EXECUTION:
             transitions.apply(project, "start_closing", actor=user, task=task, check_perm=False)

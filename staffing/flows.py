@@ -9,7 +9,7 @@ from workflows.models import Process, Task
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
-from . import services
+from . import selectors, services
 from .forms import CloseRegistrationForm, ContractForm, EvaluationForm, HiringDecisionForm
 from .models import Position
 
@@ -36,6 +36,8 @@ class HiringFlow(flow.Flow):
         HumanTask(
             role=Role.ASSISTANT,
             title=_("Register the candidates and their CVs"),
+            panel="staffing/panels/registration.html",
+            panel_context=selectors.position_panel,
             form_class=CloseRegistrationForm,
             sla_days=15,
         )
@@ -46,6 +48,8 @@ class HiringFlow(flow.Flow):
         HumanTask(
             role=Role.DEPUTY_COORDINATOR,
             title=_("Evaluate the candidates against the profile"),
+            panel="staffing/panels/evaluation.html",
+            panel_context=selectors.position_panel,
             form_class=EvaluationForm,
             sla_days=10,
         )
@@ -56,6 +60,8 @@ class HiringFlow(flow.Flow):
         HumanTask(
             role=Role.COORDINATOR,
             title=_("Decide the hire"),
+            panel="staffing/panels/decision.html",
+            panel_context=selectors.position_panel,
             form_class=HiringDecisionForm,
             sla_days=5,
         )
@@ -67,13 +73,19 @@ class HiringFlow(flow.Flow):
         HumanTask(
             role=Role.ASSISTANT,
             title=_("Record the signed contract"),
+            panel="staffing/panels/contract.html",
+            panel_context=selectors.position_panel,
             form_class=ContractForm,
             sla_days=15,
         )
         .OnComplete(this.contract_recorded)
         .Next(this.onboard)
     )
-    onboard = flow.Function(this.onboard_specialist).Next(this.end)
+    onboard = (
+        flow.Function(this.onboard_specialist)
+        .Annotation(title=_("Give the specialist access"))
+        .Next(this.end)
+    )
     end = flow.End()
 
     def start_hiring(self, activation, position, by=None):

@@ -97,8 +97,6 @@ class Position(ConcurrentTransitionMixin, models.Model):
     created = models.DateTimeField(_("opened"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
 
-    task_panel_template = "staffing/includes/task_panel.html"
-
     class Meta:
         verbose_name = _("position")
         verbose_name_plural = _("positions")
@@ -240,6 +238,9 @@ class Candidate(models.Model):
             "position": self.position_id,
         }
 
+    # Keys of the candidate's events that are not its fields.
+    audit_labels = {"anonymised": _("Personal data anonymised")}
+
     @property
     def label(self):
         return _("Candidate %(number)s") % {"number": self.number}
@@ -352,6 +353,12 @@ class Contract(models.Model):
 
     def __str__(self):
         return _("Contract for %(position)s") % {"position": self.position}
+
+    # Keys of the onboarding's events that are not fields of the contract.
+    audit_labels = {
+        "account_created": _("Account created"),
+        "reactivated": _("Account reactivated"),
+    }
 
     def clean(self):
         if self.start_date and self.end_date and self.end_date <= self.start_date:

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 
 from workflows.roles import Role
 
-from .models import Contract, Position
+from .models import Contract, Evaluation, Position
 
 
 def eligible_specialists(*, theme=None, network=None, project_name=None):
@@ -28,3 +28,30 @@ def eligible_specialists(*, theme=None, network=None, project_name=None):
         ).values("specialist_id")
         qs = qs.filter(pk__in=hired)
     return qs.distinct().order_by("username")
+
+
+def position_panel(*, task, subject, user):
+    """What a hiring task page shows above its form, in the same few queries at any size.
+
+    The candidates come with their evaluations, best total first once they are
+    scored; ``personal`` says whether the viewer may see who they are (names, CVs,
+    the evaluator's notes): coordination staff only.
+    """
+    from .services import can_see_personal_data
+
+    position = Position.objects.select_related("theme", "network").get(pk=subject.pk)
+    candidates = list(
+        position.candidates.select_related("evaluation__evaluator").order_by("number")
+    )
+    scored = [c for c in candidates if getattr(c, "evaluation", None) is not None]
+    ranked = sorted(scored, key=lambda c: (-c.evaluation.total, c.number))
+    return {
+        "position": position,
+        "candidates": candidates,
+        "ranked": ranked,
+        "unscored": [c for c in candidates if c not in scored],
+        "criteria": Evaluation.CRITERIA,
+        "hired": next((c for c in candidates if c.pk == position.hired_id), None),
+        "contract": Contract.objects.filter(position=position).first(),
+        "personal": can_see_personal_data(user),
+    }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("positions/<int:pk>/", views.position_detail, name="position_detail"),
     path("positions/<int:pk>/candidates/", views.candidate_add, name="candidate_add"),
     path("positions/<int:pk>/cancel/", views.position_cancel, name="position_cancel"),
+    path("positions/<int:pk>/contract.pdf", views.position_contract, name="position_contract"),
     path("positions/<int:pk>/invitation/", views.invitation_resend, name="invitation_resend"),
     path("candidates/<int:pk>/cv/", views.candidate_cv, name="candidate_cv"),
     path(

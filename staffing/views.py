@@ -24,7 +24,14 @@ from workflows.pagination import paginate
 
 from . import services
 from .forms import CancelPositionForm, CandidateForm, PositionForm
-from .models import MANAGE_HIRING, REGISTER_CANDIDATES, VIEW_PERSONAL_DATA, Candidate, Position
+from .models import (
+    MANAGE_HIRING,
+    REGISTER_CANDIDATES,
+    VIEW_PERSONAL_DATA,
+    Candidate,
+    Contract,
+    Position,
+)
 
 VIEW_POSITIONS = "staffing.view_position"
 
@@ -208,6 +215,23 @@ def candidate_cv(request, pk):
         as_attachment=True,
         content_type="application/pdf",
         filename=f"cv-{candidate.position_id}-{candidate.number}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def position_contract(request, pk):
+    """The signed contract: it names the person hired, so coordination staff only."""
+    _require(request.user, VIEW_PERSONAL_DATA)
+    contract = get_object_or_404(Contract, position_id=pk)
+    response = FileResponse(
+        contract.signed_contract.open("rb"),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=f"contrato-{contract.position_id}.pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -57,7 +57,7 @@ class AuditSearchForm(forms.Form):
     """Filters of the auditor's search; every field optional."""
 
     flow = forms.ChoiceField(label=_("Process type"), required=False)
-    region = forms.IntegerField(label=_("State"), required=False, widget=forms.Select)
+    region = forms.IntegerField(label=_("State (territory)"), required=False, widget=forms.Select)
     municipality = forms.CharField(label=_("Municipality"), required=False)
     actor = forms.CharField(label=_("Actor (user name)"), required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)

@@ -145,6 +145,28 @@ class Process(AbstractProcess):
     def flow_title(self):
         return self.flow_class.process_title if self.flow_class else ""
 
+    @property
+    def state_key(self):
+        """Where the process stands, as a code for styling: its subject's state while it runs.
+
+        viewflow's status reads "New" for as long as a process runs, which tells no one
+        anything; the subject's state (an agreement "in review") does. A list of
+        processes prefetches ``subject`` (``selectors.with_progress``).
+        """
+        if self.status in (STATUS.DONE, STATUS.CANCELED):
+            return self.status
+        return getattr(self.subject, "state", None) or "running"
+
+    @property
+    def state_label(self):
+        """Where the process stands, in words: see ``state_key``."""
+        if self.status == STATUS.DONE:
+            return _("Completed")
+        if self.status == STATUS.CANCELED:
+            return _("Cancelled")
+        display = getattr(self.subject, "get_state_display", None)
+        return display() if display else _("In progress")
+
 
 @cache
 def _locking_read(model, related):
@@ -270,12 +292,33 @@ class Task(AbstractTask):
         return self.due_at - timezone.now() <= timedelta(days=SlaPolicy.DEFAULT_DUE_SOON_DAYS)
 
     @property
+    def state_label(self):
+        """The task's state in words; viewflow's read "New" and "Started"."""
+        labels = {
+            STATUS.NEW: _("In the queue"),
+            STATUS.ASSIGNED: _("In progress"),
+            STATUS.STARTED: _("In progress"),
+            STATUS.DONE: _("Completed"),
+            STATUS.CANCELED: _("Cancelled"),
+            STATUS.ERROR: _("Stopped by an error"),
+        }
+        return labels.get(self.status) or self.get_status_display()
+
+    @property
     def node_name(self):
         return self.flow_task.name if self.flow_task else ""
 
     @property
     def title(self):
-        return self.flow_task.task_title if self.flow_task else ""
+        """The step's title, with what this one is about when several run side by side.
+
+        A fan-out task (one per milestone, per facilitator...) carries ``about`` in its
+        data, so that three milestone tasks do not all read "Deliver the milestone".
+        """
+        if not self.flow_task:
+            return ""
+        about = (self.data or {}).get("about")
+        return f"{self.flow_task.task_title}: {about}" if about else self.flow_task.task_title
 
 
 class SlaPolicy(models.Model):

@@ -101,7 +101,7 @@ class HumanTaskActivation(ViewActivation):
         task.due_at = flow_task.due_date(task)
 
         owner = flow_task.calc_owner(activation)
-        if owner is None and flow_task.repeats:
+        if owner is None and flow_task.repeats and process.data.get("returned"):
             # Returned work goes back to whoever did the round before, while they may.
             owner = previous_doer(process, flow_task)
         if owner is not None and can_take(owner, task):

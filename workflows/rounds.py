@@ -26,14 +26,19 @@ def decision_of(task):
 
 
 def previous_round(task):
-    """The same step of the same process, done before ``task``; None in a first round."""
+    """The same step of the same process, done before ``task``; None in a first round.
+
+    Done before ``task`` was opened: a sibling of the same fan-out (another milestone
+    of the same step) is opened with it, so it is never a previous round.
+    """
     return (
         Task.objects.filter(
             process_id=task.process_id,
             flow_task=task.flow_task,
             status=STATUS.DONE,
-            pk__lt=task.pk,
+            finished__lte=task.created,
         )
+        .exclude(pk=task.pk)
         .select_related("owner")
         .order_by("-pk")
         .first()
@@ -71,6 +76,26 @@ def sent_back_by(task):
     return last if last is not None and decision_of(last) == RETURN else None
 
 
+def last_return(task):
+    """The latest review of the process that returned work before ``task`` opened.
+
+    Whichever step it was: a facilitator's second review should know what the
+    specialist asked for, as much as what they asked themselves.
+    """
+    return (
+        Task.objects.human()
+        .filter(
+            process_id=task.process_id,
+            status=STATUS.DONE,
+            data__decision=RETURN,
+            finished__lte=task.created,
+        )
+        .select_related("owner")
+        .order_by("-finished", "-pk")
+        .first()
+    )
+
+
 def changes_since_previous_round(task):
     """What changed in the process's subject since this step was last done.
 
@@ -102,4 +127,8 @@ def changes_since_previous_round(task):
         after.setdefault(key, before[key])
     model = process.subject_type.model_class()
     reader = Reader(process.flow_class).want(model, before, after)
-    return {"previous": previous, "changes": reader.changes(model, before, after)}
+    return {
+        "previous": previous,
+        "asked": last_return(task),
+        "changes": reader.changes(model, before, after),
+    }

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from viewflow.workflow.fields import get_flow_ref
 from viewflow.workflow.status import STATUS
@@ -100,6 +100,35 @@ def processes(user):
     )
 
 
+def with_progress(qs):
+    """Processes with what a list shows of where each stands, in a fixed number of queries.
+
+    Each process gets ``open_tasks``: its open human tasks with their holders, grouped
+    by step and soonest due first; and its ``subject`` (one query per subject type), for
+    ``Process.state_label``.
+    """
+    open_tasks = (
+        Task.objects.human().open().select_related("owner").order_by("flow_task", "due_at", "pk")
+    )
+    return qs.prefetch_related(
+        "subject", Prefetch("task_set", queryset=open_tasks, to_attr="open_tasks")
+    )
+
+
+def process_tasks(process):
+    """Every task of the process with its owner, oldest first: its page reads them once."""
+    tasks = list(process.task_set.select_related("owner").order_by("created", "pk"))
+    for task in tasks:
+        task.process = process
+    return tasks
+
+
+def subject_kind(process):
+    """What the process is about, as a noun ("agreement", "submission"), or ""."""
+    model = process.subject_type.model_class() if process.subject_type_id else None
+    return model._meta.verbose_name if model else ""
+
+
 def process_history(process):
     """Every audit event of the process and of its subject, oldest first."""
     condition = Q(process=process)
@@ -125,7 +154,7 @@ def audit_search(filters):
     """Audit events matching the auditor's filters, newest first (keyset-paginated by pk)."""
     import datetime
 
-    qs = AuditEvent.objects.select_related("process", "municipality", "task")
+    qs = AuditEvent.objects.select_related("process", "municipality", "task", "actor")
     flow = flow_from_ref(filters.get("flow"))
     if flow:
         qs = qs.filter(process__flow_class=flow)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from . import audit
+from . import audit, rounds
 from .permissions import can_execute, can_manage, can_take
 from .signals import task_assigned
 
@@ -107,6 +107,11 @@ def complete(task, user, cleaned_data=None, request=None, *, held=False):
             # Kept on the task (saved with it below) and in the trail: the rework it
             # opens shows the return, and the next round goes to the same people.
             current.data = {**current.data, "decision": decision}
+            if decision == rounds.RETURN and not activation.process.data.get("returned"):
+                # Marks a process that has rounds to look back on: until then, a new
+                # task needs no query for who did it before (``HumanTaskActivation``).
+                activation.process.data = {**activation.process.data, "returned": True}
+                activation.process.save(update_fields=["data"])
         audit.record(
             "task.completed",
             actor=user,

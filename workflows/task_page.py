@@ -6,7 +6,8 @@ subject's model) names the template and a function for its context (``HumanTask`
 
 from django.template.loader import render_to_string
 
-from . import rounds
+from . import rounds, selectors
+from .chart import process_chart
 from .forms import DecisionForm
 
 
@@ -27,9 +28,14 @@ def subject_panel(task, user, request):
 def around_the_form(task, user, request):
     """The page's context beside the form: panel, the return that opened it, changes."""
     form_class = getattr(task.flow_task, "form_class", None)
+    is_decision = bool(form_class and issubclass(form_class, DecisionForm))
     return {
         "panel": subject_panel(task, user, request),
         "returned_by": rounds.sent_back_by(task),
-        "round": rounds.changes_since_previous_round(task) if task.is_open else None,
-        "is_decision": bool(form_class and issubclass(form_class, DecisionForm)),
+        # A reviewer's second look: what the reworked subject changed since their first.
+        "round": (
+            rounds.changes_since_previous_round(task) if is_decision and task.is_open else None
+        ),
+        "is_decision": is_decision,
+        "chart": process_chart(task.process, selectors.process_tasks(task.process)),
     }

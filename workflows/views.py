@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
-from . import audit, locks, permissions, selectors, services
+from . import audit, display, locks, permissions, selectors, services, task_page
+from .chart import process_chart
 from .forms import AuditSearchForm, ReassignForm, SlaPolicyForm
 from .models import Process, SlaPolicy, Task
 from .pagination import paginate
@@ -33,7 +34,7 @@ def home(request):
         "queue_count": selectors.queue(user).count(),
         "inbox_count": selectors.inbox(user).count(),
         "overdue": selectors.filter_tasks(selectors.inbox(user), {"due": "overdue"})[:5],
-        "recent_processes": selectors.processes(user)[:8],
+        "recent_processes": selectors.with_progress(selectors.processes(user))[:8],
         "can_start_onboarding": has_role(user, Role.FACILITATOR),
     }
     return render(request, "workflows/home.html", context)
@@ -123,6 +124,7 @@ def _task_page(request, task, form):
             "can_claim": permissions.can_claim(request.user, task),
             "can_release": permissions.can_release(request.user, task),
             "reassign_form": reassign_form,
+            **task_page.around_the_form(task, request.user, request),
         },
     )
 
@@ -192,7 +194,7 @@ def process_list(request):
     status = request.GET.get("status")
     if status:
         qs = qs.filter(status=status)
-    listing = paginate(request, qs)
+    listing = paginate(request, selectors.with_progress(qs))
     return render(
         request,
         "workflows/process_list.html",
@@ -211,17 +213,62 @@ def process_detail(request, pk):
     )
     if not permissions.can_view_process(request.user, process):
         raise Http404
-    tasks = (
-        process.task_set.filter(flow_task_type="HUMAN")
-        .select_related("owner")
-        .order_by("created", "pk")
-    )
-    events = selectors.process_history(process)
+    tasks = selectors.process_tasks(process)
     return render(
         request,
         "workflows/process_detail.html",
-        {"process": process, "tasks": tasks, "events": events, "subject": process.subject},
+        {
+            "process": process,
+            "subject": process.subject,
+            "subject_kind": selectors.subject_kind(process),
+            "chart": process_chart(process, tasks),
+            "tasks": [task for task in tasks if task.flow_task_type == "HUMAN"],
+            "events": display.read_events(selectors.process_history(process), process.flow_class),
+        },
     )
+
+
+def _sla_steps():
+    """{(flow_label, task_name): (process type, step title, order)} of every flow's human
+    steps: a policy row keeps codes, people read the flow's and the step's titles."""
+    from .nodes import HumanTask
+    from .registry import flows
+
+    steps = {}
+    for flow_order, flow_class in enumerate(flows()):
+        for node_order, node in enumerate(_in_flow_order(flow_class)):
+            if isinstance(node, HumanTask):
+                steps[node.sla_key()] = (
+                    str(flow_class.process_title),
+                    str(node.task_title),
+                    (flow_order, node_order),
+                )
+    return steps
+
+
+def _in_flow_order(flow_class):
+    """The flow's nodes as the work goes: breadth first from its start nodes."""
+    nodes = list(flow_class.instance.nodes())
+    queue = [node for node in nodes if not any(True for _edge in node._incoming())]
+    seen = []
+    while queue:
+        node = queue.pop(0)
+        if node not in seen:
+            seen.append(node)
+            queue.extend(edge.dst for edge in node._outgoing())
+    return seen + [node for node in nodes if node not in seen]
+
+
+def _named(policy, steps):
+    """The policy with ``process_title`` and ``task_title`` for people to read."""
+    known = steps.get((policy.flow_label, policy.task_name))
+    policy.in_use = known is not None
+    policy.process_title, policy.task_title, policy.order = known or (
+        _("Process no longer in use"),
+        policy.label or policy.task_name,
+        (len(steps), 0),
+    )
+    return policy
 
 
 @login_required
@@ -229,13 +276,18 @@ def process_detail(request, pk):
 def sla_list(request):
     if not (permissions.can_manage(request.user) or request.user.has_perm(permissions.VIEW_ALL)):
         raise PermissionDenied
+    steps = _sla_steps()
+    policies = sorted(
+        (_named(p, steps) for p in SlaPolicy.objects.select_related("updated_by")),
+        key=lambda p: (p.order, p.task_title),
+    )
+    groups = {}
+    for policy in policies:
+        groups.setdefault(policy.process_title, []).append(policy)
     return render(
         request,
         "workflows/sla_list.html",
-        {
-            "policies": SlaPolicy.objects.select_related("updated_by"),
-            "can_edit": permissions.can_manage(request.user),
-        },
+        {"groups": list(groups.items()), "can_edit": permissions.can_manage(request.user)},
     )
 
 
@@ -259,7 +311,9 @@ def sla_edit(request, pk):
             )
         messages.success(request, _("SLA policy saved."))
         return redirect("workflows:sla_list")
-    return render(request, "workflows/sla_edit.html", {"form": form, "policy": policy})
+    return render(
+        request, "workflows/sla_edit.html", {"form": form, "policy": _named(policy, _sla_steps())}
+    )
 
 
 @login_required
@@ -280,6 +334,7 @@ def audit_search(request):
     from django.conf import settings
 
     from .actions import LABELS
+    from .display import read_events
 
     Region = apps.get_model(settings.WORKFLOWS_SCOPE_MODEL)._meta.get_field("region").related_model
 
@@ -296,6 +351,11 @@ def audit_search(request):
         events, next_before = selectors.keyset_page(
             selectors.audit_search(filters), int(before) if before.isdigit() else None
         )
+        events = read_events(events)  # labels, names and roles for the page at once
+        for event in events:  # a process's title most often starts with its type already
+            kind = str(event.process.flow_title) if event.process_id else ""
+            title = event.process.title if event.process_id else ""
+            event.process_type = "" if title.startswith(kind) else kind
     params = request.GET.copy()
     params.pop("before", None)
     return render(
@@ -311,7 +371,9 @@ def audit_search(request):
 
 
 def _readable_process(request, pk):
-    process = get_object_or_404(Process.objects.select_related("municipality"), pk=pk)
+    process = get_object_or_404(
+        Process.objects.select_related("municipality__region", "started_by"), pk=pk
+    )
     if not permissions.can_view_process(request.user, process):
         raise Http404
     return process
@@ -326,7 +388,8 @@ def process_history_csv(request, pk):
 
     process = _readable_process(request, pk)
     response = HttpResponse(
-        history_csv(process, selectors.process_history(process)), content_type="text/csv"
+        history_csv(process, selectors.process_history(process)),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="proceso-{process.pk}.csv"'
     return response
@@ -340,8 +403,7 @@ def process_history_pdf(request, pk):
     from .exports import history_pdf
 
     process = _readable_process(request, pk)
-    chain = audit.verify_chain(audit.chain_key_for(process))
-    pdf = history_pdf(process, list(selectors.process_history(process)), chain, request.user)
+    pdf = history_pdf(process, selectors.process_history(process), user=request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="proceso-{process.pk}.pdf"'
     return response

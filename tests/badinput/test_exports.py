@@ -34,8 +34,8 @@ ATTACKS = [
 ]
 
 
-def csv_cells(text):
-    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+def csv_cells(text, delimiter=","):
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
 
 
 def streamed(response):
@@ -130,7 +130,8 @@ def test_audit_history_csv_escapes_comments(client, onboarding_a, facilitator_a,
     tasks.complete(task, facilitator_a, draft_post(comment=ATTACKS[3]))
     client.force_login(coordinator)
     response = client.get(reverse("workflows:process_history_csv", args=[onboarding_a.pk]))
-    cells = [cell for row in csv_cells(response.content.decode()) for cell in row]
+    text = response.content.decode()
+    cells = [cell for row in csv_cells(text, delimiter=";") for cell in row]
     assert_escaped(cells, ATTACKS[3])
 
 

@@ -3,9 +3,10 @@
 The state is made here by the services, then copied into a database of the test's
 own (``CREATE DATABASE ... TEMPLATE``) that gunicorn, another process, serves and
 the test drops. Half the people are facilitators who redraft returned agreements
-from their inbox, half are coordinators who take reviews from the shared queue and
-return them, so every process cycles for the whole run and coordinators race for
-the same reviews. It runs ``LOAD_SECONDS`` (60 by default) and stops by itself.
+from their inbox, half are coordinators who take first reviews from the shared queue
+(racing for them) and return them, and take from their inbox the second rounds that
+come back to them, so every process cycles for the whole run. It runs
+``LOAD_SECONDS`` (60 by default) and stops by itself.
 """
 
 import os
@@ -35,7 +36,7 @@ pytestmark = [
 USERS = 50
 DURATION = float(os.environ.get("LOAD_SECONDS", "60"))
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as load_settings
-TASK_LINK = re.compile(r'<td><a href="/tasks/(\d+)/">')
+TASK_LINK = re.compile(r'<td[^>]*><a href="/tasks/(\d+)/">')
 
 
 def _people(coordinator):
@@ -120,19 +121,24 @@ class Run:
                         self.completed["draft"] += 1
 
     def coordinator(self, user):
+        """Second rounds come back to whoever returned the first: those first, then the queue."""
         session = login(requests.Session(), self.base, user.username)
         while time.monotonic() < self.deadline:
-            queue = self.request("get", session, "/tasks/queue/")
-            tasks = TASK_LINK.findall(queue.text)
-            if not tasks:
-                time.sleep(0.3)
-                continue
-            pk = random.choice(tasks)
-            claim = self.request("post", session, f"/tasks/{pk}/claim/")
-            if claim.status_code != 302 or not claim.headers["Location"].endswith(f"/{pk}/"):
-                with self.lock:
-                    self.lost_claims += 1  # someone was faster: told, and back to the queue
-                continue
+            inbox = TASK_LINK.findall(self.request("get", session, "/tasks/inbox/").text)
+            if inbox:
+                pk = inbox[0]
+            else:
+                queue = self.request("get", session, "/tasks/queue/")
+                tasks = TASK_LINK.findall(queue.text)
+                if not tasks:
+                    time.sleep(0.3)
+                    continue
+                pk = random.choice(tasks)
+                claim = self.request("post", session, f"/tasks/{pk}/claim/")
+                if claim.status_code != 302 or not claim.headers["Location"].endswith(f"/{pk}/"):
+                    with self.lock:
+                        self.lost_claims += 1  # someone was faster: told, and back to the queue
+                    continue
             data = {"decision": "return", "comment": "Revisar compromisos"}
             done = self.request("post", session, f"/tasks/{pk}/", data)
             if done.status_code == 302 and "/processes/" in done.headers["Location"]:

@@ -47,6 +47,7 @@ def values(w, name):
         "agreements:municipality_detail": {"pk": w.mun_a.pk},
         "agreements:contact_create": {"pk": w.mun_a.pk},
         "agreements:signed_document": {"pk": w.agreement_a.pk},
+        "agreements:agreement_pdf": {"pk": w.agreement_a.pk},
         "agreements:agreement_change": {"pk": w.agreement_a.pk, "action": "suspend"},
         "notifications:": {"pk": w.notification.pk},
         "reports:download": {"pk": w.report.pk},
@@ -65,6 +66,7 @@ def values(w, name):
         "knowledge:comment": {"pk": w.case_public.pk},
         "knowledge:rate": {"pk": w.case_public.pk},
         "knowledge:moderate": {"pk": w.comment.pk},
+        "knowledge:evidence_file": {"pk": w.evidence.pk},
         "staffing:position": {"pk": w.position.pk},
         # Before "staffing:candidate": its pk is the position's (a prefix would give the
         # candidate's, which only matched when both happened to have the same id).

@@ -229,6 +229,19 @@ EXPECTED = {
         ),
         None,
     ),
+    "agreements:agreement_pdf": (
+        rule(
+            OK,
+            anon=LOGIN,
+            specialist=404,
+            curator=404,
+            team_member=404,
+            officer=404,
+            facilitator_b=404,
+            officer_b=404,
+        ),
+        None,
+    ),
     "agreements:agreement_change": (
         rule(405, anon=LOGIN),
         rule(
@@ -363,6 +376,7 @@ EXPECTED = {
         rule(403, anon=LOGIN, specialist=DONE, curator=DONE),
     ),
     "knowledge:export": (rule(OK), None),
+    "knowledge:evidence_file": (rule(OK), None),
     "staffing:position_list": (
         rule(403, anon=LOGIN, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
         None,
@@ -383,6 +397,10 @@ EXPECTED = {
     "staffing:invitation_resend": (rule(405, anon=LOGIN), rule(403, anon=LOGIN, coordinator=GO)),
     "staffing:candidate_cv": (
         rule(403, anon=LOGIN, coordinator=OK, deputy=OK, logistics=OK, assistant=OK),
+        None,
+    ),
+    "staffing:position_contract": (
+        rule(403, anon=LOGIN, coordinator=404, deputy=404, logistics=404, assistant=404),
         None,
     ),
     "staffing:candidate_anonymisation": (
@@ -680,12 +698,13 @@ PDF, XLSX = b"%PDF", b"PK\x03\x04"
 SHOWS = {
     "workflows:task_detail": lambda w: w.onboarded_a.name,
     "workflows:process_detail": lambda w: w.onboarded_a.name,
-    "workflows:process_history_csv": lambda w: "agreement.approve",
+    "workflows:process_history_csv": lambda w: "Convenio aprobado",
     "workflows:process_history_pdf": lambda w: PDF,
     "workflows:sla_edit": lambda w: w.sla.label,
     "agreements:municipality_detail": lambda w: w.mun_a.name,
     "agreements:contact_create": lambda w: w.mun_a.name,
     "agreements:signed_document": lambda w: PDF,
+    "agreements:agreement_pdf": lambda w: PDF,
     "reports:dashboard_pdf": lambda w: PDF,
     "reports:download": lambda w: PDF,
     "finance:profile": lambda w: w.mun_b.name,

@@ -132,6 +132,15 @@ def build():
     theme.specialists.add(p.specialist)
     w.case_public = publish(p.officer, w.mun_a, theme, p.specialist, p.curator, p.coordinator)
     w.comment = knowledge.add_comment(w.case_public, p.officer, "Muy útil para nosotros.")
+    from knowledge.models import Evidence
+
+    w.evidence = Evidence.objects.create(
+        case=w.case_public,
+        kind=Evidence.Kind.DOCUMENT,
+        title="Informe de cobertura",
+        file=SimpleUploadedFile("informe.pdf", pdf_bytes()),
+        added_by=p.specialist,
+    )
     from tests.knowledge.conftest import registration
 
     w.case_a = knowledge.register_case(

@@ -1,0 +1,181 @@
+"""Each hiring step shows the position and its candidates on the task page, and whose data."""
+
+import html
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from staffing.services import process_of
+from tests.conftest import open_task
+
+from .conftest import (
+    CANDIDATES,
+    add_candidate,
+    claim,
+    decide,
+    evaluate_all,
+    open_position,
+    record_contract,
+    register_all,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response):
+    content = re.sub(r"<[^>]+>", " ", response.content.decode())
+    return " ".join(html.unescape(content).split())
+
+
+def task_page(client, user, position):
+    task = open_task(process_of(position))
+    client.force_login(user)
+    response = client.get(reverse("workflows:task_detail", args=[task.pk]))
+    assert response.status_code == 200
+    return response
+
+
+def test_registration_shows_the_profile_and_the_candidates_so_far(client, people, theme):
+    position = open_position(client, people["coordinator"], theme)
+    client.force_login(people["assistant"])
+    add_candidate(client, position, CANDIDATES[0])
+    response = task_page(client, people["assistant"], position)
+    shown = text(response)
+    for expected in (
+        "El cargo y sus candidaturas",
+        "Especialista en finanzas municipales",
+        "Acompañar a los municipios en la gestión de su hacienda.",
+        "Presupuesto público, tributos municipales.",
+        "Proyecto de Finanzas Municipales",
+        "12 meses",
+        "1 candidatura registrada hasta ahora",
+        "Candidato 1 · Ana Beatriz Salcedo",
+    ):
+        assert expected in shown, expected
+    candidate = position.candidates.get()
+    assert reverse("staffing:candidate_cv", args=[candidate.pk]) in response.content.decode()
+
+
+def test_the_evaluator_sees_each_candidate_with_their_cv(client, people, theme):
+    position = open_position(client, people["coordinator"], theme)
+    register_all(client, position, people["assistant"])
+    response = task_page(client, people["deputy"], position)
+    shown = text(response)
+    assert "2 candidaturas por evaluar" in shown
+    assert "Candidato 2 · Carlos Eduardo Mendoza" in shown
+    for candidate in position.candidates.all():
+        assert reverse("staffing:candidate_cv", args=[candidate.pk]) in response.content.decode()
+
+
+def evaluated(client, people, theme):
+    position = open_position(client, people["coordinator"], theme)
+    register_all(client, position, people["assistant"])
+    evaluate_all(client, position, people["deputy"], scores={1: (3, 3, 2), 2: (5, 4, 5)})
+    return position
+
+
+def test_the_decider_sees_the_candidates_ranked_with_scores_notes_and_cvs(client, people, theme):
+    position = evaluated(client, people, theme)
+    response = task_page(client, people["coordinator"], position)
+    shown = text(response)
+    # Ranked by total: candidate 2 (14/15) first, with each criterion.
+    ranking = shown.split("Candidaturas según su evaluación")[1]
+    assert ranking.index("Carlos Eduardo Mendoza") < ranking.index("Ana Beatriz Salcedo")
+    assert "1 Candidato 2 · Carlos Eduardo Mendoza 14/15 5 4 5 Descargar el currículo" in shown
+    assert "2 Candidato 1 · Ana Beatriz Salcedo 8/15 3 3 2 Descargar el currículo" in shown
+    assert "Notas de la evaluación: Notas sobre Carlos Eduardo Mendoza" in shown
+    assert "Evaluación de adjunto" in shown
+    for candidate in position.candidates.all():
+        assert reverse("staffing:candidate_cv", args=[candidate.pk]) in response.content.decode()
+
+
+def test_an_auditor_reads_the_decision_page_without_personal_data(client, people, theme, auditor):
+    position = evaluated(client, people, theme)
+    response = task_page(client, auditor, position)
+    shown, content = text(response), response.content.decode()
+    assert "1 Candidato 2 14/15 5 4 5" in shown and "2 Candidato 1 8/15 3 3 2" in shown
+    for data in CANDIDATES:
+        for value in data.values():
+            assert value not in content, value
+    assert "Notas sobre" not in content
+    assert "/cv/" not in content
+    assert "Cada candidatura se muestra por su número" in shown
+    assert 'name="decision"' not in content  # reading only
+
+
+def test_the_contract_step_shows_the_decision_and_then_the_signed_pdf(
+    client, people, theme, auditor, django_capture_on_commit_callbacks
+):
+    position = evaluated(client, people, theme)
+    chosen = position.candidates.get(number=2)
+    decide(
+        client,
+        position,
+        people["coordinator"],
+        decision="hire",
+        candidate=chosen.pk,
+        comment="Mejor puntuación.",
+    )
+    task = open_task(process_of(position))
+    response = task_page(client, people["assistant"], position)
+    shown = text(response)
+    assert "Candidato 2 · Carlos Eduardo Mendoza · 14/15 en la evaluación" in shown
+    assert "Mejor puntuación." in shown and "Aún no registrado." in shown
+
+    record_contract(client, position, people["assistant"], django_capture_on_commit_callbacks)
+    url = reverse("workflows:task_detail", args=[task.pk])
+    contract_url = reverse("staffing:position_contract", args=[position.pk])
+    page = client.get(url)
+    assert contract_url in page.content.decode()
+    assert "Descargar el contrato firmado (PDF)" in text(page)
+    download = client.get(contract_url)
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+    client.force_login(auditor)
+    page = client.get(url)
+    assert "Carlos Eduardo" not in page.content.decode()
+    assert contract_url not in page.content.decode()
+    assert client.get(contract_url).status_code == 403
+
+
+def queries(client, user, position):
+    task = open_task(process_of(position))
+    client.force_login(user)
+    url = reverse("workflows:task_detail", args=[task.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_evaluation_and_decision_pages_read_as_much_for_five_candidates_as_for_one(
+    client, people, theme
+):
+    def with_candidates(count, title):
+        position = open_position(client, people["coordinator"], theme, title=title)
+        many = [
+            {**CANDIDATES[0], "email": f"persona{n}@correo.example", "full_name": f"Persona {n}"}
+            for n in range(count)
+        ]
+        register_all(client, position, people["assistant"], candidates=many)
+        return position
+
+    one, five = with_candidates(1, "Uno"), with_candidates(5, "Cinco")
+    for position in (one, five):
+        client.force_login(people["deputy"])
+        claim(client, open_task(process_of(position)))
+    assert queries(client, people["deputy"], one) == queries(client, people["deputy"], five)
+
+    for position in (one, five):
+        scores = {n: (5 - n % 5, 3, 4) for n in range(1, 6)}
+        evaluate_all(client, position, people["deputy"], scores=scores)
+        assert open_task(process_of(position)).flow_task.name == "decide"
+        client.force_login(people["coordinator"])
+        claim(client, open_task(process_of(position)))
+    coordinator = people["coordinator"]
+    assert queries(client, coordinator, one) == queries(client, coordinator, five)
