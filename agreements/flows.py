@@ -34,9 +34,7 @@ class OnboardingFlow(flow.Flow):
         .Next(this.draft_agreement)
     )
     renew = (
-        Start(this.start_renewal)
-        .Annotation(title=_("Renewal opened"))
-        .Next(this.draft_agreement)
+        Start(this.start_renewal).Annotation(title=_("Renewal opened")).Next(this.draft_agreement)
     )
 
     draft_agreement = (

@@ -315,6 +315,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         "expenditure_caused": _("Expenditure caused, by chapter"),
         "line_comments": _("Comments on lines"),
     }
+    audit_formats = {"quality": "percent"}
 
     @property
     def is_editable(self):
@@ -432,6 +433,10 @@ class Upload(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    # The upload's own events name it by id and its file by name and digest.
+    audit_labels = {"upload": _("File received"), "sha256": _("Digest of the file (SHA-256)")}
+    audit_related = {"upload": "finance.Upload"}
 
     @property
     def errors(self):

@@ -9,7 +9,7 @@ from workflows import services as tasks
 from . import services
 from .flows import process_of
 from .forms import IndicatorFormSet, MilestoneFormSet
-from .models import Case
+from .models import Case, Evidence
 
 CRITERIA = {"public_sector": True, "novel": True, "implemented": True, "impact": True}
 
@@ -129,6 +129,28 @@ def _systematise(case, specialist, data):
     )
     indicators.is_valid()
     services.record_children(case, specialist, "indicators", indicators)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from agreements.demo import minimal_pdf
+
+    services.add_evidence(
+        case,
+        specialist,
+        Evidence(
+            kind=Evidence.Kind.DOCUMENT,
+            title="Informe de resultados",
+            file=SimpleUploadedFile("informe-de-resultados.pdf", minimal_pdf(case.title)),
+        ),
+    )
+    services.add_evidence(
+        case,
+        specialist,
+        Evidence(
+            kind=Evidence.Kind.LINK,
+            title="Nota de prensa de la alcaldía",
+            url="https://alcaldia.example/prensa",
+        ),
+    )
 
 
 def _do(case, node, user, data):
@@ -227,5 +249,53 @@ def seed(users):
             "decision": "return",
             "comment": "Agregue la medición del consumo antes del proyecto.",
             "criteria_keys": list(CRITERIA),
+            **{key: True for key in ("public_sector", "novel", "implemented")},
         },
     )
+
+    # One waiting for curation, one for the coordinator's approval of its publication.
+    for title, municipality, theme, data, approve in (
+        (
+            "Cobro de tasas de aseo en la factura del agua",
+            "2301",
+            "finanzas-municipales",
+            CASES[0],
+            False,
+        ),
+        (
+            "Ventanilla única de permisos de construcción",
+            "1508",
+            "gestion-y-tecnologia",
+            CASES[3],
+            True,
+        ),
+    ):
+        case = services.register_case(
+            specialist,
+            {
+                "title": title,
+                "municipality": Municipality.objects.get(code=municipality),
+                "theme": Theme.objects.get(slug=theme),
+                "summary": data["summary"],
+                "contact_name": "Dirección de Planificación",
+                "contact_email": "",
+                "contact_phone": "",
+                "started_on": datetime.date(2024, 2, 1),
+                "ended_on": None,
+                "partners": "",
+            },
+        )
+        _systematise(case, specialist, data)
+        _do(case, "systematise", specialist, {"comment": "Listo para curaduría."})
+        if approve:
+            _do(
+                case,
+                "curate",
+                curator,
+                {
+                    "decision": "approve",
+                    "comment": "Cumple los cuatro criterios; la evidencia del impacto es sólida.",
+                    "criteria_keys": list(CRITERIA),
+                    **CRITERIA,
+                },
+            )

@@ -11,7 +11,7 @@ from workflows.models import Process, Task
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
-from . import services
+from . import selectors, services
 from .forms import CurationForm, SubmitCaseForm
 from .models import Case
 
@@ -31,8 +31,12 @@ class CaseFlow(flow.Flow):
     lock_impl = ProcessLock()
     process_title = _("Innovation case")
 
-    start = Start(this.start_case).Next(this.systematise)
-    revise = Start(this.start_revision).Next(this.systematise)
+    start = Start(this.start_case).Annotation(title=_("Case registered")).Next(this.systematise)
+    revise = (
+        Start(this.start_revision)
+        .Annotation(title=_("Revision of a published case"))
+        .Next(this.systematise)
+    )
 
     systematise = (
         HumanTask(
@@ -40,6 +44,8 @@ class CaseFlow(flow.Flow):
             title=_("Systematise the case"),
             form_class=SubmitCaseForm,
             sla_days=30,
+            panel="knowledge/panels/systematise.html",
+            panel_context=selectors.systematise_panel,
         )
         .Assign(this.case_specialist)
         .OnComplete(this.systematised)
@@ -51,6 +57,8 @@ class CaseFlow(flow.Flow):
             title=_("Curate the case"),
             form_class=CurationForm,
             sla_days=10,
+            panel="knowledge/panels/curation.html",
+            panel_context=selectors.curation_panel,
         )
         .OnComplete(this.curated)
         .Next(this.check_curation)
@@ -62,6 +70,8 @@ class CaseFlow(flow.Flow):
             title=_("Approve the publication of the case"),
             form_class=DecisionForm,
             sla_days=5,
+            panel="knowledge/panels/publication.html",
+            panel_context=selectors.publication_panel,
         )
         .OnComplete(this.decided)
         .Next(this.check_publication)

@@ -1,5 +1,8 @@
 from django import forms
 from django.forms import inlineformset_factory
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.fields import MunicipalityChoiceField
@@ -7,7 +10,16 @@ from agreements.models import Municipality
 from networks.models import Theme
 from workflows.forms import DecisionForm, TaskForm
 
-from .models import CRITERIA, STEP_FIELDS, Case, Evidence, Milestone, Replication, ResultIndicator
+from .models import (
+    CRITERIA,
+    STEP_FIELDS,
+    STEPS,
+    Case,
+    Evidence,
+    Milestone,
+    Replication,
+    ResultIndicator,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -100,17 +112,32 @@ class EvidenceForm(forms.ModelForm):
         return cleaned
 
 
+def missing_steps_message(case):
+    """ "Complete these steps first: ...", each missing step named and linked to its page."""
+    labels = dict(STEPS)
+    links = format_html_join(
+        ", ",
+        '<a href="{}">{}. {}</a>',
+        (
+            (reverse("knowledge:systematise", args=[case.pk, number]), number, labels[number])
+            for number in case.missing_steps()
+        ),
+    )
+    return format_html(gettext("Complete these steps first: {steps}."), steps=links)
+
+
 class SubmitCaseForm(TaskForm):
     """Send the systematised case to curation: every step must be complete."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].label = _("Note for the curation team")
 
     def clean(self):
         cleaned = super().clean()
         case = self.task.process.subject if self.task else None
         if case is not None and case.missing_steps():
-            raise forms.ValidationError(
-                _("Complete these steps first: %(steps)s.")
-                % {"steps": ", ".join(str(n) for n in case.missing_steps())}
-            )
+            raise forms.ValidationError(missing_steps_message(case))
         return cleaned
 
 

@@ -8,6 +8,8 @@ sustainability, lessons, transferability), and is curated against the OECD
 OPSI inclusion criteria before publication.
 """
 
+import os
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -138,6 +140,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     criteria = models.JSONField(_("inclusion criteria met"), default=dict, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
+
+    # Audit keys for content kept in related rows, recorded on the case as readable lists.
+    audit_labels = {
+        "timeline": _("Milestones of the reconstruction"),
+        "result_indicators": _("Results before and after"),
+        "evidence_files": _("Evidence"),
+    }
 
     class Meta:
         verbose_name = _("innovation case")
@@ -385,6 +394,11 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def extension(self):
+        """The file's type as people name it ("PDF", "JPG"); "" for a link."""
+        return os.path.splitext(self.file.name)[1].lstrip(".").upper() if self.file else ""
 
     def clean(self):
         if self.kind == self.Kind.LINK and not self.url:

@@ -14,15 +14,29 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Prefetch, Q
+from django.urls import reverse
+from viewflow.workflow.status import STATUS
 
 from agreements.models import Region
 from networks.models import Theme
 from workflows.audit_scan import planner
+from workflows.models import Task
 from workflows.permissions import scope_ids
 from workflows.roles import Role, has_role
 
-from .models import SIZE_BANDS, Case, LibraryEntry, Replication
+from .models import (
+    CRITERIA,
+    SIZE_BANDS,
+    STEP_FIELDS,
+    STEPS,
+    Case,
+    Evidence,
+    LibraryEntry,
+    Milestone,
+    Replication,
+    ResultIndicator,
+)
 from .services import CURATE, plain
 
 PAGE_SIZE = 20
@@ -328,3 +342,128 @@ def related(case, limit=4):
         )
         .order_by("-replicated", F("usefulness").desc(nulls_last=True), "-published_at")[:limit]
     )
+
+
+# What the case's task pages show above their forms ------------------------------------
+#
+# Each ``*_panel`` is a node's ``panel_context``: the case is read with its milestones,
+# results and evidence in a fixed number of queries, however many of them it has.
+
+
+@dataclass
+class Step:
+    """One of the five steps as a reader (or the specialist) sees it."""
+
+    number: int
+    label: str
+    complete: bool
+    url: str
+    sections: list  # (label, text) of each filled field, in the form's order
+
+
+def case_for_panel(subject):
+    return (
+        Case.objects.select_related(
+            "municipality__region", "theme", "specialist", "registered_by", "revises"
+        )
+        .prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.order_by("date", "pk")),
+            Prefetch("indicators", queryset=ResultIndicator.objects.order_by("pk")),
+            Prefetch("evidence", queryset=Evidence.objects.order_by("added", "pk")),
+        )
+        .get(pk=subject.pk)
+    )
+
+
+def case_steps(case):
+    """The five steps with their texts; a step is complete as ``Case.step_complete`` says.
+
+    ``case`` comes from ``case_for_panel``: with its milestones read, checking step 3
+    costs no query.
+    """
+    steps = []
+    for number, label in STEPS:
+        sections = []
+        for name in STEP_FIELDS[number]:
+            text = (getattr(case, name) or "").strip()
+            if text:
+                verbose = str(Case._meta.get_field(name).verbose_name)
+                # A field named as its step ("Critical reflection") needs no heading of its own.
+                same = verbose.casefold() == str(label).casefold()
+                sections.append(("" if same else verbose[:1].upper() + verbose[1:], text))
+        steps.append(
+            Step(
+                number=number,
+                label=str(label),
+                complete=case.step_complete(number),
+                url=reverse("knowledge:systematise", args=[case.pk, number]),
+                sections=sections,
+            )
+        )
+    return steps
+
+
+def _case_context(subject):
+    case = case_for_panel(subject)
+    return {
+        "case": case,
+        "steps": case_steps(case),
+        "milestones": list(case.milestones.all()),
+        "indicators": list(case.indicators.all()),
+        "evidence": list(case.evidence.all()),
+    }
+
+
+def last_curation(case):
+    return case.curations.select_related("reviewer").order_by("-created", "-pk").first()
+
+
+def systematise_panel(*, task, subject, user):
+    """The steps and where the specialist left off; the curation's verdict on a return."""
+    context = _case_context(subject)
+    case, steps = context["case"], context["steps"]
+    missing = [step for step in steps if not step.complete]
+    context.update(
+        {
+            "may_edit": task.is_open and task.owner_id == user.pk and case.is_editable,
+            "next_step": missing[0] if missing else steps[0],
+            "all_complete": not missing,
+            "missing": missing,
+        }
+    )
+    if case.state == Case.State.RETURNED:
+        curation = last_curation(case)
+        if curation is not None and not curation.approved:
+            context["curation"] = curation
+            context["criteria"] = _criteria(curation)
+    return context
+
+
+def _criteria(curation):
+    return [(label, bool(curation.criteria.get(key))) for key, label in CRITERIA]
+
+
+def curation_panel(*, task, subject, user):
+    """The whole systematised case, as the curator judges it, and the specialist's note."""
+    context = _case_context(subject)
+    sent = (
+        Task.objects.filter(
+            process_id=task.process_id,
+            flow_task=task.flow_task.flow_class.instance.systematise,
+            status=STATUS.DONE,
+        )
+        .select_related("owner")
+        .order_by("-finished", "-pk")
+        .first()
+    )
+    context["sent"] = sent if sent is not None and sent.comment else None
+    return context
+
+
+def publication_panel(*, task, subject, user):
+    """The case as it will be published, and the curation that approved it."""
+    context = _case_context(subject)
+    curation = last_curation(context["case"])
+    context["curation"] = curation
+    context["criteria"] = _criteria(curation) if curation is not None else []
+    return context

@@ -9,12 +9,14 @@ import operator
 import unicodedata
 from functools import reduce
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Value
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from agreements.scope import FACILITATE, REPRESENT
@@ -26,6 +28,7 @@ from workflows.roles import Role, has_role, only_reads
 
 from .models import (
     STEP_FIELDS,
+    STEPS,
     Case,
     Comment,
     Curation,
@@ -154,7 +157,8 @@ def save_step(case, user, step, data, *, autosave=False):
                 subject=locked,
                 before={k: before[k] for k in changed},
                 after=changed,
-                comment=str(step),
+                comment=_("Step %(number)s: %(label)s")
+                % {"number": step, "label": dict(STEPS)[step]},
             )
         if locked.state in (Case.State.REGISTERED, Case.State.RETURNED):
             transitions.apply(locked, "begin_systematisation", actor=user, check_perm=False)
@@ -162,19 +166,55 @@ def save_step(case, user, step, data, *, autosave=False):
     return case
 
 
+def _number(value):
+    """A recorded amount as the programme writes it (es-VE), whatever the editor's language."""
+    if value is None:
+        return "—"
+    places = 0 if value == value.to_integral_value() else 2
+    with translation.override(settings.LANGUAGE_CODE):
+        return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+
+
+def milestones_summary(case):
+    """The reconstruction's milestones as the audit trail keeps them: "title (dd/mm/yyyy)"."""
+    return [f"{m.title} ({m.date:%d/%m/%Y})" for m in case.milestones.order_by("date", "pk")]
+
+
+def indicators_summary(case):
+    """Each result as "indicator: before → after unit"."""
+    return [
+        f"{i.name}: {_number(i.before)} → {_number(i.after)}{' ' + i.unit if i.unit else ''}"
+        for i in case.indicators.order_by("pk")
+    ]
+
+
+# What each formset of the guided form edits: the audit key and how it is summarised.
+CHILDREN = {
+    "milestones": ("timeline", milestones_summary),
+    "indicators": ("result_indicators", indicators_summary),
+}
+
+
 def record_children(case, user, label, formset):
-    """Save a milestone or indicator formset and record what changed."""
+    """Save a milestone or indicator formset and record the list before and after.
+
+    The lists are recorded on the case, so that the curator's next round shows the
+    milestones or results that changed beside the steps' texts.
+    """
     if not can_edit(user, case):
         raise PermissionDenied(_("Take the systematisation task to edit this case."))
+    key, summary = CHILDREN[label]
     with transaction.atomic():
-        saved = formset.save()
-        deleted = [str(obj) for obj in formset.deleted_objects]
-        if saved or deleted:
+        before = summary(case)
+        formset.save()
+        after = summary(case)
+        if before != after:
             audit.record(
                 f"case.{label}_saved",
                 actor=user,
                 subject=case,
-                after={"saved": [str(obj) for obj in saved], "deleted": deleted},
+                before={key: before},
+                after={key: after},
             )
         if case.state in (Case.State.REGISTERED, Case.State.RETURNED):
             transitions.apply(case, "begin_systematisation", actor=user, check_perm=False)
@@ -184,6 +224,7 @@ def add_evidence(case, user, evidence):
     if not can_edit(user, case):
         raise PermissionDenied(_("Take the systematisation task to edit this case."))
     with transaction.atomic():
+        before = list(case.evidence.order_by("added", "pk").values_list("title", flat=True))
         evidence.case = case
         evidence.added_by = user
         if evidence.file:
@@ -194,7 +235,11 @@ def add_evidence(case, user, evidence):
             "case.evidence_added",
             actor=user,
             subject=case,
-            after={"title": evidence.title, "kind": evidence.kind, "size": evidence.size},
+            before={"evidence_files": before},
+            after={"evidence_files": [*before, evidence.title]},
+            comment=f"{evidence.get_kind_display()}, {filesizeformat(evidence.size)}"
+            if evidence.file
+            else evidence.get_kind_display(),
         )
     return evidence
 
@@ -273,7 +318,8 @@ def _return(case, user, task, comment):
             title=_("Case returned: %(title)s") % {"title": case.title},
             body=_("%(reviewer)s returned the case with this comment: %(comment)s")
             % {"reviewer": user.get_full_name() or user.get_username(), "comment": comment},
-            url=reverse("knowledge:case_detail", args=[case.pk]),
+            # The guided form, where the rework is done; it opens with the comment.
+            url=reverse("knowledge:systematise", args=[case.pk, 1]),
             task=task,
         )
 

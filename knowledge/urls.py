@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<int:pk>/steps/<int:step>/", views.systematise, name="systematise"),
     path("cases/<int:pk>/steps/<int:step>/autosave/", views.autosave, name="autosave"),
     path("cases/<int:pk>/evidence/", views.add_evidence, name="add_evidence"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
     path("cases/<int:pk>/revise/", views.revise, name="revise"),
     path("cases/<int:pk>/replications/", views.replication, name="replication"),
     path("cases/<int:pk>/comments/", views.comment, name="comment"),

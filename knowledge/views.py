@@ -1,13 +1,21 @@
 """Library pages (public), the guided systematisation, transfer and feedback (signed in)."""
 
 import csv
+import mimetypes
+import os
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Avg, Count
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,9 +35,11 @@ from .forms import (
     MilestoneFormSet,
     RatingForm,
     ReplicationForm,
+    SubmitCaseForm,
+    missing_steps_message,
     step_form,
 )
-from .models import CRITERIA, STEPS, Case, Comment, Replication
+from .models import CRITERIA, STEPS, Case, Comment, Evidence, Replication
 
 
 def _case(request, pk):
@@ -209,6 +219,7 @@ def systematise(request, pk, step):
             following = step + 1 if step < len(STEPS) and "next" in request.POST else step
             return redirect("knowledge:systematise", pk=case.pk, step=following)
     case.refresh_from_db()
+    task = services.systematise_task(case)
     return render(
         request,
         "knowledge/systematise.html",
@@ -220,7 +231,10 @@ def systematise(request, pk, step):
             "formset": formset,
             "evidence_form": evidence_form,
             "evidence": case.evidence.all(),
-            "task": services.systematise_task(case),
+            "task": task,
+            # The last step sends the case to curation by completing the task on its page.
+            "send_form": SubmitCaseForm(task=task, user=request.user) if step == 5 else None,
+            "missing_steps": missing_steps_message(case) if case.missing_steps() else "",
         },
     )
 
@@ -266,6 +280,31 @@ def add_evidence(request, pk):
             " ".join(str(e) for errors in form.errors.values() for e in errors),
         )
     return redirect("knowledge:systematise", pk=case.pk, step=5)
+
+
+# What a browser may show itself; every other evidence file is downloaded.
+INLINE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+@require_safe
+def evidence_file(request, pk):
+    """An evidence file, to whoever may read its case (the public, once it is published)."""
+    evidence = get_object_or_404(Evidence.objects.select_related("case"), pk=pk)
+    _case(request, evidence.case_id)
+    if not evidence.file:
+        raise Http404
+    name = evidence.file.name.rsplit("/", 1)[-1]
+    extension = os.path.splitext(name)[1].lower()
+    content_type = INLINE_TYPES.get(extension) or mimetypes.guess_type(name)[0]
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=extension not in INLINE_TYPES,
+        filename=name,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @login_required

@@ -99,3 +99,102 @@ def seed(users):
             "target_municipalities": members[:2],
         },
     )
+    _returned_and_revised(specialist, coordinator, members)
+    _returned(specialist, coordinator, members)
+    _inviting(specialist, coordinator, members)
+
+
+def _returned_and_revised(specialist, coordinator, members):
+    """A proposal in its second review: the coordinator sees what changed."""
+    network = services.propose(
+        specialist,
+        {
+            "theme": Theme.objects.get(slug="gobierno-abierto"),
+            "name": "Red de gobierno abierto",
+            "sector": "Transparencia",
+            "objectives": "Publicar datos abiertos municipales.",
+            "visibility": Network.Visibility.PUBLIC,
+            "target_municipalities": members[:2],
+        },
+    )
+    (review,) = tasks.open_human_tasks(process_of(network))
+    tasks.take_and_complete(
+        review,
+        coordinator,
+        {
+            "decision": "return",
+            "comment": "Precise metas medibles e incluya municipios del Zulia.",
+        },
+    )
+    (revision,) = tasks.open_human_tasks(process_of(network))
+    tasks.take_and_complete(
+        revision,
+        specialist,
+        {
+            "theme": network.theme,
+            "name": network.name,
+            "sector": "Transparencia y participación",
+            "objectives": "Publicar datos abiertos municipales.\n"
+            "Meta: diez alcaldías con su presupuesto publicado en formato abierto en 2027.",
+            "visibility": Network.Visibility.PUBLIC,
+            "target_municipalities": members,
+            "comment": "Metas precisadas; se suman los municipios del Zulia.",
+        },
+    )
+
+
+def _returned(specialist, coordinator, members):
+    """A proposal returned to its specialist: the revision opens filled in."""
+    network = services.propose(
+        specialist,
+        {
+            "theme": Theme.objects.get(slug="ambiente-y-riesgos"),
+            "name": "Red de gestión de riesgos",
+            "sector": "Protección civil",
+            "objectives": "Planes municipales de gestión de riesgos ante lluvias.",
+            "visibility": Network.Visibility.PRIVATE,
+            "target_municipalities": members[-2:],
+        },
+    )
+    (review,) = tasks.open_human_tasks(process_of(network))
+    tasks.take_and_complete(
+        review,
+        coordinator,
+        {
+            "decision": "return",
+            "comment": "Indique qué producto concreto tendrá cada municipio al cerrar el año.",
+        },
+    )
+
+
+def _inviting(specialist, coordinator, members):
+    """A designed network whose facilitators are inviting their municipalities."""
+    network = services.propose(
+        specialist,
+        {
+            "theme": Theme.objects.get(slug="gestion-y-tecnologia"),
+            "name": "Red de gobierno digital",
+            "sector": "Trámites en línea",
+            "objectives": "Llevar en línea los cinco trámites más frecuentes de cada alcaldía.",
+            "visibility": Network.Visibility.PUBLIC,
+            "target_municipalities": members,
+        },
+    )
+    (review,) = tasks.open_human_tasks(process_of(network))
+    tasks.take_and_complete(review, coordinator, {"decision": "approve", "comment": "Aprobada."})
+    (design,) = tasks.open_human_tasks(process_of(network))
+    tasks.take_and_complete(
+        design,
+        specialist,
+        {
+            "concept": "Comunidad de práctica sobre simplificación y digitalización de trámites.",
+            "work_plan": "Diagnóstico de trámites, dos talleres y un repositorio de formularios.",
+            "activities": "Taller de simplificación, clínica de formularios en línea.",
+            "calendar": [
+                (datetime.date(2027, 3, 8), "Diagnóstico de trámites"),
+                (datetime.date(2027, 4, 19), "Taller de simplificación"),
+                (datetime.date(2027, 6, 14), "Clínica de formularios en línea"),
+            ],
+            "invitation_deadline": timezone.localdate() + datetime.timedelta(days=21),
+        },
+    )

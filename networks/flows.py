@@ -12,7 +12,7 @@ from workflows.models import Process, Task
 from workflows.nodes import FanOut, HumanTask, Start
 from workflows.roles import Role
 
-from . import services
+from . import selectors, services
 from .forms import DesignForm, InvitationAnswersForm, ProposalRevisionForm
 from .models import Network
 
@@ -50,6 +50,8 @@ class NetworkFlow(flow.Flow):
             form_class=DecisionForm,
             scope=no_municipality,
             sla_days=10,
+            panel="networks/panels/proposal.html",
+            panel_context=selectors.proposal_panel,
         )
         .OnComplete(this.reviewed)
         .Next(this.check_review)
@@ -74,6 +76,8 @@ class NetworkFlow(flow.Flow):
             form_class=DesignForm,
             scope=no_municipality,
             sla_days=20,
+            panel="networks/panels/design.html",
+            panel_context=selectors.design_panel,
         )
         .Assign(this.lead)
         .OnComplete(this.designed)
@@ -92,13 +96,17 @@ class NetworkFlow(flow.Flow):
             scope=first_invited_municipality,
             scope_takes_data=True,
             due=services.invitation_due,
+            panel="networks/panels/invitations.html",
+            panel_context=selectors.invitation_panel,
         )
         .Assign(this.batch_facilitator)
         .OnComplete(this.answers_recorded)
         .Next(this.invitations_done)
     )
     invitations_done = flow.Join().Next(this.launch)
-    launch = flow.Function(this.launch_network).Next(this.end)
+    launch = (
+        flow.Function(this.launch_network).Annotation(title=_("Launch the network")).Next(this.end)
+    )
     end = flow.End()
 
     def start_network(self, activation, network, by=None):

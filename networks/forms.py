@@ -1,13 +1,14 @@
 import datetime
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agreements.fields import MunicipalityMultipleChoiceField
 from agreements.models import Municipality
 from workflows.forms import TaskForm
 
-from .models import Invitation, Membership, Network, Resource, Solution
+from .models import Invitation, Membership, Network, Resource, Solution, Theme
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -32,23 +33,49 @@ class ProposalForm(forms.ModelForm):
 
 
 class ProposalRevisionForm(TaskForm):
+    """The returned proposal, opened as it stands, to be corrected and sent back."""
+
+    theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.all())
     name = forms.CharField(label=_("Name"), max_length=150)
     sector = forms.CharField(label=_("Sector"), max_length=120, required=False)
     objectives = forms.CharField(label=_("Objectives"), widget=forms.Textarea(attrs={"rows": 4}))
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Network.Visibility.choices)
     target_municipalities = MunicipalityMultipleChoiceField(
-        label=_("Target municipalities"), queryset=Municipality.objects.filter(is_member=True)
+        label=_("Target municipalities"),
+        queryset=Municipality.objects.filter(is_member=True),
+        widget=forms.SelectMultiple(attrs={"size": 12}),
     )
+    field_order = [
+        "theme",
+        "name",
+        "sector",
+        "objectives",
+        "visibility",
+        "target_municipalities",
+        "comment",
+    ]
 
     def __init__(self, *args, task=None, **kwargs):
         network = task.process.subject if task else None
-        if network is not None and not kwargs.get("initial") and not args:
-            kwargs["initial"] = {
-                "name": network.name,
-                "sector": network.sector,
-                "objectives": network.objectives,
-                "target_municipalities": list(network.target_municipalities.all()),
-            }
+        targets = []
+        if network is not None:
+            targets = list(network.target_municipalities.values_list("pk", flat=True))
+            if not kwargs.get("initial") and not args:
+                kwargs["initial"] = {
+                    "theme": network.theme_id,
+                    "name": network.name,
+                    "sector": network.sector,
+                    "objectives": network.objectives,
+                    "visibility": network.visibility,
+                    "target_municipalities": targets,
+                }
         super().__init__(*args, task=task, **kwargs)
+        # A target that has since left the programme stays offered, so that keeping the
+        # list as it was does not drop it without a word.
+        self.fields["target_municipalities"].queryset = Municipality.objects.filter(
+            Q(is_member=True) | Q(pk__in=targets)
+        ).order_by("region__name", "name")
+        self.fields["comment"].label = _("Note for the reviewer")
 
 
 class DesignForm(TaskForm):
@@ -69,6 +96,21 @@ class DesignForm(TaskForm):
     )
     invitation_deadline = forms.DateField(label=_("Invitations close on"), widget=DATE)
     field_order = ["concept", "work_plan", "activities", "calendar", "invitation_deadline"]
+
+    def __init__(self, *args, task=None, **kwargs):
+        network = task.process.subject if task else None
+        if network is not None and not args and not kwargs.get("initial"):
+            # A design saved before opens as it was, calendar included.
+            kwargs["initial"] = {
+                "concept": network.concept,
+                "work_plan": network.work_plan,
+                "activities": network.activities,
+                "calendar": "\n".join(
+                    f"{entry.date.isoformat()}: {entry.title}" for entry in network.calendar.all()
+                ),
+                "invitation_deadline": network.invitation_deadline,
+            }
+        super().__init__(*args, task=task, **kwargs)
 
     def clean_calendar(self):
         entries, problems = [], []
@@ -110,10 +152,11 @@ class InvitationAnswersForm(TaskForm):
             return
         ids = task.data.get("municipalities", [])
         network = task.process.subject
+        # In the order the task's panel lists them: by state, then by name.
         self.invitations = list(
             Invitation.objects.filter(network=network, municipality_id__in=ids)
-            .select_related("municipality")
-            .order_by("municipality__name")
+            .select_related("municipality__region")
+            .order_by("municipality__region__name", "municipality__name")
         )
         choices = [
             (Invitation.Answer.ACCEPTED, Invitation.Answer.ACCEPTED.label),
@@ -123,7 +166,7 @@ class InvitationAnswersForm(TaskForm):
         for invitation in self.invitations:
             key = f"answer_{invitation.municipality_id}"
             self.fields[key] = forms.ChoiceField(
-                label=invitation.municipality.name, choices=choices, widget=forms.RadioSelect
+                label=str(invitation.municipality), choices=choices, widget=forms.RadioSelect
             )
             self.fields[f"note_{invitation.municipality_id}"] = forms.CharField(
                 label=_("Note"), required=False, max_length=500

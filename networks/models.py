@@ -84,6 +84,9 @@ class Network(ConcurrentTransitionMixin, models.Model):
     launched_on = models.DateField(_("launched on"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
 
+    # Audit keys that are not fields of the network (the calendar lives in its own rows).
+    audit_labels = {"calendar_entries": _("Calendar of activities")}
+
     class Meta:
         verbose_name = _("network")
         verbose_name_plural = _("networks")
@@ -97,10 +100,24 @@ class Network(ConcurrentTransitionMixin, models.Model):
         return reverse("networks:network_detail", args=[self.pk])
 
     def audit_snapshot(self):
+        """What a reviewer judges: the proposal, then the design (the calendar apart).
+
+        The target municipalities are kept as ids, which the audit pages show as names,
+        so that a second review round lists a changed target list among the changes.
+        """
         return {
             "state": self.state,
             "name": self.name,
+            "theme": self.theme_id,
+            "sector": self.sector,
+            "objectives": self.objectives,
             "visibility": self.visibility,
+            "target_municipalities": sorted(self.target_municipalities.values_list("pk", flat=True))
+            if self.pk
+            else [],
+            "concept": self.concept,
+            "work_plan": self.work_plan,
+            "activities": self.activities,
             "invitation_deadline": self.invitation_deadline,
         }
 

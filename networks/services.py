@@ -159,13 +159,7 @@ def propose(user, data):
         network.save()
         network.target_municipalities.set(data["target_municipalities"])
         audit.record(
-            "network.proposed",
-            actor=user,
-            subject=network,
-            after={
-                **network.audit_snapshot(),
-                "targets": sorted(m.code for m in data["target_municipalities"]),
-            },
+            "network.proposed", actor=user, subject=network, after=network.audit_snapshot()
         )
         NetworkFlow.start.run(network=network, by=user)
     return network
@@ -191,18 +185,30 @@ def review(network, user, data, task):
     )
 
 
+PROPOSAL_FIELDS = ("theme", "name", "sector", "objectives", "visibility")
+
+
 def revise_proposal(network, user, data, task):
-    """The lead answers a return: the proposal is edited and goes back to review."""
+    """The lead answers a return: the proposal is edited and goes back to review.
+
+    Every changed field, the target municipalities included, is recorded on the
+    network, so that the reviewer's second round lists what changed.
+    """
     with transaction.atomic():
         before = network.audit_snapshot()
-        for field in ("name", "sector", "objectives", "visibility"):
+        for field in PROPOSAL_FIELDS:
             if field in data:
                 setattr(network, field, data[field])
-        network.save(update_fields=["name", "sector", "objectives", "visibility"])
+        network.full_clean(exclude=["state", "specialist"])
+        network.save(update_fields=list(PROPOSAL_FIELDS))
         if "target_municipalities" in data:
             network.target_municipalities.set(data["target_municipalities"])
         transitions.record_edit(
-            network, before, actor=user, task=task, comment=data.get("comment", "")
+            network,
+            before,
+            actor=user,
+            task=task,
+            comment=data.get("comment", ""),
         )
 
 
@@ -212,18 +218,35 @@ def save_design(network, user, data, task):
         if network.state == Network.State.APPROVED:
             transitions.apply(network, "start_design", actor=user, task=task, check_perm=False)
             network.refresh_from_db()
-        before = network.audit_snapshot()
+        before = {
+            **network.audit_snapshot(),
+            "calendar_entries": calendar_summary(network.calendar.all()),
+        }
         for field in ("concept", "work_plan", "activities", "invitation_deadline"):
             setattr(network, field, data[field])
         network.save(update_fields=["concept", "work_plan", "activities", "invitation_deadline"])
         network.calendar.all().delete()
-        CalendarEntry.objects.bulk_create(
+        entries = CalendarEntry.objects.bulk_create(
             [
                 CalendarEntry(network=network, date=day, title=title)
                 for day, title in data["calendar"]
             ]
         )
-        transitions.record_edit(network, before, actor=user, task=task)
+        after = {
+            **network.audit_snapshot(),
+            "calendar_entries": calendar_summary(sorted(entries, key=lambda e: e.date)),
+        }
+        # The calendar lives in its own rows: recorded with the design, as one edit.
+        changed = [key for key in before if before[key] != after[key]]
+        if changed:
+            audit.record(
+                "network.edited",
+                actor=user,
+                task=task,
+                subject=network,
+                before={key: before[key] for key in changed},
+                after={key: after[key] for key in changed},
+            )
         transitions.apply(network, "open_invitations", actor=user, task=task, check_perm=False)
         Invitation.objects.bulk_create(
             [
@@ -234,24 +257,44 @@ def save_design(network, user, data, task):
         )
 
 
+def calendar_summary(entries):
+    """The calendar as the audit trail keeps it: "title (dd/mm/yyyy)" per activity."""
+    return [f"{entry.title} ({entry.date:%d/%m/%Y})" for entry in entries]
+
+
 def invitation_batches(network):
     """One batch per facilitator whose scope holds target municipalities (each goes once).
 
     A municipality in the scope of several facilitators goes to the first of them,
-    so that two people never record the same answer.
+    so that two people never record the same answer. Each batch says what it is about
+    (its states, and the facilitator where two batches share them), so that the
+    parallel tasks read apart in every list.
     """
     User = get_user_model()
-    targets = list(network.target_municipalities.order_by("pk"))
+    targets = list(network.target_municipalities.select_related("region").order_by("pk"))
     facilitating = holders(FACILITATE, targets)
     facilitators = User.objects.filter(groups__name=Role.FACILITATOR, is_active=True).order_by("pk")
     batches, assigned = [], set()
     for facilitator in facilitators:
-        mine = [
-            m.pk for m in targets if m.pk not in assigned and facilitator.pk in facilitating[m.pk]
-        ]
+        mine = [m for m in targets if m.pk not in assigned and facilitator.pk in facilitating[m.pk]]
         if mine:
-            assigned.update(mine)
-            batches.append({"facilitator": facilitator.pk, "municipalities": mine})
+            assigned.update(m.pk for m in mine)
+            states = sorted({m.region.name for m in mine if m.region_id})
+            batches.append(
+                {
+                    "facilitator": facilitator.pk,
+                    "municipalities": [m.pk for m in mine],
+                    "about": ", ".join(states),
+                    "person": facilitator.get_full_name() or facilitator.get_username(),
+                }
+            )
+    labels = [batch["about"] for batch in batches]
+    for batch in batches:
+        if not batch["about"] or labels.count(batch["about"]) > 1:
+            batch["about"] = (
+                f"{batch['about']} ({batch['person']})" if batch["about"] else batch["person"]
+            )
+        del batch["person"]
     return batches
 
 

@@ -129,6 +129,9 @@ class Position(ConcurrentTransitionMixin, models.Model):
             "hired_candidate": self.hired_id,
         }
 
+    audit_labels = {"hired_candidate": _("Chosen candidate")}
+    audit_related = {"hired_candidate": "staffing.Candidate"}
+
     def clean(self):
         if self.network_id and self.project_name.strip():
             raise ValidationError(
@@ -239,7 +242,16 @@ class Candidate(models.Model):
         }
 
     # Keys of the candidate's events that are not its fields.
-    audit_labels = {"anonymised": _("Personal data anonymised")}
+    # Keys of the candidate's events that are not its fields: its evaluation's scores.
+    audit_labels = {
+        "anonymised": _("Personal data anonymised"),
+        "candidate": _("Candidate"),
+        "expertise": _("Expertise required by the profile"),
+        "experience": _("Relevant experience"),
+        "fit": _("Fit with the network or project"),
+        "total": _("Total score"),
+    }
+    audit_related = {"candidate": "staffing.Candidate"}
 
     @property
     def label(self):

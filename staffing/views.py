@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
-from workflows import audit
+from workflows import audit, display
 from workflows import selectors as wf_selectors
 from workflows.models import Task
 from workflows.pagination import paginate
@@ -112,7 +112,11 @@ def _detail_context(request, position, candidate_form=None, cancel_form=None):
         "contract": contract,
         "hired": next((c for c in candidates if c.pk == position.hired_id), None),
         "open_tasks": open_tasks,
-        "history": wf_selectors.process_history(process) if process is not None else [],
+        "history": (
+            display.read_events(wf_selectors.process_history(process), process.flow_class)
+            if process is not None
+            else []
+        ),
         "candidate_form": candidate_form
         or (
             CandidateForm()

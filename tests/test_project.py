@@ -93,6 +93,22 @@ def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
     from workflows import audit
 
     assert audit.verify().ok
+    _every_recorded_key_reads_as_a_label()
+
+
+def _every_recorded_key_reads_as_a_label():
+    """The demo walks every process: each key its trail records has a label of its own."""
+    from workflows.display import event_model, has_label
+    from workflows.models import AuditEvent
+
+    raw = set()
+    for event in AuditEvent.objects.select_related("subject_type").iterator():
+        model = event_model(event)
+        for values in (event.before, event.after):
+            for key in values or {} if isinstance(values, dict) else {}:
+                if not has_label(model, key):
+                    raw.add((event.action, model.__name__ if model else None, key))
+    assert sorted(raw) == []
 
 
 @pytest.mark.django_db

@@ -13,7 +13,9 @@ A subject model may say more about its recorded keys than its fields do:
 - ``audit_choices = {"key": SomeChoices.choices}`` for coded values of keys that are
   not choice fields of the model (a membership's role recorded on its network);
 - ``audit_related = {"key": "app.Model"}`` (ids) or ``{"key": ("app.Model", "field")}``
-  (another unique field, a code or a username) for keys naming other records.
+  (another unique field, a code or a username) for keys naming other records;
+- ``audit_formats = {"key": "percent"}`` for numbers read otherwise than as recorded
+  (``FORMATS``: a share from 0 to 1 as a percentage, a count without decimals).
 
 Related names are read in one query per related model (and lookup field) for a whole
 list of events; the people who acted, with their roles, in one more each.
@@ -74,6 +76,14 @@ ENGINE_LABELS = {
 DECISIONS = {
     "approve": gettext_lazy("Approve"),
     "return": gettext_lazy("Return with comments"),
+}
+
+# How a model may ask for a recorded number to be read (``audit_formats``).
+FORMATS = {
+    "percent": lambda number: formats.number_format(number * 100, 1, use_l10n=True) + " %",
+    "count": lambda number: formats.number_format(
+        number.to_integral_value(), 0, use_l10n=True, force_grouping=abs(number) >= 10000
+    ),
 }
 
 # Coded values of engine keys that are not model choices.
@@ -146,6 +156,17 @@ def label_for(model, key):
     if key in ENGINE_LABELS:
         return str(ENGINE_LABELS[key])
     return str(key).replace("_", " ").capitalize()
+
+
+def has_label(model, key):
+    """Whether ``key`` reads as a label of its own, not as its code made readable."""
+    return (
+        key in (getattr(model, "audit_labels", None) or {})
+        or bool(getattr(_field(model, key), "verbose_name", None))
+        or _is_reverse(_field(model, key))
+        or key in ENGINE_LABELS
+        or key in HIDDEN_KEYS
+    )
 
 
 def _is_state(field):
@@ -290,6 +311,12 @@ class Reader:
             return "; ".join(
                 f"{label_for(None, k)}: {self.text(None, k, v)}" for k, v in value.items()
             )
+        kind = (getattr(model, "audit_formats", None) or {}).get(key)
+        if kind in FORMATS and not isinstance(value, bool):
+            try:
+                return FORMATS[kind](Decimal(str(value)))
+            except InvalidOperation:
+                pass
         for known in ((choices or {}).get(key), _model_choices(model, key)):
             if known is not None and _hashable(value) and value in known:
                 return str(known[value])

@@ -83,9 +83,11 @@ def test_proposal_return_design_parallel_invitations_and_launch(
     client.post(
         reverse("workflows:task_detail", args=[revision.pk]),
         {
+            "theme": network.theme_id,
             "name": "Red de finanzas municipales",
             "sector": "Hacienda",
             "objectives": "Aumentar la recaudación propia un 20 %.",
+            "visibility": "public",
             "target_municipalities": [m.pk for m in targets],
             "comment": "",
         },

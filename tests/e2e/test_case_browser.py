@@ -1,0 +1,79 @@
+"""A case curated, returned, reworked in the guided form and curated again in a real browser."""
+
+import pytest
+from django.urls import reverse
+
+from knowledge.flows import process_of
+from knowledge.models import Case
+from networks.models import Theme
+from workflows import services as tasks
+from workflows.roles import Role
+
+from ..conftest import make_user, open_task
+from ..knowledge.conftest import STEP_DATA, register
+from ..knowledge.helpers import systematise
+from .conftest import login
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+REFLECTION = STEP_DATA[4]["case-reflection"]
+REWORKED = "Funcionó porque las comunidades fijaron los horarios y los vigilan."
+
+
+def test_curation_returns_the_case_and_the_specialist_reworks_it_in_the_browser(
+    live_server, browser, facilitator_a, municipality_a
+):
+    theme = Theme.objects.get(slug="servicios-publicos")
+    specialist = make_user("esp_servicios", Role.SPECIALIST, first_name="Luis", last_name="Mora")
+    theme.specialists.add(specialist)
+    make_user("curadora", Role.KNOWLEDGE_CURATOR)
+    case = register(facilitator_a, municipality_a, theme)
+    systematise(case, specialist)
+    process = process_of(case)
+    tasks.complete(open_task(process), specialist, {"comment": "Listo"})
+    base = live_server.url
+    page = browser.new_page()
+
+    # The curator reads the whole case above the criteria and returns it.
+    login(page, base, "curadora")
+    page.goto(f"{base}{reverse('workflows:queue')}")
+    page.click("text=Curar el caso")
+    page.click("#claim")
+    subject = page.locator("#subject").inner_text()
+    assert REFLECTION in subject and "Primera ruta concertada" in subject
+    assert "Cobertura de recolección" in subject and "Listo" in subject
+    page.check("#id_public_sector")
+    page.check("input[value=return]")
+    page.fill("#id_comment", "Profundice la reflexión crítica")
+    page.click("#complete")
+    assert Case.objects.get(pk=case.pk).state == Case.State.RETURNED
+
+    # The specialist's task opens with the comment and leads into the guided form.
+    page.click("text=Cerrar sesión")
+    login(page, base, "esp_servicios")
+    page.goto(f"{base}{reverse('workflows:inbox')}")
+    page.click("text=Sistematizar el caso")
+    assert "Profundice la reflexión crítica" in page.locator("#returned").inner_text()
+    assert page.locator("#case-steps .badge.ok").count() == 5
+    page.click("#case-steps >> text=4. Reflexión de fondo")
+    assert page.input_value("#id_case-reflection") == REFLECTION
+    assert "Profundice la reflexión crítica" in page.locator("#returned").inner_text()
+    page.fill("#id_case-reflection", REWORKED)
+    page.click("button[name=save]")
+    page.click("#steps >> text=5. Conclusiones y lecciones")
+    page.fill("#id_comment", "Reflexión ampliada")
+    page.click("#send-to-curation")
+    assert Case.objects.get(pk=case.pk).state == Case.State.IN_CURATION
+
+    # The second curation shows what changed; the diagram marks curation as current.
+    page.click("text=Cerrar sesión")
+    login(page, base, "curadora")
+    page.goto(f"{base}{reverse('workflows:inbox')}")
+    page.click("text=Curar el caso")
+    changes = page.locator("#changes").inner_text()
+    assert "Reflexión de fondo" in changes and REFLECTION in changes and REWORKED in changes
+    assert REWORKED in page.locator("#subject").inner_text()
+
+    page.goto(f"{base}{reverse('workflows:process_detail', args=[process.pk])}")
+    current = page.locator("svg.flowchart-svg g.node.step.current")
+    assert current.count() == 1 and "Curar el caso" in current.text_content()

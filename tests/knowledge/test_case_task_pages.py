@@ -1,0 +1,303 @@
+"""What each step of a case's systematisation shows its person, and what a second curation lists."""
+
+import html
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from knowledge import services
+from knowledge.flows import process_of
+from knowledge.forms import MilestoneFormSet
+from knowledge.models import Case, Evidence
+from tests.conftest import open_task, pdf_bytes
+from workflows import services as tasks
+from workflows.models import AuditEvent
+
+from .conftest import STEP_DATA, register, step_post
+from .helpers import CRITERIA_ON, systematise
+
+pytestmark = pytest.mark.django_db
+
+REFLECTION = STEP_DATA[4]["case-reflection"]
+CURATION_OK = {"decision": "approve", "comment": "", "criteria_keys": list(CRITERIA_ON)}
+
+
+def text_of(response):
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def task_page(client, user, task):
+    client.force_login(user)
+    return text_of(client.get(reverse("workflows:task_detail", args=[task.pk])))
+
+
+def step_url(case, number):
+    return reverse("knowledge:systematise", args=[case.pk, number])
+
+
+def add_evidence(case, specialist, title="Informe de cobertura"):
+    return services.add_evidence(
+        case,
+        specialist,
+        Evidence(
+            kind=Evidence.Kind.DOCUMENT,
+            title=title,
+            file=SimpleUploadedFile("informe.pdf", pdf_bytes()),
+        ),
+    )
+
+
+def systematised(facilitator, municipality, theme, specialist):
+    """A registered case with its five steps written and one piece of evidence."""
+    case = register(facilitator, municipality, theme)
+    systematise(case, specialist)
+    add_evidence(case, specialist)
+    return case
+
+
+def to_curation(case, specialist):
+    task = open_task(process_of(case))
+    tasks.take_and_complete(task, specialist, {"comment": ""})
+    return open_task(process_of(case))
+
+
+def test_the_systematisation_task_leads_to_each_step_of_the_guided_form(
+    client, facilitator_a, municipality_a, theme, specialist
+):
+    case = register(facilitator_a, municipality_a, theme)
+    task = open_task(process_of(case))
+    assert task.owner == specialist
+    text = task_page(client, specialist, task)
+    for number in range(1, 6):
+        assert f'href="{step_url(case, number)}"' in text
+    assert f'id="continue-systematisation" href="{step_url(case, 1)}"' in text
+
+    for step in (1, 2):
+        client.post(step_url(case, step), step_post(step))
+    text = task_page(client, specialist, task)
+    assert f'id="continue-systematisation" href="{step_url(case, 3)}"' in text
+    assert "Continuar: paso 3" in text
+
+    # Sending it with steps missing: the error names and links each one.
+    response = client.post(reverse("workflows:task_detail", args=[task.pk]), {"comment": ""})
+    text = text_of(response)
+    for number in (3, 4, 5):
+        assert f'<a href="{step_url(case, number)}">{number}. ' in text
+    assert f'<a href="{step_url(case, 1)}">' not in text.split("Complete primero")[1][:400]
+    case.refresh_from_db()
+    assert case.state == Case.State.IN_SYSTEMATISATION
+
+    # The guided form's last step says what is missing, with the same links.
+    text = text_of(client.get(step_url(case, 5)))
+    assert 'id="missing-steps"' in text and f'<a href="{step_url(case, 3)}">3. ' in text
+    assert 'id="send-to-curation"' not in text
+
+
+def test_the_last_step_of_the_guided_form_sends_the_case_to_curation(
+    client, facilitator_a, municipality_a, theme, specialist
+):
+    case = register(facilitator_a, municipality_a, theme)
+    task = open_task(process_of(case))
+    client.force_login(specialist)
+    for step in range(1, 6):
+        client.post(step_url(case, step), step_post(step))
+    text = text_of(client.get(step_url(case, 5)))
+    assert 'id="send-to-curation"' in text
+    assert f'action="{reverse("workflows:task_detail", args=[task.pk])}"' in text
+
+    response = client.post(
+        reverse("workflows:task_detail", args=[task.pk]), {"comment": "Listo para curaduría"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == Case.State.IN_CURATION
+    assert open_task(process_of(case)).flow_task.name == "curate"
+
+
+def test_the_curator_reads_the_whole_case_above_the_criteria(
+    client, facilitator_a, facilitator_b, municipality_a, theme, specialist, curator
+):
+    case = systematised(facilitator_a, municipality_a, theme, specialist)
+    curation = to_curation(case, specialist)
+    tasks.claim(curation, curator)
+    text = task_page(client, curator, curation)
+
+    subject = text[text.index('id="subject"') : text.index('id="form-title"')]
+    for shown in (
+        STEP_DATA[1]["case-situation_before"],
+        STEP_DATA[2]["case-guiding_questions"],
+        STEP_DATA[3]["case-process"],
+        REFLECTION,
+        STEP_DATA[5]["case-results"],
+        STEP_DATA[5]["case-sustainability"],
+        STEP_DATA[5]["case-replicability"],
+        "Primera ruta concertada",
+        "01/03/2025",  # the milestone's date
+        "Cobertura de recolección",
+        "Informe de cobertura",
+        "PDF",
+    ):
+        assert shown in subject, shown
+    evidence = case.evidence.get()
+    link = reverse("knowledge:evidence_file", args=[evidence.pk])
+    assert f'href="{link}"' in subject
+    assert 'name="public_sector"' in text  # the checklist follows the case
+
+    # The link opens the file for the curator; another territory does not see it exists.
+    response = client.get(link)
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:5] == b"%PDF-"
+    client.force_login(facilitator_b)
+    assert client.get(link).status_code == 404
+
+
+def test_a_returned_case_opens_with_its_content_and_the_comment(
+    client, facilitator_a, municipality_a, theme, specialist, curator
+):
+    case = systematised(facilitator_a, municipality_a, theme, specialist)
+    curation = to_curation(case, specialist)
+    tasks.take_and_complete(
+        curation,
+        curator,
+        {
+            "decision": "return",
+            "comment": "Faltan evidencias del impacto",
+            "criteria_keys": list(CRITERIA_ON),
+            "public_sector": True,
+        },
+    )
+    rework = open_task(process_of(case))
+    assert rework.flow_task.name == "systematise" and rework.owner == specialist
+    text = task_page(client, specialist, rework)
+    assert 'id="returned"' in text and "Faltan evidencias del impacto" in text
+    assert text.count('class="badge ok"') >= 5  # the five steps are still complete
+    assert REFLECTION in text
+    assert 'id="curation-criteria"' in text  # which criteria the curator found unmet
+
+    form = client.get(step_url(case, 4))
+    assert form.context["form"]["reflection"].value() == REFLECTION
+    assert "Faltan evidencias del impacto" in text_of(form)
+
+
+def test_the_second_curation_lists_what_the_specialist_changed(
+    client, facilitator_a, municipality_a, theme, specialist, curator
+):
+    case = systematised(facilitator_a, municipality_a, theme, specialist)
+    curation = to_curation(case, specialist)
+    tasks.take_and_complete(
+        curation,
+        curator,
+        {"decision": "return", "comment": "Precise la reflexión", "criteria_keys": []},
+    )
+    client.force_login(specialist)
+    client.post(step_url(case, 4), {"case-reflection": "Las comunidades fijaron los horarios."})
+    post = step_post(3)
+    post.update(
+        {
+            "milestones-TOTAL_FORMS": "2",
+            "milestones-INITIAL_FORMS": "1",
+            "milestones-0-id": str(case.milestones.get().pk),
+            "milestones-1-date": "2025-09-01",
+            "milestones-1-title": "Cobertura total",
+            "milestones-1-description": "",
+        }
+    )
+    assert client.post(step_url(case, 3), post).status_code == 302
+    add_evidence(case, specialist, "Fotos de las rutas")
+    rework = open_task(process_of(case))
+    tasks.complete(rework, specialist, {"comment": ""})
+
+    second = open_task(process_of(case))
+    assert second.owner == curator  # the second round goes back to the same curator
+    client.force_login(curator)
+    response = client.get(reverse("workflows:task_detail", args=[second.pk]))
+    changes = {c.key: c for c in response.context["round"]["changes"]}
+    assert set(changes) == {"reflection", "timeline", "evidence_files"}
+    assert changes["reflection"].before == REFLECTION
+    assert changes["reflection"].after == "Las comunidades fijaron los horarios."
+    assert changes["timeline"].after == (
+        "Primera ruta concertada (01/03/2025), Cobertura total (01/09/2025)"
+    )
+    assert changes["evidence_files"].after == "Informe de cobertura, Fotos de las rutas"
+    text = text_of(response)
+    assert "Hitos de la reconstrucción" in text and "Reflexión de fondo" in text
+    saved = AuditEvent.objects.filter(action="case.milestones_saved").latest("pk")
+    assert saved.before == {"timeline": ["Primera ruta concertada (01/03/2025)"]}
+
+
+def test_the_coordinator_sees_the_case_and_the_curation_before_publishing(
+    client, facilitator_a, municipality_a, theme, specialist, curator, coordinator
+):
+    case = systematised(facilitator_a, municipality_a, theme, specialist)
+    curation = to_curation(case, specialist)
+    curator.first_name, curator.last_name = "Carla", "Curadora"
+    curator.save()
+    tasks.take_and_complete(
+        curation, curator, {**CURATION_OK, **CRITERIA_ON, "comment": "Cumple con holgura."}
+    )
+    approval = open_task(process_of(case))
+    assert approval.flow_task.name == "approve_publication"
+    tasks.claim(approval, coordinator)
+    text = task_page(client, coordinator, approval)
+    subject = text[text.index('id="subject"') : text.index('id="form-title"')]
+    assert "Carla Curadora" in subject and "Cumple con holgura." in subject
+    criteria = subject[subject.index('id="curation-criteria"') :]
+    criteria = criteria[: criteria.index("</ul>")]
+    assert criteria.count('class="met"') == 4 and 'class="unmet"' not in criteria
+    assert REFLECTION in subject and case.summary in subject
+
+
+def count_queries(client, user, task):
+    client.force_login(user)
+    url = reverse("workflows:task_detail", args=[task.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def grow(case, specialist, extra):
+    """Add ``extra`` milestones and pieces of evidence to a case in systematisation."""
+    post = {
+        "milestones-TOTAL_FORMS": str(extra),
+        "milestones-INITIAL_FORMS": "0",
+        "milestones-MIN_NUM_FORMS": "0",
+        "milestones-MAX_NUM_FORMS": "1000",
+    }
+    for n in range(extra):
+        post.update({f"milestones-{n}-date": f"2025-0{n + 4}-01", f"milestones-{n}-title": f"H{n}"})
+    formset = MilestoneFormSet(post, instance=case, prefix="milestones")
+    assert formset.is_valid(), formset.errors
+    services.record_children(case, specialist, "milestones", formset)
+    for n in range(extra):
+        add_evidence(case, specialist, f"Evidencia {n}")
+
+
+def test_the_case_panels_read_a_fixed_number_of_queries(
+    client, facilitator_a, municipality_a, theme, specialist, curator, coordinator
+):
+    small = systematised(facilitator_a, municipality_a, theme, specialist)
+    large = systematised(facilitator_a, municipality_a, theme, specialist)
+    grow(large, specialist, 4)
+    assert large.milestones.count() == 5 and large.evidence.count() == 5
+
+    def same(user):
+        pair = [open_task(process_of(case)) for case in (small, large)]
+        for task in pair:
+            if task.owner_id != user.pk:
+                tasks.claim(task, user)
+        counts = [count_queries(client, user, task) for task in pair]
+        assert counts[0] == counts[1], (pair[0].flow_task.name, counts)
+
+    same(specialist)
+    for case in (small, large):
+        to_curation(case, specialist)
+    same(curator)
+    for case in (small, large):
+        tasks.take_and_complete(
+            open_task(process_of(case)), curator, {**CURATION_OK, **CRITERIA_ON}
+        )
+    same(coordinator)
