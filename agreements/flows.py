@@ -41,6 +41,7 @@ class OnboardingFlow(flow.Flow):
         HumanTask(
             role=Role.FACILITATOR,
             title=_("Draft the cooperation agreement"),
+            submit_label=_("Send for review"),
             form_class=AgreementDraftForm,
             sla_days=10,
             panel="agreements/panels/draft.html",
@@ -69,6 +70,7 @@ class OnboardingFlow(flow.Flow):
         HumanTask(
             role=Role.FACILITATOR,
             title=_("Upload the signed agreement"),
+            submit_label=_("Upload the signed agreement"),
             form_class=SignedAgreementForm,
             sla_days=30,
             panel="agreements/panels/upload.html",
@@ -82,6 +84,7 @@ class OnboardingFlow(flow.Flow):
         HumanTask(
             role=Role.COORDINATOR,
             title=_("Activate the membership"),
+            submit_label=_("Activate the membership"),
             form_class=ActivationForm,
             sla_days=5,
             panel="agreements/panels/activate.html",

@@ -49,6 +49,7 @@ class FinanceSubmissionFlow(flow.Flow):
         HumanTask(
             role=Role.MUNICIPAL_OFFICER,
             title=_("Upload and submit the finance data"),
+            submit_label=_("Send the data for review"),
             form_class=SubmitDataForm,
             due=submission_due,
             panel="finance/panels/prepare.html",

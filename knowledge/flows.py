@@ -42,6 +42,7 @@ class CaseFlow(flow.Flow):
         HumanTask(
             role=Role.SPECIALIST,
             title=_("Systematise the case"),
+            submit_label=_("Send to curation"),
             form_class=SubmitCaseForm,
             sla_days=30,
             panel="knowledge/panels/systematise.html",

@@ -57,6 +57,15 @@ CRITERIA = [
 ]
 
 
+class ReplicationState(models.TextChoices):
+    """Where a municipality's replication of a case stands (also read in the case's trail)."""
+
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
 class Case(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         REGISTERED = "registered", _("Registered")
@@ -146,7 +155,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         "timeline": _("Milestones of the reconstruction"),
         "result_indicators": _("Results before and after"),
         "evidence_files": _("Evidence"),
+        "replication": _("Replication"),
+        "report": _("Replication report"),
+        "comment": _("Comment"),
+        "usefulness": _("Usefulness (1 to 5)"),
     }
+    audit_related = {"comment": "knowledge.Comment"}
+    audit_choices = {"replication": ReplicationState.choices}
 
     class Meta:
         verbose_name = _("innovation case")
@@ -431,11 +446,7 @@ class Curation(models.Model):
 class Replication(models.Model):
     """A municipality adopting a published case, followed until it is done or abandoned."""
 
-    class State(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
-        ABANDONED = "abandoned", _("Abandoned")
+    State = ReplicationState
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="replications")
     municipality = models.ForeignKey(
@@ -466,7 +477,8 @@ class Replication(models.Model):
         return f"{self.case} → {self.municipality.name}"
 
     def audit_snapshot(self):
-        return {"state": self.state, "report": self.report}
+        # Recorded on the case, whose own "state" it must not read as.
+        return {"replication": self.state, "report": self.report}
 
 
 class Comment(models.Model):

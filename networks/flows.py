@@ -61,6 +61,7 @@ class NetworkFlow(flow.Flow):
         HumanTask(
             role=Role.SPECIALIST,
             title=_("Revise the network proposal"),
+            submit_label=_("Send the revised proposal"),
             form_class=ProposalRevisionForm,
             scope=no_municipality,
             sla_days=10,
@@ -73,6 +74,7 @@ class NetworkFlow(flow.Flow):
         HumanTask(
             role=Role.SPECIALIST,
             title=_("Design the network"),
+            submit_label=_("Save the design and open the invitations"),
             form_class=DesignForm,
             scope=no_municipality,
             sla_days=20,
@@ -92,6 +94,7 @@ class NetworkFlow(flow.Flow):
         HumanTask(
             role=Role.FACILITATOR,
             title=_("Invite the municipalities to the network"),
+            submit_label=_("Record the answers"),
             form_class=InvitationAnswersForm,
             scope=first_invited_municipality,
             scope_takes_data=True,

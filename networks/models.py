@@ -25,6 +25,14 @@ class Theme(models.Model):
         help_text=_("Specialists who lead the theme's network and systematise its cases."),
     )
 
+    # A new specialist's grant on their theme (hiring) names what they serve.
+    audit_labels = {
+        "theme": _("Theme"),
+        "network": _("Network"),
+        "project_name": _("Special project"),
+    }
+    audit_related = {"theme": ("networks.Theme", "slug"), "network": "networks.Network"}
+
     class Meta:
         verbose_name = _("theme")
         verbose_name_plural = _("themes")
@@ -85,7 +93,25 @@ class Network(ConcurrentTransitionMixin, models.Model):
     created = models.DateTimeField(_("created"), default=timezone.now)
 
     # Audit keys that are not fields of the network (the calendar lives in its own rows).
-    audit_labels = {"calendar_entries": _("Calendar of activities")}
+    audit_labels = {
+        "calendar_entries": _("Calendar of activities"),
+        "accepted": _("Municipalities that accepted"),
+        "declined": _("Municipalities that declined"),
+        "pending": _("Municipalities yet to answer"),
+        "no_answer": _("Municipalities with no answer by the deadline"),
+        "post": _("Post"),
+        "solution": _("Management solution"),
+        "resource": _("Resource"),
+    }
+    audit_related = {
+        "accepted": "agreements.Municipality",
+        "declined": "agreements.Municipality",
+        "pending": "agreements.Municipality",
+        "no_answer": "agreements.Municipality",
+        "post": "networks.Post",
+        "solution": "networks.Solution",
+        "resource": "networks.Resource",
+    }
 
     class Meta:
         verbose_name = _("network")

@@ -308,12 +308,12 @@ def record_answers(network, user, answers, task):
             Invitation.objects.filter(network=network, municipality_id=municipality_id).update(
                 answer=answer, note=note, answered_by=user, answered_at=timezone.now()
             )
+        by_answer = {}
+        for municipality_id, (answer, _note) in sorted(answers.items()):
+            by_answer.setdefault(answer, []).append(municipality_id)
+        # Grouped by answer, as the network's labels name them: "accepted": [ids]...
         audit.record(
-            "network.answers_recorded",
-            actor=user,
-            task=task,
-            subject=network,
-            after={str(k): v[0] for k, v in answers.items()},
+            "network.answers_recorded", actor=user, task=task, subject=network, after=by_answer
         )
 
 

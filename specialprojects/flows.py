@@ -46,6 +46,7 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.PROJECT_TEAM,
             title=_("Draft the project proposal"),
+            submit_label=_("Send the proposal"),
             panel="specialprojects/panels/draft.html",
             panel_context=selectors.project_panel,
             form_class=ProposalForm,
@@ -60,6 +61,7 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.COORDINATOR,
             title=_("Name the project team"),
+            submit_label=_("Name the team and ask them to confirm"),
             panel="specialprojects/panels/team.html",
             panel_context=selectors.project_panel,
             form_class=TeamForm,
@@ -78,6 +80,7 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.PROJECT_TEAM,
             title=_("Confirm your participation in the project"),
+            submit_label=_("Send my answer"),
             panel="specialprojects/panels/confirm.html",
             panel_context=selectors.project_panel,
             form_class=ConfirmForm,
@@ -117,6 +120,7 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.PROJECT_TEAM,
             title=_("Deliver the milestone"),
+            submit_label=_("Deliver the milestone"),
             panel="specialprojects/panels/milestone.html",
             panel_context=selectors.project_panel,
             form_class=MilestoneForm,
@@ -133,6 +137,7 @@ class ProjectFlow(flow.Flow):
         HumanTask(
             role=Role.PROJECT_TEAM,
             title=_("Write the closure report"),
+            submit_label=_("Send the closure report"),
             panel="specialprojects/panels/closure_report.html",
             panel_context=selectors.project_panel,
             form_class=ClosureForm,

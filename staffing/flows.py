@@ -36,6 +36,7 @@ class HiringFlow(flow.Flow):
         HumanTask(
             role=Role.ASSISTANT,
             title=_("Register the candidates and their CVs"),
+            submit_label=_("Close the registration"),
             panel="staffing/panels/registration.html",
             panel_context=selectors.position_panel,
             form_class=CloseRegistrationForm,
@@ -48,6 +49,7 @@ class HiringFlow(flow.Flow):
         HumanTask(
             role=Role.DEPUTY_COORDINATOR,
             title=_("Evaluate the candidates against the profile"),
+            submit_label=_("Record the evaluations"),
             panel="staffing/panels/evaluation.html",
             panel_context=selectors.position_panel,
             form_class=EvaluationForm,
@@ -73,6 +75,7 @@ class HiringFlow(flow.Flow):
         HumanTask(
             role=Role.ASSISTANT,
             title=_("Record the signed contract"),
+            submit_label=_("Record the contract"),
             panel="staffing/panels/contract.html",
             panel_context=selectors.position_panel,
             form_class=ContractForm,

@@ -132,7 +132,8 @@ class HumanTask(View):
     decide or do, read from the process's subject (``subject``), the task (``task``)
     and what ``panel_context(task=..., subject=..., user=...)`` returns; without it,
     the subject's ``task_panel_template`` is used, if it has one. The engine renders
-    it and knows nothing of what it shows.
+    it and knows nothing of what it shows. ``submit_label`` names the form's button
+    after what completing the step does ("Send to curation").
     """
 
     activation_class = HumanTaskActivation
@@ -151,10 +152,12 @@ class HumanTask(View):
         due_takes_task=False,
         panel=None,
         panel_context=None,
+        submit_label=None,
     ):
         super().__init__(view=None)
         self.panel = panel
         self.panel_context = panel_context
+        self.submit_label = submit_label
         self.role = role
         self.task_title = title
         self.task_description = description

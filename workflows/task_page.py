@@ -37,5 +37,6 @@ def around_the_form(task, user, request):
             rounds.changes_since_previous_round(task) if is_decision and task.is_open else None
         ),
         "is_decision": is_decision,
+        "submit_label": getattr(task.flow_task, "submit_label", None),
         "chart": process_chart(task.process, selectors.process_tasks(task.process)),
     }

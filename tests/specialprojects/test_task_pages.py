@@ -345,6 +345,26 @@ def test_milestone_tasks_read_apart_and_show_their_milestone(client, coordinator
     assert "Hito número 1" not in shown.split("Indicadores que")[0].split("El hito:")[1]
 
 
+def test_a_milestones_reminder_names_its_milestone(
+    coordinator, lead, django_capture_on_commit_callbacks
+):
+    import time_machine
+
+    from notifications import reminders
+    from notifications.models import Kind, Notification
+
+    project = launched(coordinator, lead, milestones=2)
+    first = min(tasks.open_human_tasks(process_of(project)), key=lambda task: task.due_at)
+    with (
+        time_machine.travel(first.due_at - datetime.timedelta(hours=20), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        reminders.sweep()
+    reminded = Notification.objects.get(task=first, kind=Kind.DUE_SOON)
+    assert first.data["about"] in reminded.title and first.data["about"] != ""
+    assert first.title in reminded.title
+
+
 def test_closure_report_returned_opens_filled_in_and_the_close_page_shows_it(
     client, coordinator, lead
 ):
