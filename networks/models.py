@@ -32,6 +32,9 @@ class Theme(models.Model):
         "project_name": _("Special project"),
     }
     audit_related = {"theme": ("networks.Theme", "slug"), "network": "networks.Network"}
+    # The grant names the person hiring has just taken on: coordination staff only.
+    audit_personal = {"user"}
+    audit_personal_permission = "staffing.view_candidate_personal_data"
 
     class Meta:
         verbose_name = _("theme")

@@ -371,6 +371,9 @@ class Contract(models.Model):
         "account_created": _("Account created"),
         "reactivated": _("Account reactivated"),
     }
+    # Who was hired and on what terms: coordination staff only, as a candidate's data.
+    audit_personal = {"terms", "signed_contract", "specialist", "user"}
+    audit_personal_permission = VIEW_PERSONAL_DATA
 
     def clean(self):
         if self.start_date and self.end_date and self.end_date <= self.start_date:

@@ -113,7 +113,9 @@ def _detail_context(request, position, candidate_form=None, cancel_form=None):
         "hired": next((c for c in candidates if c.pk == position.hired_id), None),
         "open_tasks": open_tasks,
         "history": (
-            display.read_events(wf_selectors.process_history(process), process.flow_class)
+            display.read_events(
+                wf_selectors.process_history(process), process.flow_class, viewer=request.user
+            )
             if process is not None
             else []
         ),

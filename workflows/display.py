@@ -15,7 +15,10 @@ A subject model may say more about its recorded keys than its fields do:
 - ``audit_related = {"key": "app.Model"}`` (ids) or ``{"key": ("app.Model", "field")}``
   (another unique field, a code or a username) for keys naming other records;
 - ``audit_formats = {"key": "percent"}`` for numbers read otherwise than as recorded
-  (``FORMATS``: a share from 0 to 1 as a percentage, a count without decimals).
+  (``FORMATS``: a share from 0 to 1 as a percentage, a count without decimals);
+- ``audit_personal = {"key", ...}`` with ``audit_personal_permission = "app.perm"``:
+  keys holding a person's data, read only by those with the permission (a reader
+  made for a ``viewer``); the trail keeps them, hashed like the rest.
 
 Related names are read in one query per related model (and lookup field) for a whole
 list of events; the people who acted, with their roles, in one more each.
@@ -41,6 +44,7 @@ from django.utils.translation import gettext_lazy
 from .roles import Role
 
 EMPTY = "—"
+WITHHELD = gettext_lazy("(personal data, withheld)")
 
 # Keys the engine itself records (task events, decisions, reassignments, notifications,
 # verifications), and generic ones the domain apps record without a subject field.
@@ -193,16 +197,23 @@ class Reader:
     (and lookup field).
     """
 
-    def __init__(self, flow_class=None):
+    def __init__(self, flow_class=None, viewer=None):
         self.flow_class = flow_class
+        self.viewer = viewer  # None: whoever reads may see every value (the engine itself)
         self._wanted = defaultdict(set)  # (model, lookup field) -> values
         self._names = {}  # (model, lookup field, value) -> name
 
     def for_flow(self, flow_class):
         """A reader naming ``flow_class``'s steps that shares this one's wants and names."""
-        sibling = Reader(flow_class)
+        sibling = Reader(flow_class, self.viewer)
         sibling._wanted, sibling._names = self._wanted, self._names
         return sibling
+
+    def withholds(self, model, key):
+        """Whether ``key`` is personal data of ``model`` that the viewer may not read."""
+        if self.viewer is None or key not in (getattr(model, "audit_personal", None) or ()):
+            return False
+        return not self.viewer.has_perm(model.audit_personal_permission)
 
     # Collecting ---------------------------------------------------------------
     def want(self, model, *dicts):
@@ -298,6 +309,8 @@ class Reader:
         """One recorded value as text."""
         if value is None or value == "" or value == [] or value == {}:
             return EMPTY
+        if self.withholds(model, key):
+            return str(WITHHELD)
         if isinstance(value, list):
             if any(isinstance(item, list) for item in value):  # rows: a date, a title...
                 return "; ".join(
@@ -505,16 +518,18 @@ def actor_name(event):
     return event.actor_label or capfirst(_("the system"))
 
 
-def read_events(events, flow_class=None):
+def read_events(events, flow_class=None, viewer=None):
     """``events`` (a list) with what people read of each, in a fixed number of queries.
 
     Each event gets ``readable`` (its before/after as ``Change`` rows), ``actor_name``
     and ``actor_roles``. The events should have ``actor`` selected (``select_related``);
     a task's title is read from ``event.task`` when selected. ``flow_class`` names the
     steps recorded under ``task``; without it each event's own process's flow does.
+    ``viewer``: the person who will read them; personal data their permissions do not
+    open (``audit_personal``) reads as withheld.
     """
     events = list(events)
-    shared = Reader(flow_class)
+    shared = Reader(flow_class, viewer)
     readers = {flow_class: shared}
 
     def reader_for(event):

@@ -64,7 +64,7 @@ def _chain_name(key, process):
     return key
 
 
-def history_csv(process, events):
+def history_csv(process, events, viewer=None):
     """The process's history as CSV text, one row per event, for a spreadsheet.
 
     Written for Spanish-locale Excel and LibreOffice, which is what the programme's
@@ -78,7 +78,7 @@ def history_csv(process, events):
     """
     from .display import changes_text, read_events
 
-    events = read_events(events, process.flow_class)
+    events = read_events(events, process.flow_class, viewer)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -188,7 +188,7 @@ def history_pdf(process, events, user=None):
 
     from .display import read_events
 
-    events = read_events(events, process.flow_class)
+    events = read_events(events, process.flow_class, user)
     generated = _("Generated on %(date)s by %(user)s") % {
         "date": _when(timezone.now(), seconds=False),
         "user": (user.get_full_name() or user.get_username()) if user else _("the system"),

@@ -103,7 +103,7 @@ class HumanTaskActivation(ViewActivation):
         owner = flow_task.calc_owner(activation)
         if owner is None and flow_task.repeats and process.data.get("returned"):
             # Returned work goes back to whoever did the round before, while they may.
-            owner = previous_doer(process, flow_task)
+            owner = previous_doer(process, flow_task, about=task.data.get("about"))
         if owner is not None and can_take(owner, task):
             task.owner = owner
             task.status = STATUS.ASSIGNED

@@ -45,35 +45,81 @@ def previous_round(task):
     )
 
 
-def previous_doer(process, flow_task):
-    """Who did ``flow_task`` last in ``process`` (None if nobody yet)."""
-    last = (
-        Task.objects.filter(process=process, flow_task=flow_task, status=STATUS.DONE)
-        .exclude(owner=None)
-        .select_related("owner")
-        .order_by("-pk")
-        .first()
-    )
+def previous_doer(process, flow_task, about=None):
+    """Who did ``flow_task`` last in ``process`` (None if nobody yet).
+
+    ``about``: the item of a fan-out task (``task.data["about"]``): only a task about
+    the same item counts, so one member's item never goes to whoever did another's.
+    """
+    done = Task.objects.filter(process=process, flow_task=flow_task, status=STATUS.DONE)
+    if about:
+        done = done.filter(data__about=about)
+    last = done.exclude(owner=None).select_related("owner").order_by("-pk").first()
     return last.owner if last is not None else None
 
 
-def sent_back_by(task):
-    """The review whose return opened ``task``, or None when nothing returned it.
+def last_done(task, node):
+    """The last ``node`` (a step of ``task``'s flow, or its name) finished before ``task``
+    was opened, with its owner; None if there is none.
 
-    That is the last human step finished before ``task`` was created, when it decided
-    to return: the task it opened is the rework.
+    Bounded by the task's own opening, so a task read after it was done shows its round
+    as it stood, not a later one.
     """
-    if not task.created:
-        return None
-    last = (
-        Task.objects.human()
-        .filter(process_id=task.process_id, status=STATUS.DONE, finished__lte=task.created)
-        .exclude(pk=task.pk)
+    if isinstance(node, str):
+        node = getattr(task.flow_task.flow_class.instance, node)
+    return (
+        Task.objects.filter(
+            process_id=task.process_id,
+            flow_task=node,
+            status=STATUS.DONE,
+            finished__lte=task.created,
+        )
         .select_related("owner")
         .order_by("-finished", "-pk")
         .first()
     )
-    return last if last is not None and decision_of(last) == RETURN else None
+
+
+def came_from(task, hops=4):
+    """The human step that led to ``task``, followed back along the flow's own links.
+
+    ``task.previous`` goes through the gateways and joins that routed the work to the
+    human step before them; of several (a join), the one finished last. A parallel
+    branch that finished meanwhile is not on that path, so it is never taken for it.
+    None for a process's first step.
+    """
+    if not task.pk:
+        return None
+    behind = list(task.previous.select_related("owner"))
+    for _hop in range(hops):
+        human = [prior for prior in behind if prior.flow_task_type == "HUMAN"]
+        if human:
+            return max(human, key=lambda prior: (prior.finished or prior.created, prior.pk))
+        if not behind:
+            return None
+        behind = list(Task.objects.filter(leading__in=behind).select_related("owner").distinct())
+    return None
+
+
+def led_here(task):
+    """What led to ``task``: the return that opened it as a rework, or the note the
+    step before left on passing the work on ("budget adjusted"); each may be None."""
+    before = came_from(task)
+    if before is None:
+        return None, None
+    if decision_of(before) == RETURN:
+        return before, None
+    return None, (before if before.comment.strip() else None)
+
+
+def sent_back_by(task):
+    """The review whose return opened ``task`` (the rework), or None."""
+    return led_here(task)[0]
+
+
+def handed_over_by(task):
+    """The step before ``task`` when it passed the work on with a note (not a return)."""
+    return led_here(task)[1]
 
 
 def last_return(task):

@@ -29,9 +29,11 @@ def around_the_form(task, user, request):
     """The page's context beside the form: panel, the return that opened it, changes."""
     form_class = getattr(task.flow_task, "form_class", None)
     is_decision = bool(form_class and issubclass(form_class, DecisionForm))
+    returned_by, handed_over_by = rounds.led_here(task)
     return {
         "panel": subject_panel(task, user, request),
-        "returned_by": rounds.sent_back_by(task),
+        "returned_by": returned_by,
+        "handed_over_by": handed_over_by,
         # A reviewer's second look: what the reworked subject changed since their first.
         "round": (
             rounds.changes_since_previous_round(task) if is_decision and task.is_open else None

@@ -223,7 +223,9 @@ def process_detail(request, pk):
             "subject_kind": selectors.subject_kind(process),
             "chart": process_chart(process, tasks),
             "tasks": [task for task in tasks if task.flow_task_type == "HUMAN"],
-            "events": display.read_events(selectors.process_history(process), process.flow_class),
+            "events": display.read_events(
+                selectors.process_history(process), process.flow_class, viewer=request.user
+            ),
         },
     )
 
@@ -351,7 +353,7 @@ def audit_search(request):
         events, next_before = selectors.keyset_page(
             selectors.audit_search(filters), int(before) if before.isdigit() else None
         )
-        events = read_events(events)  # labels, names and roles for the page at once
+        events = read_events(events, viewer=request.user)  # labels, names, roles at once
         for event in events:  # a process's title most often starts with its type already
             kind = str(event.process.flow_title) if event.process_id else ""
             title = event.process.title if event.process_id else ""
@@ -388,7 +390,7 @@ def process_history_csv(request, pk):
 
     process = _readable_process(request, pk)
     response = HttpResponse(
-        history_csv(process, selectors.process_history(process)),
+        history_csv(process, selectors.process_history(process), viewer=request.user),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="proceso-{process.pk}.csv"'

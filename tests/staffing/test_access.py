@@ -190,8 +190,19 @@ def test_auditor_exports_the_history_without_personal_data(client, auditor, fill
     response = client.get(reverse("workflows:process_history_csv", args=[process.pk]))
     text = response.content.decode()
     assert "Candidato registrado" in text and "Cargo cubierto" in text
-    hired, other = CANDIDATES
-    # The person hired has become a specialist: the trail names their account, as it
-    # names every user; nothing else of theirs, and nothing of the other candidate.
-    for value in (hired["email"], hired["phone"], hired["national_id"], *other.values()):
-        assert value not in text, value
+    terms = filled.contract.terms
+    assert terms and "(dato personal reservado)" in text
+    page = client.get(reverse("workflows:process_detail", args=[process.pk])).content.decode()
+    position = client.get(reverse("staffing:position_detail", args=[filled.pk])).content.decode()
+    for shown in (text, page, position):
+        assert terms not in shown
+        for data in CANDIDATES:
+            for value in (data["full_name"], data["email"], data["phone"], data["national_id"]):
+                assert value not in shown, value
+
+
+def test_coordination_reads_who_was_hired_and_on_what_terms(client, people, filled):
+    client.force_login(people["coordinator"])
+    process = process_of(filled)
+    text = client.get(reverse("workflows:process_history_csv", args=[process.pk])).content.decode()
+    assert filled.contract.terms in text and CANDIDATES[0]["full_name"] in text

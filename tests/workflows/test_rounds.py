@@ -149,3 +149,28 @@ def test_the_task_page_reads_as_many_rows_whatever_changed(
         scope="Otro alcance", commitments="Otros compromisos", contacts="Otra persona"
     )
     assert one_field == many_fields
+
+
+def test_the_note_left_on_passing_the_work_on_reaches_the_next_step(
+    client, onboarding_a, facilitator_a, coordinator
+):
+    returned_once(client, onboarding_a, facilitator_a, coordinator, comment="Falta el plazo")
+    rework = open_task(onboarding_a)
+    assert 'id="previous-note"' not in page(client, facilitator_a, rework)  # a return, not a note
+    complete(client, facilitator_a, rework, draft_post(comment="Listo: plazo de dos años"))
+    second = open_task(onboarding_a)
+    html = page(client, coordinator, second)
+    note = html.split('id="previous-note"', 1)[1].split("</section>", 1)[0]
+    assert "Listo: plazo de dos años" in note
+    assert (facilitator_a.get_full_name() or facilitator_a.username) in note
+    assert rounds.handed_over_by(second).pk == rounds.came_from(second).pk
+    assert rounds.sent_back_by(second) is None
+
+
+def test_a_step_passed_on_without_a_note_shows_none(
+    client, onboarding_a, facilitator_a, coordinator
+):
+    complete(client, facilitator_a, open_task(onboarding_a), draft_post(comment=""))
+    review = open_task(onboarding_a)
+    assert rounds.came_from(review).flow_task.name == "draft_agreement"
+    assert 'id="previous-note"' not in page(client, coordinator, review)
