@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import STATUS
 
 from workflows.bulk import gc_paused
-from workflows.models import SlaPolicy, Task
+from workflows.models import SlaPolicy, Task, step_title
 from workflows.permissions import candidates_for_tasks
 
 from . import services
@@ -52,10 +52,7 @@ class DueTask:
     @property
     def title(self):
         """As ``Task.title``: the step, and which item of a fan-out this one is about."""
-        if not self.flow_task:
-            return ""
-        title = self.flow_task.task_title
-        return f"{title}: {self.about}" if self.about else title
+        return step_title(self.flow_task, self.about) if self.flow_task else ""
 
     @cached_property
     def due_iso(self):

@@ -151,14 +151,6 @@ class Node:
         cx, cy = self.x + self.width // 2, self.y + self.height // 2
         return f"{cx},{self.y} {self.x + self.width},{cy} {cx},{self.y + self.height} {self.x},{cy}"
 
-    @property
-    def mark(self):
-        """The "+" inside the diamond of a split or a join."""
-        if self.kind not in ("fork", "merge"):
-            return ""
-        cx, cy, arm = self.x + self.width // 2, self.y + self.height // 2, self.width // 4
-        return f"M{cx - arm},{cy} h{2 * arm} M{cx},{cy - arm} v{2 * arm}"
-
 
 @dataclass
 class Edge:
@@ -191,8 +183,9 @@ class ProcessChart:
 
     @property
     def min_width(self):
-        """The narrowest the diagram is drawn before its box scrolls: its text stays legible."""
-        return int(self.width * 0.75)
+        """The narrowest the diagram is drawn before its box scrolls: its text stays legible
+        (13 px, no smaller: a wider diagram scrolls inside its box on a phone)."""
+        return self.width
 
 
 # The layout: viewflow's grid, per flow; sized and routed per drawing.

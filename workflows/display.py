@@ -15,7 +15,8 @@ A subject model may say more about its recorded keys than its fields do:
 - ``audit_related = {"key": "app.Model"}`` (ids) or ``{"key": ("app.Model", "field")}``
   (another unique field, a code or a username) for keys naming other records;
 - ``audit_formats = {"key": "percent"}`` for numbers read otherwise than as recorded
-  (``FORMATS``: a share from 0 to 1 as a percentage, a count without decimals);
+  (``FORMATS``: a share from 0 to 1 as a percentage, a count without decimals, an
+  amount of money to the cent);
 - ``audit_personal = {"key", ...}`` with ``audit_personal_permission = "app.perm"``:
   keys holding a person's data, read only by those with the permission (a reader
   made for a ``viewer``); the trail keeps them, hashed like the rest.
@@ -88,6 +89,7 @@ FORMATS = {
     "count": lambda number: formats.number_format(
         number.to_integral_value(), 0, use_l10n=True, force_grouping=abs(number) >= 10000
     ),
+    "money": lambda number: formats.number_format(number, 2, use_l10n=True, force_grouping=True),
 }
 
 # Coded values of engine keys that are not model choices.
@@ -124,6 +126,15 @@ class Value:
     key: str
     label: str
     text: str
+
+
+def alphabetical(text):
+    """A sort key that orders Spanish words as a reader expects: "Mérida" before
+    "Miranda", "Táchira" before "Trujillo" (accents and case do not count)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
 
 
 def _field(model, key):
@@ -228,8 +239,10 @@ class Reader:
         if target is None:
             return
         for item in value if isinstance(value, list) else [value]:
-            if _lookup_value(target, item) is not None:
-                self._wanted[target].add(item)
+            # A row ([a code, an amount]) names its records by its parts.
+            for part in item if isinstance(item, list) else [item]:
+                if _lookup_value(target, part) is not None:
+                    self._wanted[target].add(part)
 
     def _target(self, model, key, value):
         """(related model, lookup field) that ``key``'s values name, or None."""

@@ -14,6 +14,7 @@ class TaskForm(forms.Form):
     def __init__(self, *args, task=None, user=None, **kwargs):
         self.task = task
         self.user = user
+        kwargs.setdefault("label_suffix", "")  # labels stand above their field, bold
         super().__init__(*args, **kwargs)
 
 
@@ -38,13 +39,22 @@ class DecisionForm(TaskForm):
         return cleaned
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """People chosen by their full name (their user name only when they have none)."""
+
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
 class ReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("New owner"), queryset=None)
+    owner = PersonChoiceField(label=_("New owner"), queryset=None, empty_label=_("Choose a person"))
     comment = forms.CharField(label=_("Reason"), required=False)
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args, candidates, holder=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = candidates
+        if holder is not None:  # giving it to whoever holds it already changes nothing
+            candidates = candidates.exclude(pk=holder.pk)
+        self.fields["owner"].queryset = candidates.order_by("first_name", "last_name", "pk")
 
 
 class SlaPolicyForm(forms.ModelForm):
@@ -59,7 +69,11 @@ class AuditSearchForm(forms.Form):
     flow = forms.ChoiceField(label=_("Process type"), required=False)
     region = forms.IntegerField(label=_("State (territory)"), required=False, widget=forms.Select)
     municipality = forms.CharField(label=_("Municipality"), required=False)
-    actor = forms.CharField(label=_("Actor (user name)"), required=False)
+    actor = forms.CharField(
+        label=_("Person"),
+        required=False,
+        help_text=_("Name, surname or user name of who acted."),
+    )
     action = forms.ChoiceField(label=_("Action"), required=False)
     subject = forms.CharField(label=_("Object"), required=False)
     date_from = forms.DateField(

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from viewflow.workflow.models import AbstractProcess, AbstractTask
 from viewflow.workflow.status import STATUS
 
@@ -201,6 +202,11 @@ def _locking_read(model, related):
     return sql, layout
 
 
+def step_title(node, about=None):
+    """A step's title, and the item it is about when it runs once per item."""
+    return f"{node.task_title}: {about}" if about else node.task_title
+
+
 class TaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED))
@@ -294,13 +300,14 @@ class Task(AbstractTask):
     @property
     def state_label(self):
         """The task's state in words; viewflow's read "New" and "Started"."""
+        # In the context "task": Spanish agrees them with "tarea" ("Completada").
         labels = {
-            STATUS.NEW: _("In the queue"),
-            STATUS.ASSIGNED: _("In progress"),
-            STATUS.STARTED: _("In progress"),
-            STATUS.DONE: _("Completed"),
-            STATUS.CANCELED: _("Cancelled"),
-            STATUS.ERROR: _("Stopped by an error"),
+            STATUS.NEW: pgettext_lazy("task", "In the queue"),
+            STATUS.ASSIGNED: pgettext_lazy("task", "In progress"),
+            STATUS.STARTED: pgettext_lazy("task", "In progress"),
+            STATUS.DONE: pgettext_lazy("task", "Completed"),
+            STATUS.CANCELED: pgettext_lazy("task", "Cancelled"),
+            STATUS.ERROR: pgettext_lazy("task", "Stopped by an error"),
         }
         return labels.get(self.status) or self.get_status_display()
 
@@ -317,8 +324,7 @@ class Task(AbstractTask):
         """
         if not self.flow_task:
             return ""
-        about = (self.data or {}).get("about")
-        return f"{self.flow_task.task_title}: {about}" if about else self.flow_task.task_title
+        return step_title(self.flow_task, (self.data or {}).get("about"))
 
 
 class SlaPolicy(models.Model):

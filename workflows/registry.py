@@ -12,3 +12,16 @@ def flow_choices():
     from viewflow.workflow.fields import get_flow_ref
 
     return [(get_flow_ref(f), f.process_title) for f in flows()]
+
+
+def nodes_in_order(flow_class):
+    """The flow's nodes as the work goes: breadth first from its start nodes."""
+    nodes = list(flow_class.instance.nodes())
+    queue = [node for node in nodes if not any(True for _edge in node._incoming())]
+    seen = []
+    while queue:
+        node = queue.pop(0)
+        if node not in seen:
+            seen.append(node)
+            queue.extend(edge.dst for edge in node._outgoing())
+    return seen + [node for node in nodes if node not in seen]

@@ -150,6 +150,22 @@ def subject_history(obj):
     )
 
 
+def people_named(term):
+    """Ids of the people a search term names: their user name, or words of their name."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    term = term.strip()
+    by_name = Q(**{User.USERNAME_FIELD: term})
+    words = term.split()
+    if words:
+        by_words = Q()
+        for word in words:
+            by_words &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        by_name |= by_words
+    return User.objects.filter(by_name).values("pk")
+
+
 def audit_search(filters):
     """Audit events matching the auditor's filters, newest first (keyset-paginated by pk)."""
     import datetime
@@ -164,7 +180,7 @@ def audit_search(filters):
         term = filters["municipality"].strip()
         qs = qs.filter(Q(municipality__code=term) | Q(municipality__name__iexact=term))
     if filters.get("actor"):
-        qs = qs.filter(actor_label=filters["actor"].strip())
+        qs = qs.filter(actor_id__in=people_named(filters["actor"]))
     if filters.get("action"):
         qs = qs.filter(action=filters["action"])
     if filters.get("subject"):
@@ -187,3 +203,60 @@ def keyset_page(qs, before=None, size=50):
     more = len(rows) > size
     rows = rows[:size]
     return rows, (rows[-1].pk if more and rows else None)
+
+
+def sla_steps():
+    """{(flow label, step name): (process type, step title, order)} of every human step:
+    a policy row keeps codes, people read the flow's and the step's titles."""
+    from .nodes import HumanTask
+    from .registry import flows, nodes_in_order
+
+    steps = {}
+    for flow_order, flow_class in enumerate(flows()):
+        for node_order, node in enumerate(nodes_in_order(flow_class)):
+            if isinstance(node, HumanTask):
+                steps[node.sla_key()] = (
+                    str(flow_class.process_title),
+                    str(node.task_title),
+                    (flow_order, node_order),
+                )
+    return steps
+
+
+def named_policy(policy, steps=None):
+    """``policy`` with ``process_title``, ``task_title``, ``order`` and ``in_use``."""
+    from django.utils.translation import gettext as _
+
+    steps = sla_steps() if steps is None else steps
+    known = steps.get((policy.flow_label, policy.task_name))
+    policy.in_use = known is not None
+    policy.process_title, policy.task_title, policy.order = known or (
+        _("Process no longer in use"),
+        policy.label or policy.task_name,
+        (len(steps), 0),
+    )
+    return policy
+
+
+def sla_policies_by_process():
+    """[(process type, [policy, ...]), ...]: every SLA policy named for people, grouped by
+    process type, its steps in the order the work goes."""
+    steps = sla_steps()
+    policies = sorted(
+        (named_policy(p, steps) for p in SlaPolicy.objects.select_related("updated_by")),
+        key=lambda p: (p.order, p.task_title),
+    )
+    groups = {}
+    for policy in policies:
+        groups.setdefault(policy.process_title, []).append(policy)
+    return list(groups.items())
+
+
+def with_process_type(events):
+    """Audit desk rows: each event gets ``process_type``, its process's type, unless the
+    process's title already starts with it (it most often does)."""
+    for event in events:
+        kind = str(event.process.flow_title) if event.process_id else ""
+        title = event.process.title if event.process_id else ""
+        event.process_type = "" if title.startswith(kind) else kind
+    return events

@@ -113,7 +113,7 @@ def _complete_from_page(request, pk):
 def _task_page(request, task, form):
     reassign_form = None
     if permissions.can_manage(request.user) and task.is_open:
-        reassign_form = ReassignForm(candidates=permissions.candidates(task))
+        reassign_form = ReassignForm(candidates=permissions.candidates(task), holder=task.owner)
     return render(
         request,
         "workflows/task_detail.html",
@@ -230,66 +230,18 @@ def process_detail(request, pk):
     )
 
 
-def _sla_steps():
-    """{(flow_label, task_name): (process type, step title, order)} of every flow's human
-    steps: a policy row keeps codes, people read the flow's and the step's titles."""
-    from .nodes import HumanTask
-    from .registry import flows
-
-    steps = {}
-    for flow_order, flow_class in enumerate(flows()):
-        for node_order, node in enumerate(_in_flow_order(flow_class)):
-            if isinstance(node, HumanTask):
-                steps[node.sla_key()] = (
-                    str(flow_class.process_title),
-                    str(node.task_title),
-                    (flow_order, node_order),
-                )
-    return steps
-
-
-def _in_flow_order(flow_class):
-    """The flow's nodes as the work goes: breadth first from its start nodes."""
-    nodes = list(flow_class.instance.nodes())
-    queue = [node for node in nodes if not any(True for _edge in node._incoming())]
-    seen = []
-    while queue:
-        node = queue.pop(0)
-        if node not in seen:
-            seen.append(node)
-            queue.extend(edge.dst for edge in node._outgoing())
-    return seen + [node for node in nodes if node not in seen]
-
-
-def _named(policy, steps):
-    """The policy with ``process_title`` and ``task_title`` for people to read."""
-    known = steps.get((policy.flow_label, policy.task_name))
-    policy.in_use = known is not None
-    policy.process_title, policy.task_title, policy.order = known or (
-        _("Process no longer in use"),
-        policy.label or policy.task_name,
-        (len(steps), 0),
-    )
-    return policy
-
-
 @login_required
 @require_safe
 def sla_list(request):
     if not (permissions.can_manage(request.user) or request.user.has_perm(permissions.VIEW_ALL)):
         raise PermissionDenied
-    steps = _sla_steps()
-    policies = sorted(
-        (_named(p, steps) for p in SlaPolicy.objects.select_related("updated_by")),
-        key=lambda p: (p.order, p.task_title),
-    )
-    groups = {}
-    for policy in policies:
-        groups.setdefault(policy.process_title, []).append(policy)
     return render(
         request,
         "workflows/sla_list.html",
-        {"groups": list(groups.items()), "can_edit": permissions.can_manage(request.user)},
+        {
+            "groups": selectors.sla_policies_by_process(),
+            "can_edit": permissions.can_manage(request.user),
+        },
     )
 
 
@@ -314,7 +266,7 @@ def sla_edit(request, pk):
         messages.success(request, _("SLA policy saved."))
         return redirect("workflows:sla_list")
     return render(
-        request, "workflows/sla_edit.html", {"form": form, "policy": _named(policy, _sla_steps())}
+        request, "workflows/sla_edit.html", {"form": form, "policy": selectors.named_policy(policy)}
     )
 
 
@@ -343,8 +295,10 @@ def audit_search(request):
     form = AuditSearchForm(
         request.GET or None,
         flows=_flow_choices(),
-        regions=Region.objects.values_list("pk", "name"),
-        actions=sorted(LABELS.items(), key=lambda item: str(item[1])),
+        regions=sorted(
+            Region.objects.values_list("pk", "name"), key=lambda row: display.alphabetical(row[1])
+        ),
+        actions=sorted(LABELS.items(), key=lambda item: display.alphabetical(item[1])),
     )
     events, next_before = [], None
     if form.is_valid() or not request.GET:
@@ -353,11 +307,7 @@ def audit_search(request):
         events, next_before = selectors.keyset_page(
             selectors.audit_search(filters), int(before) if before.isdigit() else None
         )
-        events = read_events(events, viewer=request.user)  # labels, names, roles at once
-        for event in events:  # a process's title most often starts with its type already
-            kind = str(event.process.flow_title) if event.process_id else ""
-            title = event.process.title if event.process_id else ""
-            event.process_type = "" if title.startswith(kind) else kind
+        events = selectors.with_process_type(read_events(events, viewer=request.user))
     params = request.GET.copy()
     params.pop("before", None)
     return render(

@@ -103,7 +103,7 @@ def test_history_csv_columns_rows_and_formula_escaping(client, auditor, returned
         "Después",
         "Registro",
         "Posición en el registro",
-        "Hash del evento (SHA-256)",
+        "Huella del evento (hash SHA-256)",
     ]
     from workflows import selectors
 

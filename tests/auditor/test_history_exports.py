@@ -67,7 +67,7 @@ def test_csv_speaks_spanish_with_readable_values(client, auditor, returned):
         "Antes",
         "Después",
     ]
-    assert header[-1] == "Hash del evento (SHA-256)"
+    assert header[-1] == "Huella del evento (hash SHA-256)"
     events = list(selectors.process_history(returned))
     assert len(rows) - 1 == len(events)
     column = {name: i for i, name in enumerate(header)}
