@@ -89,7 +89,7 @@ def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
     )
     assert logged_in.status_code == 302 and "_auth_user_id" in client.session
     home = client.get(reverse("workflows:home")).content.decode()
-    assert "Bienvenido" in home
+    assert "Hola, Carmen" in home and "Bienvenido" not in home  # by name, not by gender
     from workflows import audit
 
     assert audit.verify().ok
