@@ -133,6 +133,18 @@ def walk(process, facilitator, coordinator, until):
         return
     activate = _task(process)
     wf.claim(activate, coordinator)
+    if until == "signature_returned":
+        # The signed copy cannot be read: back to the facilitator, who uploads it again.
+        wf.complete(
+            activate,
+            coordinator,
+            {
+                "decision": DecisionForm.RETURN,
+                "comment": "La segunda página del convenio firmado no se lee y falta el "
+                "sello de la alcaldía. Escanéelo de nuevo, por favor.",
+            },
+        )
+        return
     wf.complete(activate, coordinator, {"confirm": True, "comment": ""})
     assert until in steps
 
@@ -174,7 +186,7 @@ def seed():
                 "resubmitted",
             ],
         ),
-        (fac_zulia, zulia, ["draft", "in_review", "approved", "active"]),
+        (fac_zulia, zulia, ["draft", "in_review", "approved", "active", "signature_returned"]),
     ]
     actives = []
     for facilitator, region, states in plan:

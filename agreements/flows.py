@@ -84,15 +84,16 @@ class OnboardingFlow(flow.Flow):
         HumanTask(
             role=Role.COORDINATOR,
             title=_("Activate the membership"),
-            submit_label=_("Activate the membership"),
             form_class=ActivationForm,
             sla_days=5,
             panel="agreements/panels/activate.html",
             panel_context=selectors.approved_agreement_panel,
         )
-        .OnComplete(this.membership_activated)
-        .Next(this.end)
+        .OnComplete(this.membership_decided)
+        .Next(this.check_activation)
     )
+    # A signed copy that is wrong or illegible goes back to the facilitator to upload again.
+    check_activation = flow.If(this.is_active).Then(this.end).Else(this.upload_signed_agreement)
     end = flow.End()
 
     # Start handlers: fill the process before viewflow saves it.
@@ -121,6 +122,9 @@ class OnboardingFlow(flow.Flow):
     def is_approved(self, activation):
         return activation.process.subject.state == Agreement.State.APPROVED
 
+    def is_active(self, activation):
+        return activation.process.subject.state == Agreement.State.ACTIVE
+
     # Completion handlers: turn the form's data into FSM transitions.
     def agreement_drafted(self, activation, data, user):
         agreement = activation.process.locked_subject("municipality")
@@ -132,10 +136,12 @@ class OnboardingFlow(flow.Flow):
     def signed_agreement_uploaded(self, activation, data, user):
         services.record_signature(activation.process.subject, data, user, activation.task)
 
-    def membership_activated(self, activation, data, user):
-        services.activate_membership(
-            activation.process.subject, user, activation.task, data.get("comment", "")
-        )
+    def membership_decided(self, activation, data, user):
+        agreement, comment = activation.process.subject, data.get("comment", "")
+        if data.get("decision") == ActivationForm.RETURN:
+            services.return_signature(agreement, user, activation.task, comment)
+        else:
+            services.activate_membership(agreement, user, activation.task, comment)
 
 
 class FollowUpFlow(flow.Flow):

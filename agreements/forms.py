@@ -4,7 +4,7 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.forms import TaskForm
+from workflows.forms import DecisionForm, TaskForm
 from workflows.roles import Role
 
 from .fields import MunicipalityChoiceField
@@ -87,13 +87,46 @@ class SignedAgreementForm(TaskForm):
         return value
 
 
-class ActivationForm(TaskForm):
+class ActivationForm(DecisionForm):
+    """Activate the membership, or return the signed copy to the facilitator.
+
+    A form that says nothing of the decision activates (with the confirmation), as the
+    step did before it could return.
+    """
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (DecisionForm.APPROVE, _("Activate the membership")),
+            (DecisionForm.RETURN, _("Return the signed agreement with comments")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=DecisionForm.APPROVE,
+    )
     confirm = forms.BooleanField(
         label=_("I have checked the signed agreement and the municipality joins the programme"),
-        required=True,
+        required=False,
     )
 
-    field_order = ["confirm", "comment"]
+    field_order = ["decision", "confirm", "comment"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].help_text = _(
+            "When returning: what is wrong with the signed copy (a missing signature, "
+            "an illegible page...)."
+        )
+
+    def clean(self):
+        if not self.cleaned_data.get("decision"):
+            self.cleaned_data["decision"] = self.APPROVE
+        cleaned = super().clean()
+        if cleaned["decision"] == self.APPROVE and not cleaned.get("confirm"):
+            self.add_error(
+                "confirm", _("Confirm that you checked the signed agreement to activate it.")
+            )
+        return cleaned
 
 
 class ContactLogForm(forms.ModelForm):

@@ -237,6 +237,22 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=State.SIGNED,
+        target=State.APPROVED,
+        permission="agreements.activate_agreement",
+    )
+    def return_signature(self, by=None, comment=""):
+        """The signed copy is wrong or illegible: the facilitator uploads it again.
+
+        The returned file stays on the agreement until a new one replaces it, so that
+        the facilitator sees what was returned.
+        """
+        if not comment:
+            raise ValidationError({"comment": _("Say what is wrong with the signed copy.")})
+        self.review_comment = comment
+
+    @transition(
+        field=state,
         source=State.ACTIVE,
         target=State.SUSPENDED,
         permission="agreements.activate_agreement",

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from workflows.pdf import numbered_canvas
+
 from .models import Agreement
 
 PRIMARY = "#1f4e79"
@@ -33,58 +35,6 @@ def _paragraphs(text, style, empty):
     if not parts:
         return [Paragraph(f"<i>{escape(empty)}</i>", style)]
     return [Paragraph(escape(part), style) for part in parts]
-
-
-def _numbered_canvas(header_left, header_right, footer_left):
-    """A canvas that writes the header, the footer and "page n of m" on every page.
-
-    The page count is only known once every page is laid out, so each page is kept
-    until the document is saved (reportlab's usual recipe for "of m").
-    """
-    from reportlab.lib import colors
-    from reportlab.lib.units import cm
-    from reportlab.pdfgen import canvas
-
-    class NumberedCanvas(canvas.Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages = []
-
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._decorate(total)
-                super().showPage()
-            super().save()
-
-        def _decorate(self, total):
-            width, height = self._pagesize
-            self.saveState()
-            self.setFont("Helvetica", 8)
-            self.setFillColor(colors.HexColor("#5b6776"))
-            self.drawString(2 * cm, height - 1.2 * cm, header_left)
-            if header_right:
-                self.setFillColor(colors.HexColor("#b3261e"))
-                self.setFont("Helvetica-Bold", 8)
-                self.drawRightString(width - 2 * cm, height - 1.2 * cm, header_right)
-            self.setStrokeColor(colors.HexColor(GRID))
-            self.line(2 * cm, 1.6 * cm, width - 2 * cm, 1.6 * cm)
-            self.setFont("Helvetica", 8)
-            self.setFillColor(colors.HexColor("#5b6776"))
-            self.drawString(2 * cm, 1.1 * cm, footer_left)
-            self.drawRightString(
-                width - 2 * cm,
-                1.1 * cm,
-                _("Page %(page)d of %(pages)d") % {"page": self._pageNumber, "pages": total},
-            )
-            self.restoreState()
-
-    return NumberedCanvas
 
 
 def render(agreement, authorities):
@@ -299,5 +249,10 @@ def render(agreement, authorities):
         "number": agreement.pk,
         **place,
     }
-    doc.build(story, canvasmaker=_numbered_canvas(header_left, header_right, footer_left))
+    doc.build(
+        story,
+        canvasmaker=numbered_canvas(
+            footer_left, header=header_left, mark=header_right, margin_cm=2
+        ),
+    )
     return buffer.getvalue()

@@ -5,9 +5,7 @@ contact) with everything its panel shows in a fixed number of queries, however m
 authorities or renewals there are.
 """
 
-from viewflow.workflow.status import STATUS
-
-from workflows.models import Task
+from workflows import rounds
 
 from .models import Agreement, Authority, ContactLog
 
@@ -40,18 +38,13 @@ def review_panel(*, task, subject, user):
 
 
 def approved_agreement_panel(*, task, subject, user):
-    """The agreement as approved, with who approved it, for the signature and activation."""
+    """The agreement as approved, with who approved it, for the signature and activation.
+
+    The approval is the last one before ``task`` opened: a task read later shows the
+    round it belonged to.
+    """
     context = agreement_panel(task=task, subject=subject, user=user)
-    context["approval"] = (
-        Task.objects.filter(
-            process_id=task.process_id,
-            flow_task=task.flow_task.flow_class.instance.review_agreement,
-            status=STATUS.DONE,
-        )
-        .select_related("owner")
-        .order_by("-finished", "-pk")
-        .first()
-    )
+    context["approval"] = rounds.last_done(task, "review_agreement")
     return context
 
 

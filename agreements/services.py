@@ -236,6 +236,23 @@ def activate_membership(agreement, user, task=None, comment=""):
         )
 
 
+def return_signature(agreement, user, task, comment):
+    """The signed copy goes back to the facilitator, who uploads it again."""
+    transitions.apply(agreement, "return_signature", actor=user, task=task, comment=comment)
+    if agreement.facilitator_id:
+        notices.notify(
+            agreement.facilitator,
+            Kind.RETURNED,
+            f"returned:{task.pk}",
+            title=_("Signed agreement returned: %(municipality)s")
+            % {"municipality": agreement.municipality.name},
+            body=_("%(reviewer)s returned the signed agreement with this comment: %(comment)s")
+            % {"reviewer": user.get_full_name() or user.get_username(), "comment": comment},
+            url=reverse("workflows:process_detail", args=[task.process_id]),
+            task=task,
+        )
+
+
 def change_membership(agreement, name, user, comment=""):
     """Suspend, reinstate or terminate an agreement from the case file."""
     with transaction.atomic():

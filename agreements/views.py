@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
 from workflows import selectors as wf_selectors
+from workflows.files import private
 from workflows.models import Task
 from workflows.pagination import paginate
 from workflows.roles import Role
@@ -167,10 +168,13 @@ def signed_document(request, pk):
     _visible_municipality(request, agreement.municipality_id)
     if not agreement.signed_document:
         raise Http404
-    return FileResponse(
-        agreement.signed_document.open("rb"),
-        content_type="application/pdf",
-        filename=f"convenio-{agreement.municipality.code}-{agreement.pk}.pdf",
+    # Shown in the browser's PDF viewer (no sandbox, which would block it), privately.
+    return private(
+        FileResponse(
+            agreement.signed_document.open("rb"),
+            content_type="application/pdf",
+            filename=f"convenio-{agreement.municipality.code}-{agreement.pk}.pdf",
+        )
     )
 
 
@@ -187,7 +191,7 @@ def agreement_pdf(request, pk):
     response = HttpResponse(data, content_type="application/pdf")
     name = f"convenio-{agreement.municipality.code}-{agreement.pk}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return private(response)
 
 
 @login_required

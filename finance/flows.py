@@ -61,7 +61,7 @@ class FinanceSubmissionFlow(flow.Flow):
     facilitator_review = (
         HumanTask(
             role=Role.FACILITATOR,
-            title=_("Review the finance data (facilitator)"),
+            title=_("First review of the finance data"),
             form_class=DecisionForm,
             sla_days=5,
             panel="finance/panels/review.html",

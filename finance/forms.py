@@ -22,8 +22,7 @@ class SubmitDataForm(TaskForm):
 
     def __init__(self, *args, task=None, user=None, **kwargs):
         super().__init__(*args, task=task, user=user, **kwargs)
-        # Returned data opens with the justification sent last time; a new file clears it
-        # (its warnings may differ), and then the field starts empty.
+        # Returned data opens with the justification sent last time, kept through a new file.
         if task is not None and not self.is_bound and "initial" not in kwargs:
             self.initial = {"justification": task.process.subject.justification}
 
@@ -93,6 +92,10 @@ class UploadForm(forms.Form):
         help_text=_("The XLSX template, or a CSV file. Up to %(size)s MB.")
         % {"size": settings.FINANCE_MAX_UPLOAD_SIZE // (1024 * 1024)},
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels stand above their field, as on task forms
+        super().__init__(*args, **kwargs)
 
     def clean_file(self):
         """Refuse an oversized file by its size, before anyone reads it into memory."""

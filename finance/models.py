@@ -127,6 +127,16 @@ class ClassifierEntry(models.Model):
         )
 
 
+# Spanish writes quarters as ordinals ("1.er trimestre", "2.º trimestre"): one phrase each.
+QUARTER_NAMES = {
+    0: _("%(year)s budget"),
+    1: _("1st quarter of %(year)s"),
+    2: _("2nd quarter of %(year)s"),
+    3: _("3rd quarter of %(year)s"),
+    4: _("4th quarter of %(year)s"),
+}
+
+
 class FiscalPeriod(FSMModelMixin, models.Model):
     """A year's budget (quarter 0) or one quarter's cumulative execution."""
 
@@ -167,9 +177,11 @@ class FiscalPeriod(FSMModelMixin, models.Model):
         ]
 
     def __str__(self):
-        if self.quarter == 0:
-            return _("%(year)s budget") % {"year": self.year}
-        return _("%(year)s Q%(quarter)s") % {"year": self.year, "quarter": self.quarter}
+        """The period as people read it ("3.er trimestre de 2026"), on every page and file.
+
+        Titles already stored (a process's, an event's subject) keep the words of their day.
+        """
+        return QUARTER_NAMES[self.quarter] % {"year": self.year}
 
     def get_absolute_url(self):
         return reverse("finance:board", args=[self.pk])
@@ -285,7 +297,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return _("%(municipality)s, %(period)s (v%(version)s)") % {
+        return _("%(municipality)s, %(period)s (version %(version)s)") % {
             "municipality": self.municipality.name,
             "period": self.period,
             "version": self.version,
@@ -315,7 +327,17 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         "expenditure_caused": _("Expenditure caused, by chapter"),
         "line_comments": _("Comments on lines"),
     }
-    audit_formats = {"quality": "percent"}
+    # A content summary's rows are [chapter code, amount], the total's code "total":
+    # the chapter reads as its classifier entry, the amount in the reader's format.
+    CONTENT_KEYS = (
+        "revenue_estimated",
+        "revenue_collected",
+        "expenditure_initial",
+        "expenditure_caused",
+    )
+    audit_formats = {"quality": "percent", **dict.fromkeys(CONTENT_KEYS, "money")}
+    audit_related = dict.fromkeys(CONTENT_KEYS, ("finance.ClassifierEntry", "code"))
+    audit_choices = dict.fromkeys(CONTENT_KEYS, [("total", _("Total"))])
 
     @property
     def is_editable(self):
@@ -339,12 +361,15 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         target=State.VALIDATED,
     )
     def validate(self, by=None, comment="", *, upload, quality, checks_run, checks_failed):
-        """An accepted file's lines now stand for the submission."""
+        """An accepted file's lines now stand for the submission.
+
+        The justification sent last time stays: the new file's warnings are mostly the
+        same ones, and whoever sends it again edits the text rather than rewrites it.
+        """
         self.accepted_upload = upload
         self.quality = quality
         self.checks_run = checks_run
         self.checks_failed = checks_failed
-        self.justification = ""
 
     @transition(
         field=state,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Municipality
 from workflows.permissions import scope_ids
+from workflows.roles import Role
 
 from .indicators import BY_KEY
 from .models import (
@@ -265,6 +266,10 @@ KIND_PLURALS = {
 }
 
 
+# How a content summary marks its total row (``Submission.audit_choices`` names it).
+SUMMARY_TOTAL = "total"
+
+
 def chapter_of(code):
     """The code of the chapter ``code`` falls in; None for a root (3 or 4)."""
     parts = code.split(".")
@@ -343,18 +348,20 @@ def line_amounts(submission):
     return [(row[0], row[1], dict(zip(STAGES, row[2:], strict=True))) for row in rows]
 
 
-def _es_amount(value):
-    """1.234.567,89 whatever the language in force: the trail keeps one spelling."""
-    text = f"{value:,.2f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+def _amount_text(value):
+    """An amount as the trail keeps it: to the cent, so that equal amounts read equal
+    whether they came from a file or from the stored lines."""
+    return str(Decimal(value).quantize(Decimal("0.01")))
 
 
 def content_summary(lines, names, period):
     """What a reviewer compares between two files, as the audit trail keeps it.
 
-    The number of lines and, for revenue and expenditure, the headline stage by chapter
-    (one "code name: amount" line each, the total last), under keys that
-    ``Submission.audit_labels`` names.
+    The number of lines and, for revenue and expenditure, the headline stage by chapter:
+    ``[chapter code, amount]`` rows, the total last as ``["total", amount]``, amounts as
+    Decimal strings. The trail keeps values, not text: ``Submission``'s audit hooks
+    name the keys, the chapters and the total, and display formats the amounts in the
+    reader's language.
     """
     from .templates_xlsx import stages_for
 
@@ -364,13 +371,13 @@ def content_summary(lines, names, period):
             continue
         stage = totals.headline
         rows = [
-            f"{row.short_code} {row.name}: {_es_amount(row.amounts[stage])}"
+            [row.code, _amount_text(row.amounts[stage])]
             for row in totals.chapters
             if row.amounts.get(stage) is not None
         ]
         if totals.total.get(stage) is not None:
-            rows.append(f"Total: {_es_amount(totals.total[stage])}")
-        summary[f"{totals.kind}_{stage}"] = "\n".join(rows)
+            rows.append([SUMMARY_TOTAL, _amount_text(totals.total[stage])])
+        summary[f"{totals.kind}_{stage}"] = rows
     return summary
 
 
@@ -385,15 +392,13 @@ def _panel_submission(pk):
 
 
 def _findings(upload, severity):
-    from .validation import RULES
+    """An upload's findings of one severity: what each found, in words, and where."""
+    from .validation import found_label
 
     if upload is None:
         return []
     return [
-        {
-            "label": RULES[f["rule"]][1] if f.get("rule") in RULES else "",
-            "message": f.get("message", ""),
-        }
+        {"label": found_label(f.get("rule")), "message": f.get("message", "")}
         for f in upload.findings
         if f.get("severity") == severity
     ]
@@ -433,7 +438,14 @@ def review_panel(*, task, subject, user):
 
 
 def prepare_panel(*, task, subject, user):
-    """The upload step: after a return, its line comments and the file sent last time."""
+    """The upload step, done on the task page: the template, the file, its checks.
+
+    After a return, the reviewers' line comments and the file sent last time. The
+    upload itself goes to ``finance:submission_upload`` and comes back here.
+    """
+    from .forms import UploadForm
+    from .scope import FACILITATE, REPRESENT, can_submit
+
     context = _submission_context(subject)
     submission = context["submission"]
     returned = submission.submitted_at is not None
@@ -443,16 +455,29 @@ def prepare_panel(*, task, subject, user):
         if returned
         else []
     )
+    uploads = Upload.objects.filter(submission=submission).select_related("uploaded_by")
     context["sent_file"] = (
-        Upload.objects.filter(
-            submission=submission,
-            result=Upload.Result.ACCEPTED,
-            uploaded_at__lte=submission.submitted_at,
-        )
-        .select_related("uploaded_by")
+        uploads.filter(result=Upload.Result.ACCEPTED, uploaded_at__lte=submission.submitted_at)
         .order_by("-uploaded_at", "-pk")
         .first()
         if returned
         else None
+    )
+    last = uploads.order_by("-uploaded_at", "-pk").first()
+    context["last_upload"] = last
+    context["errors"] = (
+        _findings(last, "error") if last and last.result == Upload.Result.REJECTED else []
+    )
+    municipality = submission.municipality
+    context["can_upload"] = (
+        task.is_open and submission.is_editable and can_submit(user, municipality)
+    )
+    if context["can_upload"]:
+        context["upload_form"] = UploadForm()
+    # A facilitator does the officer's step for them: the page says so.
+    context["acts_for_officer"] = (
+        task.role == Role.MUNICIPAL_OFFICER
+        and not user.has_perm(REPRESENT, municipality)
+        and user.has_perm(FACILITATE, municipality)
     )
     return context

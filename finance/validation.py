@@ -25,7 +25,7 @@ of checks passed.
 """
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils.formats import number_format
@@ -57,9 +57,41 @@ RULES = {
     "FIN-016": (ERROR, gettext_lazy("At least one line")),
 }
 
+# What a finding of each check says it found: a check is named by what it wants ("No
+# large change..."), and a badge with that name over a large change misreads.
+FOUND = {
+    "FIN-000": gettext_lazy("File that could not be read"),
+    "FIN-001": gettext_lazy("Header or required columns missing"),
+    "FIN-002": gettext_lazy("Unknown column"),
+    "FIN-003": gettext_lazy("Code not in the classifier"),
+    "FIN-004": gettext_lazy("Code not written as a budget code"),
+    "FIN-005": gettext_lazy("Repeated code"),
+    "FIN-006": gettext_lazy("Amount that is not a number"),
+    "FIN-007": gettext_lazy("Negative amount"),
+    "FIN-008": gettext_lazy("Stage that does not match the code's kind"),
+    "FIN-010": gettext_lazy("Children that do not sum to their parent"),
+    "FIN-011": gettext_lazy("Revenue and expenditure budgets that do not balance"),
+    "FIN-012": gettext_lazy("Paid, caused, committed and modified budget out of order"),
+    "FIN-013": gettext_lazy("Collected more than liquidated"),
+    "FIN-014": gettext_lazy("Cumulative amount that decreased"),
+    "FIN-015": gettext_lazy("Large change from the same quarter last year"),
+    "FIN-016": gettext_lazy("File without lines"),
+}
+
+
+def found_label(rule):
+    """What a finding of ``rule`` found, in words; never its code."""
+    return str(FOUND.get(rule, gettext_lazy("Problem in the file")))
+
 
 def money(value):
     return number_format(value, 2, force_grouping=True)
+
+
+def percent_points(share):
+    """A share as a percentage to one decimal, rounded half up: 1.2134 -> "121,3"."""
+    points = (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return number_format(points, 1, force_grouping=True)
 
 
 class Checker:
@@ -382,14 +414,14 @@ class Checker:
                     self.add(
                         "FIN-015",
                         _(
-                            "%(where)s: %(now)s changes by %(change)s%% from the %(then)s of the "
-                            "same quarter last year; please explain it."
+                            "%(where)s: %(now)s changes by %(change)s %% from the %(then)s of "
+                            "the same quarter last year; please explain it."
                         )
                         % {
                             "where": self.where(line, stage),
                             "now": money(now),
                             "then": money(then),
-                            "change": number_format(change * 100, 0),
+                            "change": percent_points(change),
                         },
                         line=line,
                         column=stage,

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
@@ -127,6 +128,7 @@ def submission_detail(request, pk):
             .first()
         )
     may_submit = can_submit(request.user, submission.municipality)
+    uploads = list(submission.uploads.select_related("uploaded_by")[:10])
     return render(
         request,
         "finance/submission_detail.html",
@@ -136,7 +138,14 @@ def submission_detail(request, pk):
             "names": names,
             "stages": stages_for_display(submission),
             "comments": comments,
-            "uploads": submission.uploads.select_related("uploaded_by")[:10],
+            "uploads": uploads,
+            "last_pending": (
+                uploads[0].pk if uploads and uploads[0].result == Upload.Result.PENDING else None
+            ),
+            "last_findings": [
+                {**finding, "label": validation.found_label(finding.get("rule"))}
+                for finding in (uploads[0].findings if uploads else [])
+            ],
             "process": process,
             "open_task": open_task,
             "can_upload": may_submit and submission.is_editable,
@@ -148,7 +157,6 @@ def submission_detail(request, pk):
                 municipality=submission.municipality, period=submission.period
             ).order_by("version"),
             "indicator_values": indicator_rows(submission),
-            "rules": validation.RULES,
         },
     )
 
@@ -163,10 +171,21 @@ def indicator_rows(submission):
     return [(indicator, values.get(indicator.key)) for indicator in indicators.INDICATORS]
 
 
+def _back_to(request, submission):
+    """Where an upload returns: the page it was sent from (the task page), if it is ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return submission.get_absolute_url()
+
+
 @login_required
 @require_POST
 def submission_upload(request, pk):
     submission = _submission(request, pk)
+    back = _back_to(request, submission)
     form = UploadForm(request.POST, request.FILES)
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     if not form.is_valid():
@@ -174,7 +193,7 @@ def submission_upload(request, pk):
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
         for error in form.errors.get("file", [_("Choose a file to upload.")]):
             messages.error(request, error)
-        return redirect(submission)
+        return redirect(back)
     upload = form.cleaned_data["file"]
     try:
         result = services.receive_upload(submission, request.user, upload.name, upload.read())
@@ -182,11 +201,11 @@ def submission_upload(request, pk):
         if wants_json:
             return JsonResponse({"errors": error.messages}, status=409)
         messages.error(request, " ".join(error.messages))
-        return redirect(submission)
+        return redirect(back)
     if wants_json:
-        return JsonResponse(upload_status_data(result), status=202)
+        return JsonResponse(upload_status_data(result, url=back), status=202)
     _announce(request, result)
-    return redirect(submission)
+    return redirect(back)
 
 
 def _announce(request, upload):
@@ -205,7 +224,7 @@ def _announce(request, upload):
         messages.info(request, _("The file is being checked; this page shows its progress."))
 
 
-def upload_status_data(upload):
+def upload_status_data(upload, url=None):
     return {
         "id": upload.pk,
         "result": upload.result,
@@ -214,7 +233,7 @@ def upload_status_data(upload):
         "lines": upload.line_count,
         "errors": len(upload.errors),
         "warnings": len(upload.warnings),
-        "url": reverse("finance:submission_detail", args=[upload.submission_id]),
+        "url": url or reverse("finance:submission_detail", args=[upload.submission_id]),
     }
 
 
@@ -234,12 +253,15 @@ def upload_file(request, pk):
     upload = get_object_or_404(Upload.objects.select_related("submission"), pk=pk)
     if not can_view_working(request.user, upload.submission):
         raise Http404
-    # On the file, not the submission: reading it changes nothing a reviewer judges.
+    # About the file, not the submission: reading it changes nothing a reviewer judges.
+    # Appended to the file's own chain, so that a download never waits on a completion
+    # holding the process's chain; naming the process keeps it in the process history.
     audit.record(
         "upload.downloaded",
         actor=request.user,
         process=flows.process_of(upload.submission),
         subject=upload,
+        chain_key=audit.chain_key_for(subject=upload),
         after={"upload": upload.pk},
     )
     return FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)

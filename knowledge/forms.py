@@ -12,9 +12,11 @@ from workflows.forms import DecisionForm, TaskForm
 
 from .models import (
     CRITERIA,
+    DETAILS_FIELDS,
     STEP_FIELDS,
     STEPS,
     Case,
+    Curation,
     Evidence,
     Milestone,
     Replication,
@@ -24,7 +26,15 @@ from .models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CaseRegistrationForm(forms.ModelForm):
+class NoColon:
+    """Labels stand above their fields, bold, as on the task pages: no colon after them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class CaseRegistrationForm(NoColon, forms.ModelForm):
     class Meta:
         model = Case
         fields = [
@@ -62,11 +72,42 @@ class CaseRegistrationForm(forms.ModelForm):
                 self.add_error("ended_on", _("The end date must not precede the start."))
 
 
+class CaseDetailsForm(NoColon, forms.ModelForm):
+    """What registration set, for the specialist to correct when curation questions it."""
+
+    class Meta:
+        model = Case
+        fields = DETAILS_FIELDS
+        widgets = {
+            "title": forms.TextInput(attrs={"size": 80}),
+            "started_on": DATE,
+            "ended_on": DATE,
+            "summary": forms.Textarea(attrs={"rows": 5}),
+            "partners": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.all()
+
+    def _post_clean(self):
+        # The service saves and validates the case; keep only the field cleaning here.
+        cleaned = self.cleaned_data
+        if cleaned.get("started_on") and cleaned.get("ended_on"):
+            if cleaned["ended_on"] < cleaned["started_on"]:
+                self.add_error("ended_on", _("The end date must not precede the start."))
+
+
+class StepForm(NoColon, forms.ModelForm):
+    """One step of the guided systematisation; ``step_form`` names its fields."""
+
+
 def step_form(step):
     """The form of one step of the guided systematisation."""
     fields = STEP_FIELDS[step] + (["results_type"] if step == 5 else [])
     return forms.modelform_factory(
         Case,
+        form=StepForm,
         fields=fields,
         widgets={
             name: forms.Textarea(attrs={"rows": 6}) for name in fields if name != "results_type"
@@ -91,7 +132,7 @@ IndicatorFormSet = inlineformset_factory(
 )
 
 
-class EvidenceForm(forms.ModelForm):
+class EvidenceForm(NoColon, forms.ModelForm):
     url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
 
     class Meta:
@@ -142,15 +183,36 @@ class SubmitCaseForm(TaskForm):
 
 
 class CurationForm(DecisionForm):
-    """The knowledge team's checklist: the OECD OPSI inclusion criteria, then a decision."""
+    """The knowledge team's checklist: the OECD OPSI inclusion criteria, then a decision.
+
+    A second round starts from what the previous curation found, so that the criteria
+    already confirmed need not be ticked again.
+    """
 
     field_order = [key for key, _label in CRITERIA] + ["decision", "comment"]
+    # The criteria as a checklist (each box before its sentence), then the decision.
+    template_name_p = "knowledge/forms/curation.html"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        found = self._previous_criteria() if not self.is_bound else {}
         for key, label in CRITERIA:
-            self.fields[key] = forms.BooleanField(label=label, required=False)
+            self.fields[key] = forms.BooleanField(
+                label=label, required=False, initial=bool(found.get(key))
+            )
         self.order_fields(self.field_order)
+
+    def _previous_criteria(self):
+        """What the curation before this task's round found, or {} in a first round."""
+        if self.task is None:
+            return {}
+        previous = (
+            Curation.objects.filter(case_id=self.task.process.subject_id)
+            .filter(created__lte=self.task.created)
+            .order_by("-created", "-pk")
+            .first()
+        )
+        return previous.criteria if previous is not None else {}
 
     def clean(self):
         cleaned = super().clean()
@@ -169,7 +231,7 @@ class CurationForm(DecisionForm):
         return cleaned
 
 
-class ReplicationForm(forms.ModelForm):
+class ReplicationForm(NoColon, forms.ModelForm):
     class Meta:
         model = Replication
         fields = ["municipality", "state", "started_on", "report"]
@@ -184,13 +246,13 @@ class ReplicationForm(forms.ModelForm):
         pass  # the service records it (and its uniqueness per municipality)
 
 
-class CommentForm(forms.Form):
+class CommentForm(NoColon, forms.Form):
     text = forms.CharField(
         label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class RatingForm(forms.Form):
+class RatingForm(NoColon, forms.Form):
     usefulness = forms.TypedChoiceField(
         label=_("How useful is this case?"),
         coerce=int,

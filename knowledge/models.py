@@ -40,6 +40,21 @@ STEP_FIELDS = {
     4: ["reflection"],
     5: ["results", "lessons", "sustainability", "replicability"],
 }
+# What registration set that the specialist may still correct in the guided form
+# ("Case details"), when curation questions it: the municipality stays, as the
+# process, its territory and who may see the case follow from it.
+DETAILS_STEP = 0
+DETAILS_FIELDS = [
+    "title",
+    "summary",
+    "theme",
+    "started_on",
+    "ended_on",
+    "partners",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+]
 REQUIRED_STEP_FIELDS = {
     1: ["situation_before"],
     2: ["guiding_questions", "objectives"],
@@ -162,6 +177,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     }
     audit_related = {"comment": "knowledge.Comment"}
     audit_choices = {"replication": ReplicationState.choices}
+    # Rows of results: the indicator, then its values before and after (Decimals as text).
+    audit_formats = {"result_indicators": "number"}
 
     class Meta:
         verbose_name = _("innovation case")

@@ -16,17 +16,17 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Prefetch, Q
 from django.urls import reverse
-from viewflow.workflow.status import STATUS
 
 from agreements.models import Region
 from networks.models import Theme
+from workflows import rounds
 from workflows.audit_scan import planner
-from workflows.models import Task
 from workflows.permissions import scope_ids
 from workflows.roles import Role, has_role
 
 from .models import (
     CRITERIA,
+    DETAILS_STEP,
     SIZE_BANDS,
     STEP_FIELDS,
     STEPS,
@@ -414,12 +414,24 @@ def _case_context(subject):
     }
 
 
-def last_curation(case):
-    return case.curations.select_related("reviewer").order_by("-created", "-pk").first()
+def curation_before(case, task):
+    """The last curation of ``case`` made before ``task`` was opened: the one its round
+    answers (a rework, a second curation, the publication), not a later one."""
+    return (
+        case.curations.filter(created__lte=task.created)
+        .select_related("reviewer")
+        .order_by("-created", "-pk")
+        .first()
+    )
 
 
 def systematise_panel(*, task, subject, user):
-    """The steps and where the specialist left off; the curation's verdict on a return."""
+    """The steps and where the specialist left off; what the curation found on a return.
+
+    The findings come from the round (the curation whose return opened this task), not
+    from the case's state: the first edit of a rework moves the case on, and the
+    findings must stay on the page until the case goes back.
+    """
     context = _case_context(subject)
     case, steps = context["case"], context["steps"]
     missing = [step for step in steps if not step.complete]
@@ -429,10 +441,12 @@ def systematise_panel(*, task, subject, user):
             "next_step": missing[0] if missing else steps[0],
             "all_complete": not missing,
             "missing": missing,
+            "details_url": reverse("knowledge:systematise", args=[case.pk, DETAILS_STEP]),
         }
     )
-    if case.state == Case.State.RETURNED:
-        curation = last_curation(case)
+    returned = rounds.sent_back_by(task)
+    if returned is not None and returned.flow_task.name == "curate":
+        curation = curation_before(case, task)
         if curation is not None and not curation.approved:
             context["curation"] = curation
             context["criteria"] = _criteria(curation)
@@ -444,26 +458,18 @@ def _criteria(curation):
 
 
 def curation_panel(*, task, subject, user):
-    """The whole systematised case, as the curator judges it, and the specialist's note."""
-    context = _case_context(subject)
-    sent = (
-        Task.objects.filter(
-            process_id=task.process_id,
-            flow_task=task.flow_task.flow_class.instance.systematise,
-            status=STATUS.DONE,
-        )
-        .select_related("owner")
-        .order_by("-finished", "-pk")
-        .first()
-    )
-    context["sent"] = sent if sent is not None and sent.comment else None
-    return context
+    """The whole systematised case, as the curator judges it.
+
+    The specialist's note on sending it is the engine's (the previous step's note).
+    """
+    return _case_context(subject)
 
 
 def publication_panel(*, task, subject, user):
-    """The case as it will be published, and the curation that approved it."""
+    """The case as it will be published, and the curation that approved it (as it stood
+    when this task opened; the curator's note is the engine's)."""
     context = _case_context(subject)
-    curation = last_curation(context["case"])
+    curation = curation_before(context["case"], task)
     context["curation"] = curation
     context["criteria"] = _criteria(curation) if curation is not None else []
     return context

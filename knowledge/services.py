@@ -9,14 +9,13 @@ import operator
 import unicodedata
 from functools import reduce
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Value
+from django.db.models import CharField, TextField, Value
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.scope import FACILITATE, REPRESENT
@@ -27,6 +26,7 @@ from workflows.forms import DecisionForm
 from workflows.roles import Role, has_role, only_reads
 
 from .models import (
+    DETAILS_FIELDS,
     STEP_FIELDS,
     STEPS,
     Case,
@@ -160,30 +160,75 @@ def save_step(case, user, step, data, *, autosave=False):
                 comment=_("Step %(number)s: %(label)s")
                 % {"number": step, "label": dict(STEPS)[step]},
             )
-        if locked.state in (Case.State.REGISTERED, Case.State.RETURNED):
-            transitions.apply(locked, "begin_systematisation", actor=user, check_perm=False)
+        _begin(locked, user)
     case.refresh_from_db()
     return case
 
 
-def _number(value):
-    """A recorded amount as the programme writes it (es-VE), whatever the editor's language."""
+def _begin(case, user):
+    """The specialist's first edit (of a new or a returned case) starts the systematisation."""
+    if case.state in (Case.State.REGISTERED, Case.State.RETURNED):
+        transitions.apply(case, "begin_systematisation", actor=user, check_perm=False)
+
+
+def save_details(case, user, data):
+    """Correct what registration set (title, summary, theme, dates, contact).
+
+    Recorded as an edit of the case with each changed field before and after (the
+    theme by its id, dates in ISO), so that the curator's next round lists them.
+    """
+    if not can_edit(user, case):
+        raise PermissionDenied(_("Take the systematisation task to edit this case."))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        before = _recorded(locked, DETAILS_FIELDS)
+        for name in DETAILS_FIELDS:
+            if name in data:
+                value = data[name]
+                text = isinstance(Case._meta.get_field(name), TextField | CharField)
+                setattr(locked, name, (value or "") if text else value)
+        others = [field.name for field in Case._meta.fields if field.name not in DETAILS_FIELDS]
+        locked.full_clean(exclude=others)
+        locked.save(update_fields=DETAILS_FIELDS)
+        after = _recorded(locked, DETAILS_FIELDS)
+        changed = [name for name in DETAILS_FIELDS if before[name] != after[name]]
+        if changed:
+            audit.record(
+                "case.edited",
+                actor=user,
+                subject=locked,
+                before={name: before[name] for name in changed},
+                after={name: after[name] for name in changed},
+            )
+        _begin(locked, user)
+    case.refresh_from_db()
+    return case
+
+
+def _recorded(case, names):
+    """The fields as the trail keeps them: related rows by id (the audit pages name them)."""
+    return {name: getattr(case, Case._meta.get_field(name).attname) for name in names}
+
+
+def _decimal(value):
+    """An amount as the trail keeps it: text, without trailing zeros of whole numbers."""
     if value is None:
-        return "—"
-    places = 0 if value == value.to_integral_value() else 2
-    with translation.override(settings.LANGUAGE_CODE):
-        return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+        return None
+    return str(int(value)) if value == value.to_integral_value() else str(value)
 
 
 def milestones_summary(case):
-    """The reconstruction's milestones as the audit trail keeps them: "title (dd/mm/yyyy)"."""
-    return [f"{m.title} ({m.date:%d/%m/%Y})" for m in case.milestones.order_by("date", "pk")]
+    """The reconstruction's milestones as the trail keeps them: [ISO date, title] rows."""
+    return [[m.date.isoformat(), m.title] for m in case.milestones.order_by("date", "pk")]
 
 
 def indicators_summary(case):
-    """Each result as "indicator: before → after unit"."""
+    """Each result as a [indicator (unit), before, after] row, amounts as text.
+
+    Formatted where it is read (``Case.audit_formats``), in the reader's language.
+    """
     return [
-        f"{i.name}: {_number(i.before)} → {_number(i.after)}{' ' + i.unit if i.unit else ''}"
+        [f"{i.name} ({i.unit})" if i.unit else i.name, _decimal(i.before), _decimal(i.after)]
         for i in case.indicators.order_by("pk")
     ]
 
@@ -216,8 +261,7 @@ def record_children(case, user, label, formset):
                 before={key: before},
                 after={key: after},
             )
-        if case.state in (Case.State.REGISTERED, Case.State.RETURNED):
-            transitions.apply(case, "begin_systematisation", actor=user, check_perm=False)
+        _begin(case, user)
 
 
 def add_evidence(case, user, evidence):

@@ -1,7 +1,6 @@
 """Library pages (public), the guided systematisation, transfer and feedback (signed in)."""
 
 import csv
-import mimetypes
 import os
 from urllib.parse import urlencode
 
@@ -10,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Avg, Count
 from django.http import (
-    FileResponse,
     Http404,
     HttpResponse,
     JsonResponse,
@@ -25,9 +23,12 @@ from django.views.decorators.http import require_POST, require_safe
 from agreements.models import Municipality
 from agreements.scope import municipality_ids_for
 from workflows.exports import safe_row
+from workflows.files import attachment
 
 from . import pdf, selectors, services
+from .flows import CaseFlow
 from .forms import (
+    CaseDetailsForm,
     CaseRegistrationForm,
     CommentForm,
     EvidenceForm,
@@ -39,7 +40,7 @@ from .forms import (
     missing_steps_message,
     step_form,
 )
-from .models import CRITERIA, STEPS, Case, Comment, Evidence, Replication
+from .models import CRITERIA, DETAILS_STEP, STEPS, Case, Comment, Evidence, Replication
 
 
 def _case(request, pk):
@@ -59,7 +60,7 @@ def _page(request):
 
 FACET_NAMES = {
     "theme": gettext_lazy("Theme"),
-    "region": gettext_lazy("State"),
+    "region": gettext_lazy("State (territory)"),
     "size": gettext_lazy("Municipality size"),
     "year": gettext_lazy("Year"),
     "results": gettext_lazy("Type of results"),
@@ -192,14 +193,22 @@ def register(request):
     return render(request, "knowledge/register.html", {"form": form})
 
 
+def _steps(case):
+    """The guided form's tabs: the case's details, then the five steps (with a tick when done)."""
+    return [(DETAILS_STEP, _("Case details"), True)] + [
+        (n, label, case.step_complete(n)) for n, label in STEPS
+    ]
+
+
 @login_required
 def systematise(request, pk, step):
     case = _case(request, pk)
-    if step not in dict(STEPS):
+    if step not in dict(STEPS) and step != DETAILS_STEP:
         raise Http404
     if not services.can_edit(request.user, case):
         raise PermissionDenied
-    Form = step_form(step)
+    details = step == DETAILS_STEP
+    Form = CaseDetailsForm if details else step_form(step)
     form = Form(request.POST or None, instance=case, prefix="case")
     formset = None
     if step == 3:
@@ -210,14 +219,24 @@ def systematise(request, pk, step):
     if request.method == "POST":
         valid = form.is_valid() and (formset is None or formset.is_valid())
         if valid:
-            services.save_step(case, request.user, step, form.cleaned_data)
-            if formset is not None:
-                services.record_children(
-                    case, request.user, "milestones" if step == 3 else "indicators", formset
-                )
-            messages.success(request, _("Step %(step)s saved.") % {"step": step})
-            following = step + 1 if step < len(STEPS) and "next" in request.POST else step
-            return redirect("knowledge:systematise", pk=case.pk, step=following)
+            try:
+                if details:
+                    services.save_details(case, request.user, form.cleaned_data)
+                else:
+                    services.save_step(case, request.user, step, form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if formset is not None:
+                    services.record_children(
+                        case, request.user, "milestones" if step == 3 else "indicators", formset
+                    )
+                if details:
+                    messages.success(request, _("Case details saved."))
+                else:
+                    messages.success(request, _("Step %(step)s saved.") % {"step": step})
+                following = step + 1 if step < len(STEPS) and "next" in request.POST else step
+                return redirect("knowledge:systematise", pk=case.pk, step=following)
     case.refresh_from_db()
     task = services.systematise_task(case)
     return render(
@@ -226,14 +245,17 @@ def systematise(request, pk, step):
         {
             "case": case,
             "step": step,
-            "steps": [(n, label, case.step_complete(n)) for n, label in STEPS],
+            "details": details,
+            "steps": _steps(case),
             "form": form,
             "formset": formset,
             "evidence_form": evidence_form,
             "evidence": case.evidence.all(),
             "task": task,
-            # The last step sends the case to curation by completing the task on its page.
+            # The last step sends the case to curation by completing the task on its page,
+            # with the button the task page names after the step.
             "send_form": SubmitCaseForm(task=task, user=request.user) if step == 5 else None,
+            "send_label": CaseFlow.systematise.submit_label,
             "missing_steps": missing_steps_message(case) if case.missing_steps() else "",
         },
     )
@@ -295,16 +317,12 @@ def evidence_file(request, pk):
         raise Http404
     name = evidence.file.name.rsplit("/", 1)[-1]
     extension = os.path.splitext(name)[1].lower()
-    content_type = INLINE_TYPES.get(extension) or mimetypes.guess_type(name)[0]
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=extension not in INLINE_TYPES,
+    return attachment(
+        evidence.file,
         filename=name,
-        content_type=content_type or "application/octet-stream",
+        content_type=INLINE_TYPES.get(extension),
+        inline=extension in INLINE_TYPES,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @login_required

@@ -11,9 +11,13 @@ from workflows.forms import TaskForm
 from .models import Invitation, Membership, Network, Resource, Solution, Theme
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Labels above their fields without a colon, a checkbox before its sentence.
+STACKED = "networks/forms/stacked.html"
 
 
 class ProposalForm(forms.ModelForm):
+    template_name_p = STACKED
+
     class Meta:
         model = Network
         fields = ["theme", "name", "sector", "objectives", "visibility", "target_municipalities"]
@@ -143,7 +147,14 @@ class DesignForm(TaskForm):
 
 
 class InvitationAnswersForm(TaskForm):
-    """One answer per municipality of the facilitator's batch."""
+    """One answer per municipality of the facilitator's batch.
+
+    Each municipality is a group of its own (its answer and a note about it), so that a
+    screen reader names the municipality with each choice. A municipality starts at the
+    answer recorded so far, or at "no answer": only those that answered need a tap.
+    """
+
+    template_name_p = "networks/forms/invitation_answers.html"
 
     def __init__(self, *args, task=None, **kwargs):
         super().__init__(*args, task=task, **kwargs)
@@ -163,15 +174,35 @@ class InvitationAnswersForm(TaskForm):
             (Invitation.Answer.DECLINED, Invitation.Answer.DECLINED.label),
             (Invitation.Answer.NO_ANSWER, _("No answer")),
         ]
+        answered = {code for code, _label in choices}
         for invitation in self.invitations:
-            key = f"answer_{invitation.municipality_id}"
-            self.fields[key] = forms.ChoiceField(
-                label=str(invitation.municipality), choices=choices, widget=forms.RadioSelect
+            municipality = invitation.municipality
+            self.fields[f"answer_{municipality.pk}"] = forms.ChoiceField(
+                label=str(municipality),
+                choices=choices,
+                widget=forms.RadioSelect,
+                initial=invitation.answer
+                if invitation.answer in answered
+                else Invitation.Answer.NO_ANSWER,
             )
-            self.fields[f"note_{invitation.municipality_id}"] = forms.CharField(
-                label=_("Note"), required=False, max_length=500
+            self.fields[f"note_{municipality.pk}"] = forms.CharField(
+                label=_("Note about %(municipality)s") % {"municipality": municipality.name},
+                required=False,
+                max_length=500,
+                initial=invitation.note,
             )
         self.order_fields([*self.fields.keys()][1:] + ["comment"])
+
+    def rows(self):
+        """(municipality, its answer's field, its note's field), in the panel's order."""
+        return [
+            (
+                invitation.municipality,
+                self[f"answer_{invitation.municipality_id}"],
+                self[f"note_{invitation.municipality_id}"],
+            )
+            for invitation in self.invitations
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -185,7 +216,13 @@ class InvitationAnswersForm(TaskForm):
         return cleaned
 
 
-class PostForm(forms.Form):
+class StackedForm(forms.Form):
+    """A community form: labels above their fields, a checkbox before its sentence."""
+
+    template_name_p = STACKED
+
+
+class PostForm(StackedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(
         label=_("Text"),
@@ -195,13 +232,15 @@ class PostForm(forms.Form):
     is_public = forms.BooleanField(label=_("Visible to the public"), required=False)
 
 
-class CommentForm(forms.Form):
+class CommentForm(StackedForm):
     text = forms.CharField(
         label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class SolutionForm(forms.ModelForm):
+    template_name_p = STACKED
+
     class Meta:
         model = Solution
         fields = ["title", "problem", "solution", "requirements", "case", "is_public"]
@@ -221,7 +260,7 @@ class SolutionForm(forms.ModelForm):
         pass
 
 
-class ResourceForm(forms.Form):
+class ResourceForm(StackedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Resource.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     file = forms.FileField(label=_("File"), required=False)
@@ -229,6 +268,6 @@ class ResourceForm(forms.Form):
     is_public = forms.BooleanField(label=_("Visible to the public"), required=False)
 
 
-class MemberForm(forms.Form):
+class MemberForm(StackedForm):
     username = forms.CharField(label=_("User name"), max_length=150)
     role = forms.ChoiceField(label=_("Role in the network"), choices=Membership.Role.choices)

@@ -7,9 +7,7 @@ calendar entries or invitations the network has.
 
 from itertools import groupby
 
-from viewflow.workflow.status import STATUS
-
-from workflows.models import Task
+from workflows import rounds
 
 from .models import Invitation, Network
 
@@ -31,37 +29,26 @@ def targets_by_state(network):
     ]
 
 
-def last_done(task, node_name):
-    """The last finished task of step ``node_name`` in ``task``'s process, with its owner."""
-    return (
-        Task.objects.filter(
-            process_id=task.process_id,
-            flow_task=getattr(task.flow_task.flow_class.instance, node_name),
-            status=STATUS.DONE,
-        )
-        .select_related("owner")
-        .order_by("-finished", "-pk")
-        .first()
-    )
-
-
 def proposal_panel(*, task, subject, user):
-    """The proposal a coordinator approves or returns, with the lead's note on a revision."""
+    """The proposal a coordinator approves or returns (the lead's note on a revision is
+    the engine's: the note the step before left)."""
     network = _network(subject)
     groups = targets_by_state(network)
-    revision = last_done(task, "revise_proposal")
     return {
         "network": network,
         "targets_by_state": groups,
         "target_count": sum(len(municipalities) for _state, municipalities in groups),
-        "revision": revision if revision is not None and revision.comment else None,
     }
 
 
 def design_panel(*, task, subject, user):
-    """The approved proposal, with who approved it and their comment, above the design."""
+    """The approved proposal, with who approved it and when, above the design.
+
+    The approval is the one that opened this design, as it stood then; its comment
+    is the engine's note from the step before.
+    """
     context = proposal_panel(task=task, subject=subject, user=user)
-    context["approval"] = last_done(task, "review_proposal")
+    context["approval"] = rounds.last_done(task, "review_proposal")
     # Once the step is done, its page shows the design it recorded.
     context["calendar"] = [] if task.is_open else list(context["network"].calendar.all())
     return context

@@ -258,8 +258,9 @@ def save_design(network, user, data, task):
 
 
 def calendar_summary(entries):
-    """The calendar as the audit trail keeps it: "title (dd/mm/yyyy)" per activity."""
-    return [f"{entry.title} ({entry.date:%d/%m/%Y})" for entry in entries]
+    """The calendar as the audit trail keeps it: an [ISO date, activity] row per entry,
+    dated in the reader's language where it is read."""
+    return [[entry.date.isoformat(), entry.title] for entry in entries]
 
 
 def invitation_batches(network):

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.status import STATUS
 
 from workflows.forms import DecisionForm
 from workflows.locks import ProcessLock
@@ -55,8 +56,11 @@ class ProjectFlow(flow.Flow):
         )
         .Assign(this.lead)
         .OnComplete(this.proposal_saved)
-        .Next(this.form_team)
+        .Next(this.check_team)
     )
+    # A reworked proposal goes straight back to the decision when the team it named
+    # stands; a team still short (or never named) is named first.
+    check_team = flow.If(this.team_stands).Then(this.approve_project).Else(this.form_team)
     form_team = (
         HumanTask(
             role=Role.COORDINATOR,
@@ -182,6 +186,12 @@ class ProjectFlow(flow.Flow):
 
     def open_milestones(self, activation):
         return services.milestone_tasks(activation.process.subject)
+
+    def team_stands(self, activation):
+        team_named = activation.process.task_set.filter(
+            flow_task=self.form_team, status=STATUS.DONE
+        ).exists()
+        return team_named and activation.process.subject.team_stands()
 
     def is_approved(self, activation):
         return activation.process.subject.state == Project.State.APPROVED

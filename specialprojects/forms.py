@@ -1,9 +1,8 @@
-import datetime
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agreements.fields import MunicipalityMultipleChoiceField
 from agreements.models import Municipality
@@ -14,90 +13,228 @@ from workflows.roles import Role
 from .models import ProjectLine, TeamMember
 
 
-def _lines(text):
-    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+def _as_written(value):
+    """A figure as people write it: 40 rather than 40,00; 12,5 rather than 12,50."""
+    if value is None:
+        return None
+    return value.to_integral_value() if value == value.to_integral_value() else value.normalize()
 
 
-def _decimal(text):
-    text = text.strip().replace(".", "").replace(",", ".") if "," in text else text.strip()
-    return Decimal(text)
+def currencies_in_use(day=None):
+    """The bolivar in force on ``day`` (today) and any announced after it.
+
+    Old units (the bolivar of 2008, 2018...) only measure amounts of their time: a
+    project's budget is never written in them.
+    """
+    in_force = Currency.in_force_on(day or timezone.localdate())
+    if in_force is None:
+        return Currency.objects.order_by("-valid_from")
+    return Currency.objects.filter(valid_from__gte=in_force.valid_from).order_by("valid_from")
 
 
-def _date(text):
-    """dd/mm/yyyy as people write it here, or yyyy-mm-dd as systems do."""
-    text = text.strip()
-    if "/" in text:
-        return datetime.datetime.strptime(text, "%d/%m/%Y").date()
-    return datetime.date.fromisoformat(text)
+# A figure typed as written here ("1.200", "12,5"), on a phone's numeric keyboard.
+FIGURE = {
+    "max_digits": 18,
+    "decimal_places": 2,
+    "localize": True,
+    "widget": forms.TextInput(attrs={"inputmode": "decimal"}),
+}
+NAME = pgettext_lazy("an indicator's or a milestone's", "Name")
 
 
-def _plain(value):
-    """A figure the proposal's parser reads back: decimal comma, no grouping."""
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+class RowForm(forms.Form):
+    """One row of a proposal's table (an indicator, a milestone): left blank, it is skipped.
+
+    Its fields are all optional to the formset, so that a blank row (one of the spare
+    rows offered, or one a person emptied) says nothing; a row begun must be whole.
+    """
+
+    required = ()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def is_blank(self):
+        return not any(
+            str(self.data.get(self.add_prefix(name), "")).strip()
+            for name in self.fields
+            if name != "DELETE"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound and self.is_blank():
+            return cleaned
+        for name in self.required:
+            if cleaned.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, self.fields[name].error_messages["required"])
+        return cleaned
+
+
+class IndicatorRowForm(RowForm):
+    name = forms.CharField(label=NAME, max_length=200, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
+    baseline = forms.DecimalField(label=_("Baseline"), required=False, **FIGURE)
+    target = forms.DecimalField(label=_("Target"), required=False, **FIGURE)
+    required = ("name", "baseline", "target")
+
+
+class DateInput(forms.DateInput):
+    """A phone's own date picker; it sends the date as yyyy-mm-dd whatever it shows."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MilestoneRowForm(RowForm):
+    title = forms.CharField(label=NAME, max_length=200, required=False)
+    deliverable = forms.CharField(label=_("Deliverable"), max_length=200, required=False)
+    starts_on = forms.DateField(label=_("Starts"), required=False, widget=DateInput())
+    due_on = forms.DateField(label=_("Due date"), required=False, widget=DateInput())
+    required = ("title", "deliverable", "starts_on", "due_on")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, due = cleaned.get("starts_on"), cleaned.get("due_on")
+        if start and due and due < start:
+            self.add_error("due_on", _("The due date cannot come before the start."))
+        return cleaned
+
+
+class RowFormSet(forms.BaseFormSet):
+    """A proposal's rows: spare blank rows offered, each row removable, at least one kept."""
+
+    noun = ""  # how a row is called in its legend and its errors ("Indicator 2")
+    at_least_one = ""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Whether a row is blank is the row's own judgement (``RowForm.is_blank``), from
+        # what was sent: not Django's, from whether it differs from the row it opened with.
+        form.empty_permitted = False
+        return form
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this row")
+
+    def kept(self):
+        """The rows that stay: neither blank nor marked to be removed."""
+        return [
+            form
+            for form in self.forms
+            if not form.is_blank() and not self._should_delete_form(form)
+        ]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.kept():
+            raise forms.ValidationError(self.at_least_one)
+
+    def problems(self):
+        """Each error as "Milestone 2, Due date: ...", so that a summary says where."""
+        found = list(self.non_form_errors())
+        for number, form in enumerate(self.forms, 1):
+            if self._should_delete_form(form):
+                continue
+            for name, errors in form.errors.items():
+                label = form.fields[name].label if name in form.fields else ""
+                for error in errors:
+                    found.append(
+                        _("%(row)s %(number)s, %(field)s: %(error)s")
+                        % {"row": self.noun, "number": number, "field": label, "error": error}
+                    )
+        return found
+
+
+class IndicatorRows(RowFormSet):
+    noun = _("Indicator")
+    at_least_one = _("Propose at least one indicator.")
+
+
+class MilestoneRows(RowFormSet):
+    noun = _("Milestone")
+    at_least_one = _("A project needs at least one milestone.")
+
+
+IndicatorFormSet = forms.formset_factory(
+    IndicatorRowForm, formset=IndicatorRows, extra=2, can_delete=True, max_num=50
+)
+MilestoneFormSet = forms.formset_factory(
+    MilestoneRowForm, formset=MilestoneRows, extra=2, can_delete=True, max_num=50
+)
 
 
 def proposal_initial(project):
     """The proposal's fields as the project holds them now (empty for a new project)."""
-    milestones = project.milestones.filter(completed_at__isnull=True).order_by("due_on", "pk")
     return {
         "objectives": project.objectives,
         "expected_results": project.expected_results,
-        "indicators": "\n".join(
-            f"{i.name} | {i.unit} | {_plain(i.baseline)} | {_plain(i.target)}"
-            for i in project.indicators.all()
-        ),
-        "milestones": "\n".join(
-            f"{m.starts_on:%d/%m/%Y} | {m.due_on:%d/%m/%Y} | {m.title} | {m.deliverable}"
-            for m in milestones
-        ),
         "municipalities": list(project.municipalities.values_list("pk", flat=True)),
         "budget": project.budget,
-        "currency": project.currency_id or getattr(Currency.current(), "pk", None),
+        "currency": project.currency_id or getattr(currencies_in_use().first(), "pk", None),
         "risks": project.risks,
     }
 
 
+def indicator_rows(project):
+    return [
+        {
+            "name": i.name,
+            "unit": i.unit,
+            "baseline": _as_written(i.baseline),
+            "target": _as_written(i.target),
+        }
+        for i in project.indicators.all()
+    ]
+
+
+def milestone_rows(project):
+    milestones = project.milestones.filter(completed_at__isnull=True).order_by("due_on", "pk")
+    return [
+        {
+            "title": m.title,
+            "deliverable": m.deliverable,
+            "starts_on": m.starts_on,
+            "due_on": m.due_on,
+        }
+        for m in milestones
+    ]
+
+
 class ProposalForm(TaskForm):
-    """The lead's proposal; indicators and milestones one per line, fields separated by ``|``.
+    """The lead's proposal; its indicators and milestones as rows of fields.
 
     A proposal that comes back (returned, or drafted before) opens with what the
     project holds now, so that its lead corrects it rather than writes it again.
     """
 
+    template_name_p = "specialprojects/forms/proposal.html"
+
     objectives = forms.CharField(label=_("Objectives"), widget=forms.Textarea(attrs={"rows": 3}))
     expected_results = forms.CharField(
         label=_("Expected results"), widget=forms.Textarea(attrs={"rows": 3})
-    )
-    indicators = forms.CharField(
-        label=_("Indicators"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "One per line: name | unit | baseline | target. For example: "
-            "Municipalities with published data | municipalities | 0 | 40"
-        ),
-    )
-    milestones = forms.CharField(
-        label=_("Milestones"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "One per line: start | due date | milestone | deliverable, dates as dd/mm/yyyy. "
-            "For example: 10/01/2027 | 31/03/2027 | Template published | XLSX template"
-        ),
     )
     municipalities = MunicipalityMultipleChoiceField(
         label=_("Participating municipalities"),
         queryset=Municipality.objects.filter(is_member=True),
         required=False,
     )
-    budget = forms.DecimalField(label=_("Budget"), max_digits=20, decimal_places=2, min_value=0)
+    budget = forms.DecimalField(
+        label=_("Budget"),
+        max_digits=20,
+        decimal_places=2,
+        min_value=0,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     currency = forms.ModelChoiceField(
-        label=_("Currency of the budget"),
-        queryset=Currency.objects.order_by("-valid_from"),
-        required=False,
-        empty_label=None,
+        label=_("Currency of the budget"), queryset=None, required=False, empty_label=None
     )
     risks = forms.CharField(
         label=_("Risks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -105,8 +242,6 @@ class ProposalForm(TaskForm):
     field_order = [
         "objectives",
         "expected_results",
-        "indicators",
-        "milestones",
         "municipalities",
         "budget",
         "currency",
@@ -115,49 +250,36 @@ class ProposalForm(TaskForm):
     ]
 
     def __init__(self, *args, task=None, **kwargs):
-        if task is not None and "initial" not in kwargs:
-            kwargs["initial"] = proposal_initial(task.process.subject)
+        project = task.process.subject if task is not None else None
+        if project is not None and "initial" not in kwargs:
+            kwargs["initial"] = proposal_initial(project)
         super().__init__(*args, task=task, **kwargs)
+        self.fields["currency"].queryset = currencies_in_use()
+        data = self.data if self.is_bound else None
+        self.indicator_rows = IndicatorFormSet(
+            data, prefix="indicators", initial=indicator_rows(project) if project else []
+        )
+        self.milestone_rows = MilestoneFormSet(
+            data, prefix="milestones", initial=milestone_rows(project) if project else []
+        )
 
-    def clean_indicators(self):
-        rows, problems = [], []
-        for number, line in _lines(self.cleaned_data["indicators"]):
-            parts = [p.strip() for p in line.split("|")]
-            try:
-                name, unit, baseline, target = parts
-                rows.append((name[:200], unit[:40], _decimal(baseline), _decimal(target)))
-            except (ValueError, InvalidOperation):
-                problems.append(
-                    _("Line %(number)s: write name | unit | baseline | target.")
-                    % {"number": number}
-                )
+    def clean(self):
+        cleaned = super().clean()
+        problems = []
+        for rows in (self.indicator_rows, self.milestone_rows):
+            if not rows.is_valid():
+                problems += rows.problems()
         if problems:
-            raise forms.ValidationError(problems)
-        return rows
-
-    def clean_milestones(self):
-        rows, problems = [], []
-        for number, line in _lines(self.cleaned_data["milestones"]):
-            parts = [p.strip() for p in line.split("|")]
-            try:
-                start, due, title, deliverable = parts
-                start, due = _date(start), _date(due)
-                if due < start or not title:
-                    raise ValueError
-                rows.append((start, due, title[:200], deliverable[:200]))
-            except ValueError:
-                problems.append(
-                    _(
-                        "Line %(number)s: write start | due date | milestone | deliverable, "
-                        "with dates as dd/mm/yyyy and the due date after the start."
-                    )
-                    % {"number": number}
-                )
-        if problems:
-            raise forms.ValidationError(problems)
-        if not rows:
-            raise forms.ValidationError(_("A project needs at least one milestone."))
-        return rows
+            raise forms.ValidationError([_("Some rows need correcting:"), *problems], code="rows")
+        cleaned["indicators"] = [
+            (row["name"], row["unit"], row["baseline"], row["target"])
+            for row in (form.cleaned_data for form in self.indicator_rows.kept())
+        ]
+        cleaned["milestones"] = [
+            (row["starts_on"], row["due_on"], row["title"], row["deliverable"])
+            for row in (form.cleaned_data for form in self.milestone_rows.kept())
+        ]
+        return cleaned
 
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):
@@ -241,15 +363,11 @@ class MilestoneForm(TaskForm):
         if task is None:
             return
         for indicator in task.process.subject.indicators.all():
-            current = indicator.current
             self.fields[f"indicator_{indicator.pk}"] = forms.DecimalField(
                 label=_("%(name)s: current value (%(unit)s)")
                 % {"name": indicator.name, "unit": indicator.unit or "—"},
-                initial=current.to_integral_value()
-                if current == current.to_integral_value()
-                else current,
-                max_digits=18,
-                decimal_places=2,
+                initial=_as_written(indicator.current),
+                **FIGURE,
             )
         self.fields["comment"] = self.fields.pop("comment")  # last, after the delivery
 

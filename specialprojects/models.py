@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -129,20 +129,24 @@ class Project(ConcurrentTransitionMixin, models.Model):
         "late": _("Delivered late"),
         "file": _("Deliverable file"),
     }
+    # The team's rows name each member by their user id, with their role and answer.
+    audit_related = {"team": settings.AUTH_USER_MODEL}
+    audit_formats = {"indicators": "number", "current": "number"}
 
     def proposal_snapshot(self):
         """What the coordination judges in a proposal, as the audit trail keeps it.
 
-        The related rows (indicators, milestones, municipalities) are summed up in
-        readable lines, so that a second round's "what changed" reads them as people
-        wrote them; the municipalities stay ids, which the trail's reader names.
+        Values as recorded, never as a language writes them (the trail's reader
+        formats them for whoever reads): an indicator is a row [name, unit, baseline,
+        target] with its figures as decimal strings, a milestone a row [title,
+        deliverable, start, due] with ISO dates, the municipalities their ids.
         """
         return {
             "objectives": self.objectives,
             "expected_results": self.expected_results,
-            "indicators": [indicator.summary() for indicator in self.indicators.all()],
+            "indicators": [indicator.audit_row() for indicator in self.indicators.all()],
             "milestones": [
-                milestone.summary()
+                milestone.audit_row()
                 for milestone in self.milestones.filter(completed_at__isnull=True)
             ],
             "municipalities": sorted(self.municipalities.values_list("pk", flat=True)),
@@ -152,9 +156,14 @@ class Project(ConcurrentTransitionMixin, models.Model):
         }
 
     def team_summary(self):
-        """The team as the trail keeps it: each member with their role and answer."""
-        members = self.team.select_related("user").exclude(role=TeamMember.Role.LEAD)
-        return [member.summary() for member in members.order_by("pk")]
+        """The team as the trail keeps it: a row [user id, role, answer] per member."""
+        members = self.team.exclude(role=TeamMember.Role.LEAD).order_by("pk")
+        return [member.audit_row() for member in members]
+
+    def team_stands(self):
+        """Whether every member named has confirmed: nobody to replace, nobody to wait for."""
+        members = self.team.exclude(role=TeamMember.Role.LEAD)
+        return not members.filter(models.Q(declined=True) | models.Q(confirmed_at=None)).exists()
 
     def has_proposal(self):
         return bool(self.objectives.strip() and self.milestones.exists())
@@ -243,6 +252,14 @@ class TeamMember(models.Model):
         SPECIALIST = "specialist", _("Specialist")
         FACILITATOR = "facilitator", _("Facilitator")
 
+    class Answer(models.TextChoices):
+        """A member's answer to being named, worded about the answer, not the person:
+        "Facilitador · confirmado" would not agree with a facilitator who is a woman."""
+
+        CONFIRMED = "confirmed", _("Confirmed their participation")
+        DECLINED = "declined", _("Cannot take part")
+        PENDING = "pending", _("Has not answered yet")
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="team")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="project_memberships"
@@ -267,15 +284,22 @@ class TeamMember(models.Model):
         return self.user.get_full_name() or self.user.get_username()
 
     @property
-    def answer(self):
-        """Whether the member has confirmed, declined or not answered yet."""
+    def answer_code(self):
         if self.declined:
-            return _("declined")
-        return _("confirmed") if self.confirmed_at else _("to confirm")
+            return self.Answer.DECLINED
+        return self.Answer.CONFIRMED if self.confirmed_at else self.Answer.PENDING
 
-    def summary(self):
-        with translation.override(settings.LANGUAGE_CODE):
-            return f"{self.name} ({self.get_role_display()}, {self.answer})"
+    @property
+    def answer(self):
+        """Whether the member has confirmed, declined or not answered yet, in words."""
+        return self.Answer(self.answer_code).label
+
+    def audit_row(self):
+        return [self.user_id, self.role, self.answer_code.value]
+
+
+# A team row's role and answer, in words (the project's events record their codes).
+Project.audit_choices = {"team": [*TeamMember.Role.choices, *TeamMember.Answer.choices]}
 
 
 class Indicator(models.Model):
@@ -296,11 +320,8 @@ class Indicator(models.Model):
     def __str__(self):
         return self.name
 
-    def summary(self):
-        """One readable line, as the trail keeps it: "name: baseline → target unit"."""
-        with translation.override(settings.LANGUAGE_CODE):
-            figures = f"{figure(self.baseline)} → {figure(self.target)}"
-        return f"{self.name}: {figures} {self.unit}".rstrip()
+    def audit_row(self):
+        return [self.name, self.unit, str(self.baseline), str(self.target)]
 
     @property
     def progress(self):
@@ -309,12 +330,6 @@ class Indicator(models.Model):
         if span == 0:
             return 1.0 if self.current == self.target else 0.0
         return max(0.0, min(1.0, float((self.current - self.baseline) / span)))
-
-
-def figure(value):
-    """A figure in the active language's format, without decimals when it has none."""
-    places = 0 if value == value.to_integral_value() else 2
-    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
 
 
 def deliverable_path(instance, filename):
@@ -347,10 +362,8 @@ class Milestone(models.Model):
     def __str__(self):
         return self.title
 
-    def summary(self):
-        """One readable line, as the trail keeps it: the milestone, its deliverable, dates."""
-        span = f"{self.starts_on:%d/%m/%Y} – {self.due_on:%d/%m/%Y}"
-        return f"{self.title}: {self.deliverable} ({span})"
+    def audit_row(self):
+        return [self.title, self.deliverable, self.starts_on.isoformat(), self.due_on.isoformat()]
 
     @property
     def is_late(self):

@@ -1,4 +1,4 @@
-"""Project pages: the portfolio, a project's page and one-pager, defining a project."""
+"""Project pages: the portfolio, a project's page, one-pager and deliverables, defining one."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,10 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from workflows.files import attachment
+
 from . import pdf, selectors, services
 from .flows import process_of
 from .forms import ProjectDefinitionForm
-from .models import Project, ProjectLine
+from .models import Milestone, Project, ProjectLine
 
 
 def _project(request, pk):
@@ -83,6 +85,17 @@ def one_pager(request, pk):
     response = HttpResponse(pdf.render(project), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="proyecto-{project.pk}.pdf"'
     return response
+
+
+@login_required
+@require_safe
+def milestone_file(request, pk):
+    """A milestone's deliverable, to whoever may read its project (another's: not found)."""
+    milestone = get_object_or_404(Milestone, pk=pk)
+    _project(request, milestone.project_id)
+    if not milestone.file:
+        raise Http404
+    return attachment(milestone.file)
 
 
 @login_required

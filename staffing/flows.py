@@ -62,6 +62,7 @@ class HiringFlow(flow.Flow):
         HumanTask(
             role=Role.COORDINATOR,
             title=_("Decide the hire"),
+            submit_label=_("Record the decision"),
             panel="staffing/panels/decision.html",
             panel_context=selectors.position_panel,
             form_class=HiringDecisionForm,

@@ -13,6 +13,7 @@ from networks.models import Network, Theme
 from workflows.forms import TaskForm
 
 from .models import MANAGE_HIRING, Evaluation, Position
+from .permissions import can_see_personal_data
 from .validators import validate_pdf_document
 
 
@@ -126,7 +127,13 @@ class CloseRegistrationForm(TaskForm):
 
 
 class EvaluationForm(TaskForm):
-    """One score per criterion (1 to 5) and notes for every candidate of the position."""
+    """One score per criterion (1 to 5) and notes for every candidate of the position.
+
+    Each candidate's fields are grouped under their label (and their name, for those who
+    may see it), so that each field's own label stays short ("Relevant experience").
+    """
+
+    template_name_p = "staffing/forms/evaluation.html"
 
     def __init__(self, *args, task=None, user=None, **kwargs):
         super().__init__(*args, task=task, user=user, **kwargs)
@@ -137,17 +144,16 @@ class EvaluationForm(TaskForm):
         self.candidates = list(position.candidates.select_related("evaluation").order_by("number"))
         fields = {}
         for candidate in self.candidates:
-            who = f"{candidate.label} · {candidate.full_name}"
             previous = getattr(candidate, "evaluation", None)
             for criterion, label in Evaluation.CRITERIA:
                 fields[f"c{candidate.pk}_{criterion}"] = forms.TypedChoiceField(
-                    label=f"{who}: {label}",
+                    label=label,
                     choices=[("", "—"), *Evaluation.SCORES],
                     coerce=int,
                     initial=getattr(previous, criterion, None),
                 )
             fields[f"c{candidate.pk}_notes"] = forms.CharField(
-                label=_("%(candidate)s: notes against the profile") % {"candidate": who},
+                label=_("Notes against the profile"),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 initial=getattr(previous, "notes", ""),
@@ -156,6 +162,19 @@ class EvaluationForm(TaskForm):
         comment.help_text = TRAIL_HELP
         self.fields.update(fields)
         self.fields["comment"] = comment
+
+    def candidate_groups(self):
+        """(candidate, legend, bound fields) for each candidate, in their order."""
+        personal = self.user is not None and can_see_personal_data(self.user)
+        groups = []
+        for candidate in self.candidates:
+            legend = candidate.label
+            if personal and not candidate.is_anonymised:
+                legend = f"{candidate.label} · {candidate.full_name}"
+            names = [f"c{candidate.pk}_{criterion}" for criterion, _label in Evaluation.CRITERIA]
+            names.append(f"c{candidate.pk}_notes")
+            groups.append((candidate, legend, [self[name] for name in names]))
+        return groups
 
     def clean(self):
         cleaned = super().clean()

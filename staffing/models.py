@@ -43,6 +43,7 @@ class Position(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Open: registering candidates")
         EVALUATING = "evaluating", _("Evaluating candidates")
+        EVALUATED = "evaluated", _("Evaluated: decision pending")
         DECIDED = "decided", _("Decided: contract pending")
         FILLED = "filled", _("Filled")
         CANCELLED = "cancelled", _("Cancelled")
@@ -155,6 +156,9 @@ class Position(ConcurrentTransitionMixin, models.Model):
     def has_candidates(self):
         return self.candidates.exists()
 
+    def every_candidate_evaluated(self):
+        return not self.candidates.filter(evaluation__isnull=True).exists()
+
     def has_contract(self):
         return Contract.objects.filter(position=self).exists()
 
@@ -166,8 +170,15 @@ class Position(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(
-        field=state, source=State.EVALUATING, target=State.DECIDED, permission=MANAGE_HIRING
+        field=state,
+        source=State.EVALUATING,
+        target=State.EVALUATED,
+        conditions=[has_candidates, every_candidate_evaluated],
     )
+    def complete_evaluation(self, by=None, comment=""):
+        pass
+
+    @transition(field=state, source=State.EVALUATED, target=State.DECIDED, permission=MANAGE_HIRING)
     def decide(self, by=None, comment="", *, candidate):
         if candidate.position_id != self.pk:
             raise ValidationError({"candidate": _("The candidate applied to another position.")})
@@ -182,7 +193,7 @@ class Position(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.OPEN, State.EVALUATING, State.DECIDED],
+        source=[State.OPEN, State.EVALUATING, State.EVALUATED, State.DECIDED],
         target=State.CANCELLED,
         permission=MANAGE_HIRING,
     )
@@ -241,7 +252,6 @@ class Candidate(models.Model):
             "position": self.position_id,
         }
 
-    # Keys of the candidate's events that are not its fields.
     # Keys of the candidate's events that are not its fields: its evaluation's scores.
     audit_labels = {
         "anonymised": _("Personal data anonymised"),

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from workflows.roles import Role
 
 from .models import Contract, Evaluation, Position
+from .permissions import can_see_personal_data
 
 
 def eligible_specialists(*, theme=None, network=None, project_name=None):
@@ -37,8 +38,6 @@ def position_panel(*, task, subject, user):
     scored; ``personal`` says whether the viewer may see who they are (names, CVs,
     the evaluator's notes): coordination staff only.
     """
-    from .services import can_see_personal_data
-
     position = Position.objects.select_related("theme", "network").get(pk=subject.pk)
     candidates = list(
         position.candidates.select_related("evaluation__evaluator").order_by("number")

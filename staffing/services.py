@@ -33,21 +33,17 @@ from .models import (
     ANONYMISED_NAME,
     MANAGE_HIRING,
     REGISTER_CANDIDATES,
-    VIEW_PERSONAL_DATA,
     Candidate,
     Contract,
     Evaluation,
     Position,
 )
+from .permissions import can_see_personal_data
 
 logger = logging.getLogger(__name__)
 
 
 process_of = Process.for_subject  # the process about a position
-
-
-def can_see_personal_data(user):
-    return user.is_authenticated and user.has_perm(VIEW_PERSONAL_DATA)
 
 
 # Positions ------------------------------------------------------------------
@@ -295,6 +291,15 @@ def record_evaluations(position, user, scores, task, comment=""):
                 subject=candidates[pk],
                 after=evaluation.audit_snapshot(),
             )
+        # The decision step shows the position as evaluated, no longer under evaluation.
+        transitions.apply(
+            position,
+            "complete_evaluation",
+            actor=user,
+            task=task,
+            comment=comment,
+            check_perm=False,
+        )
 
 
 def evaluators_of(position):

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django_fsm import TransitionNotAllowed
 
 from workflows import audit, display
 from workflows import selectors as wf_selectors
+from workflows.files import attachment
 from workflows.models import Task
 from workflows.pagination import paginate
 
@@ -32,6 +33,7 @@ from .models import (
     Contract,
     Position,
 )
+from .permissions import can_see_personal_data
 
 VIEW_POSITIONS = "staffing.view_position"
 
@@ -95,7 +97,7 @@ def position_create(request):
 
 def _detail_context(request, position, candidate_form=None, cancel_form=None):
     user = request.user
-    personal = services.can_see_personal_data(user)
+    personal = can_see_personal_data(user)
     candidates = list(position.candidates.select_related("evaluation__evaluator"))
     process = services.process_of(position)
     open_tasks = (
@@ -216,15 +218,12 @@ def candidate_cv(request, pk):
     candidate = _candidate(request, pk)
     if not candidate.cv:
         raise Http404
-    response = FileResponse(
-        candidate.cv.open("rb"),
-        as_attachment=True,
-        content_type="application/pdf",
+    # Named by the candidate's number: the file name people upload often carries theirs.
+    return attachment(
+        candidate.cv,
         filename=f"cv-{candidate.position_id}-{candidate.number}.pdf",
+        content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
@@ -233,15 +232,11 @@ def position_contract(request, pk):
     """The signed contract: it names the person hired, so coordination staff only."""
     _require(request.user, VIEW_PERSONAL_DATA)
     contract = get_object_or_404(Contract, position_id=pk)
-    response = FileResponse(
-        contract.signed_contract.open("rb"),
-        as_attachment=True,
-        content_type="application/pdf",
+    return attachment(
+        contract.signed_contract,
         filename=f"contrato-{contract.position_id}.pdf",
+        content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -7,6 +7,7 @@ def roles(request):
         return {}
     names = user_roles(user)
     return {
+        "user_roles": names,
         "user_role_labels": [Role(name).label for name in names if name in Role.values],
         "is_coordination": is_coordination_staff(user),
         "is_auditor": Role.AUDITOR in names,

@@ -16,7 +16,7 @@ A subject model may say more about its recorded keys than its fields do:
   (another unique field, a code or a username) for keys naming other records;
 - ``audit_formats = {"key": "percent"}`` for numbers read otherwise than as recorded
   (``FORMATS``: a share from 0 to 1 as a percentage, a count without decimals, an
-  amount of money to the cent);
+  amount of money to the cent, a measured figure with the decimals it has);
 - ``audit_personal = {"key", ...}`` with ``audit_personal_permission = "app.perm"``:
   keys holding a person's data, read only by those with the permission (a reader
   made for a ``viewer``); the trail keeps them, hashed like the rest.
@@ -90,7 +90,22 @@ FORMATS = {
         number.to_integral_value(), 0, use_l10n=True, force_grouping=abs(number) >= 10000
     ),
     "money": lambda number: formats.number_format(number, 2, use_l10n=True, force_grouping=True),
+    "number": lambda number: _figure(number),
 }
+
+
+def _figure(number):
+    """A measured figure as people write it: decimals only when it has some ("40", "12,5").
+
+    Of a row's parts (a name, a unit, a baseline, a target), only the figures read as
+    numbers: the others, and values that are no number at all, read as recorded.
+    """
+    if not number.is_finite():
+        raise InvalidOperation
+    if number == number.to_integral_value():
+        return formats.number_format(number.to_integral_value(), 0, use_l10n=True)
+    return formats.number_format(number.normalize(), None, use_l10n=True)
+
 
 # Coded values of engine keys that are not model choices.
 ENGINE_CHOICES = {
@@ -326,7 +341,7 @@ class Reader:
             return str(WITHHELD)
         if isinstance(value, list):
             if any(isinstance(item, list) for item in value):  # rows: a date, a title...
-                return "; ".join(
+                return "\n".join(  # a row a line: pages break them, the CSV keeps them
                     " — ".join(self.text(model, key, part, choices) for part in item)
                     if isinstance(item, list)
                     else self.text(model, key, item, choices)

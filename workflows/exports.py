@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import audit
+from .pdf import numbered_canvas
 
 # What a spreadsheet program reads as the start of a formula (OWASP "CSV injection"),
 # with the full-width forms some East Asian locales of Excel also accept.
@@ -51,17 +52,43 @@ def _when(moment, seconds=True):
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
 
 
-def _chain_name(key, process):
-    """The chain an event is on, in words: the process's own, or its subject's."""
-    if key == audit.chain_key_for(process):
-        return _("Trail of process no. %(number)s") % {"number": process.pk}
-    subject = process.subject if process.subject_type_id else None
-    if subject is not None and key == audit.chain_key_for(subject=subject):
-        return _("Trail: %(kind)s “%(name)s”") % {
-            "kind": capfirst(subject._meta.verbose_name),
-            "name": subject,
-        }
-    return key
+def _chain_namer(process):
+    """Names the chains of ``process``'s events in words, each read once: the process's
+    own, its subject's, or that of another record of the process (an uploaded file), by
+    its kind and its name."""
+    names = {
+        audit.chain_key_for(process): _("Trail of process no. %(number)s") % {"number": process.pk}
+    }
+
+    def name(key):
+        if key not in names:
+            subject = process.subject if process.subject_type_id else None
+            if subject is None or key != audit.chain_key_for(subject=subject):
+                subject = _record_of_chain(key)
+            names[key] = (
+                key
+                if subject is None
+                else _("Trail: %(kind)s “%(name)s”")
+                % {
+                    "kind": capfirst(subject._meta.verbose_name),
+                    "name": subject,
+                }
+            )
+        return names[key]
+
+    return name
+
+
+def _record_of_chain(key):
+    """The record a subject's chain key (``app.model:pk``) names, or None."""
+    from django.apps import apps
+
+    label, _sep, pk = key.partition(":")
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+    return model._default_manager.filter(pk=pk).first() if pk.isdigit() else None
 
 
 def history_csv(process, events, viewer=None):
@@ -79,6 +106,7 @@ def history_csv(process, events, viewer=None):
     from .display import changes_text, read_events
 
     events = read_events(events, process.flow_class, viewer)
+    chain_name = _chain_namer(process)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -114,7 +142,7 @@ def history_csv(process, events, viewer=None):
                     event.comment,
                     changes_text(event.readable, "before"),
                     changes_text(event.readable, "after"),
-                    _chain_name(event.chain_key, process),
+                    chain_name(event.chain_key),
                     event.seq,
                     event.hash,
                 )
@@ -282,7 +310,7 @@ def history_pdf(process, events, user=None):
             muted,
         )
     )
-    doc.build(story, canvasmaker=_numbered_canvas(footer))
+    doc.build(story, canvasmaker=numbered_canvas(footer))
     return buffer.getvalue()
 
 
@@ -352,7 +380,7 @@ def _change_line(row):
 def _verification(report, process, body, small):
     from reportlab.platypus import Paragraph
 
-    result, name = report["verification"], _chain_name(report["key"], process)
+    result, name = report["verification"], _chain_namer(process)(report["key"])
     if result["ok"]:
         verdict = ngettext(
             "%(trail)s: intact, %(count)d event verified.",
@@ -411,51 +439,6 @@ def _verification(report, process, body, small):
         outcome = _("The sealed event no longer matches: the trail was altered after the seal.")
     lines.append(Paragraph(f"<b>{_escape(outcome)}</b>", small))
     return lines
-
-
-def _numbered_canvas(footer):
-    """A canvas that writes "Page n of m" and ``footer`` on every page once all are laid out.
-
-    reportlab's documented recipe: each page's state is kept until ``save``, when the
-    total is known.
-    """
-    from reportlab.lib import colors
-    from reportlab.lib.units import cm
-    from reportlab.pdfgen import canvas
-
-    class NumberedCanvas(canvas.Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages = []
-
-        def showPage(self):  # noqa: N802 (reportlab's name)
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._footer(total)
-                super().showPage()
-            super().save()
-
-        def _footer(self, total):
-            width, _height = self._pagesize
-            self.saveState()
-            self.setStrokeColor(colors.HexColor("#c9d2dc"))
-            self.line(1.5 * cm, 1.5 * cm, width - 1.5 * cm, 1.5 * cm)
-            self.setFont("Helvetica", 7.5)
-            self.setFillColor(colors.HexColor("#5b6776"))
-            self.drawString(1.5 * cm, 1.0 * cm, footer[:110])
-            self.drawRightString(
-                width - 1.5 * cm,
-                1.0 * cm,
-                _("Page %(page)s of %(pages)s") % {"page": self._pageNumber, "pages": total},
-            )
-            self.restoreState()
-
-    return NumberedCanvas
 
 
 def _escape(text):

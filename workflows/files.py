@@ -1,11 +1,15 @@
-"""Checks every upload point shares: archives that unpack to far more than they weigh.
+"""What every upload point shares: refusing archives that unpack to far more than they
+weigh, and sending a stored upload back to download.
 
 Office documents (.xlsx, .docx, .pptx) are zip archives. ``zipfile`` never inflates a
 part past the size the archive declares for it (it fails the CRC check instead), so
 the declared sizes are enough to spot a "bomb" before anything is unpacked.
 """
 
+import mimetypes
 import zipfile
+
+from django.http import FileResponse
 
 MAX_ENTRIES = 500  # an office document holds a few dozen parts
 MAX_RATIO = 200  # XML compresses about 10:1; bombs compress thousands to one
@@ -32,3 +36,31 @@ def is_bomb(entries, max_unpacked):
 
 def has_macros(entries):
     return any(info.filename.lower().endswith("vbaproject.bin") for info in entries)
+
+
+def private(response):
+    """A document read behind a permission: kept by no shared cache (``private,
+    no-store``), and read as the type it is sent as (``nosniff``)."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def attachment(field_file, *, filename=None, content_type=None, inline=False):
+    """A stored file that people uploaded, sent to download (or, ``inline``, shown: an
+    image), never run by the browser.
+
+    What people upload (a CV, a contract, a deliverable) may claim to be one type and
+    be another: ``nosniff`` keeps the browser to the type sent, the sandbox keeps an
+    opened file from running scripts.
+    """
+    filename = filename or field_file.name.rsplit("/", 1)[-1]
+    content_type = content_type or mimetypes.guess_type(filename)[0]
+    response = FileResponse(
+        field_file.open("rb"),
+        as_attachment=not inline,
+        filename=filename,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return private(response)

@@ -226,8 +226,9 @@ def test_a_renewal_says_what_it_renews(client, onboarding_a, facilitator_a, coor
     task = Task.objects.get(process__subject_id=renewal.pk, status="ASSIGNED")
     client.force_login(facilitator_a)
     html = page_of(client, task)
-    old = f"{es(today - datetime.timedelta(days=400))} al {es(today)} (Vencido)"
-    assert f"Renueva El convenio vigente del {old}" in text_of(html)
+    old = f"del {es(today - datetime.timedelta(days=400))} al {es(today)}"
+    assert f"Renueva El convenio anterior (vencido): {old}" in text_of(html)
+    assert "vigente" not in text_of(html)
     assert SCOPE in text_of(html, "task-form")  # the renewal starts from the old text
 
 

@@ -1,4 +1,5 @@
-"""An officer uploads a quarter's file in a real browser: progress, the checks, then submits."""
+"""An officer uploads a quarter's file on the task page of a phone: progress, the checks, the
+justification, then submits; a specialist returns it to them."""
 
 import pytest
 from django.urls import reverse
@@ -21,7 +22,7 @@ from .conftest import login
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_officer_uploads_in_the_browser_and_submits(
+def test_officer_uploads_checks_justifies_and_submits_on_the_task_page_on_a_phone(
     live_server,
     browser,
     period,
@@ -30,35 +31,53 @@ def test_officer_uploads_in_the_browser_and_submits(
     settings,
     tmp_path,  # noqa: F811
 ):
+    from tests.conftest import open_task
+
+    from ..finance.test_task_panels import file_with_a_warning
+
     settings.FINANCE_BACKGROUND_BYTES = 1  # checked by the (eager) worker, followed by polling
     submission = services.current_submission(member_a, period)
-    page = browser.new_page()
+    task_url = reverse("workflows:task_detail", args=[open_task(flows.process_of(submission)).pk])
+    page = browser.new_page(viewport={"width": 390, "height": 844})
     login(page, live_server.url, "off_a")
+    page.goto(f"{live_server.url}{task_url}")
+    page.click("#claim")
 
     bad = quarter_amounts()
     bad["4.02.01.01.00"]["paid"] = 10**9
     bad_file = tmp_path / "malo.csv"
     bad_file.write_bytes(csv_bytes(with_parents(bad)))
-    page.goto(f"{live_server.url}{reverse('finance:submission_detail', args=[submission.pk])}")
     page.set_input_files("#id_file", str(bad_file))
     page.click("#upload-button")
-    page.wait_for_selector("#last-result")
+    page.wait_for_selector("#check-errors")  # back on the task page, with the refusal
+    assert page.url.endswith(task_url)
     assert page.locator("#last-result").inner_text() == "Rechazado"
-    assert "FIN-012" in page.locator("#findings").inner_text()
+    errors = page.locator("#check-errors").inner_text()
+    assert "fuera de orden" in errors and "(Pagado)" in errors and "FIN-" not in errors
     assert not submission.lines.exists()
 
     good_file = tmp_path / "bueno.csv"
-    good_file.write_bytes(csv_bytes(with_parents(quarter_amounts())))
+    good_file.write_bytes(file_with_a_warning())
     page.set_input_files("#id_file", str(good_file))
     page.click("#upload-button")
-    page.wait_for_selector("#last-result >> text=Aceptado")
-    assert page.locator("#submission-state").inner_text() == "Validado"
+    page.wait_for_selector("#check-warnings")
+    assert page.url.endswith(task_url)
+    assert page.locator("#last-result").inner_text() == "Aceptado"
+    assert "Columna desconocida" in page.locator("#check-warnings").inner_text()
+    # Nothing on the page is wider than the phone: the totals are one card per chapter.
+    assert page.evaluate(
+        "[...document.querySelectorAll('#subject, #totals-expenditure')]"
+        ".every((e) => e.scrollWidth <= e.clientWidth)"
+    )
 
-    page.click("text=Cargar y enviar los datos financieros")
-    page.click("#claim")
+    page.click("#complete")  # without the justification: refused, on the same page
+    assert "Explique las advertencias" in page.locator(".task-form").inner_text()
+    page.fill("#id_justification", "La columna de observaciones es interna.")
     page.click("#complete")
+    page.wait_for_selector("#history")
     submission.refresh_from_db()
     assert submission.state == Submission.State.IN_REVIEW
+    assert submission.justification == "La columna de observaciones es interna."
 
 
 def test_the_specialist_decides_on_the_page_and_the_return_reaches_the_officer(

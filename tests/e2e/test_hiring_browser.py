@@ -83,7 +83,9 @@ def test_the_coordinator_decides_the_hire_in_the_browser(live_server, browser, c
     rows = ranking.locator("tbody tr[id^=ranked-]")
     assert rows.first.get_attribute("id") == "ranked-2"  # ranked by total
     assert "8/15" in ranking.locator("#ranked-1").inner_text()
+    assert "Evaluado: decisión pendiente" in page.locator("#panel-position").inner_text()
     page.click("#claim")
+    assert page.locator("#complete").inner_text() == "Registrar la decisión"
     page.check("input[name=decision][value=hire]")
     page.check(f"input[name=candidate][value='{second.pk}']")
     page.fill("#id_comment", "Candidato 2: mejor puntuación.")

@@ -1,12 +1,16 @@
 """A network proposal reviewed, returned and revised in a real browser (Debian Chromium)."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.models import Municipality
 from networks import services
 from networks.flows import process_of
 from networks.models import Network, Theme
+from workflows import services as tasks
 from workflows.roles import Role
 
 from ..conftest import make_user, open_task
@@ -80,3 +84,60 @@ def test_the_proposal_is_returned_revised_and_reviewed_again_in_the_browser(
     current = page.locator("svg.flowchart-svg g.node.step.current")
     assert current.count() == 1
     assert "Aprobar o devolver la propuesta de red" in current.text_content()
+
+
+def test_a_facilitator_records_the_answers_on_a_phone(
+    live_server, browser, coordinator, facilitator_a, region_a
+):
+    """Each municipality is a group named after it; only those that answered need a tap."""
+    lead = make_user("esp_red", Role.SPECIALIST)
+    targets = list(Municipality.objects.filter(region=region_a).order_by("name")[:3])
+    Municipality.objects.filter(pk__in=[m.pk for m in targets]).update(is_member=True)
+    network = services.propose(
+        lead,
+        {
+            "theme": Theme.objects.get(slug="finanzas-municipales"),
+            "name": "Red de finanzas municipales",
+            "sector": "",
+            "objectives": OBJECTIVES,
+            "visibility": Network.Visibility.PUBLIC,
+            "target_municipalities": targets,
+        },
+    )
+    process = process_of(network)
+    tasks.take_and_complete(open_task(process), coordinator, {"decision": "approve", "comment": ""})
+    tasks.take_and_complete(
+        open_task(process),
+        lead,
+        {
+            "concept": "Aprendizaje entre pares.",
+            "work_plan": "Tres encuentros.",
+            "activities": "",
+            "calendar": [],
+            "invitation_deadline": timezone.localdate() + datetime.timedelta(days=20),
+            "comment": "",
+        },
+    )
+    invite = open_task(process)
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    login(page, base, "fac_a")
+    page.goto(f"{base}{reverse('workflows:task_detail', args=[invite.pk])}")
+    first, second, third = targets
+    group = page.get_by_role("group", name=first.name)
+    assert group.get_by_role("radio", name="Sin respuesta").is_checked()
+    group.get_by_role("radio", name="Aceptado").click()
+    page.get_by_role("group", name=second.name).get_by_role("radio", name="Rechazado").click()
+    page.get_by_role("textbox", name=f"Nota sobre {second.name}").fill("Sin personal este año")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click("#complete")
+
+    answers = {i.municipality_id: (i.answer, i.note) for i in network.invitations.all()}
+    assert answers == {
+        first.pk: ("accepted", ""),
+        second.pk: ("declined", "Sin personal este año"),
+        third.pk: ("no_answer", ""),
+    }
+    network.refresh_from_db()
+    assert network.state == Network.State.ACTIVE

@@ -80,8 +80,10 @@ def test_project_decided_returned_and_delivered_in_the_browser(live_server, brow
     assert len(current) == 1 and current[0].startswith("Redactar la propuesta del proyecto")
     assert Project.objects.get(pk=project.pk).state == Project.State.RETURNED
 
-    # The lead's rework opens with the reviewer's comment and the proposal filled in.
-    page.click("text=Cerrar sesión")
+    # The lead's rework, on a phone, opens with the reviewer's comment and the proposal
+    # filled in.
+    page.close()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
     login(page, base, "esp_lider")
     draft = open_task(project, "draft_proposal")
     page.goto(f"{base}{reverse('workflows:task_detail', args=[draft.pk])}")
@@ -89,25 +91,41 @@ def test_project_decided_returned_and_delivered_in_the_browser(live_server, brow
     assert page.input_value("#id_objectives") == (
         "Publicar los datos fiscales de los municipios miembros."
     )
-    indicators = page.input_value("#id_indicators")
-    assert indicators == "Municipios con datos publicados | municipios | 0 | 40"
-    assert page.input_value("#id_milestones").count("\n") == 2
-    page.fill("#id_indicators", indicators.replace("| 40", "| 80"))
+    # Rows of fields, filled in as people write them; the budget with its separators.
+    assert page.input_value("#id_indicators-0-name") == "Municipios con datos publicados"
+    assert page.input_value("#id_indicators-0-target") == "40"
+    assert page.input_value("#id_budget") == "150.000,00"
+    assert page.input_value("#id_milestones-2-title") == "Tablero de entregas"
+    page.fill("#id_indicators-0-target", "80")
+    # "Add another" copies a blank row after the spare ones, numbered after them.
+    page.click("button[data-add-row=milestones]")
+    assert page.locator("#milestones-row-6 legend").inner_text() == "Hito 6"
+    page.fill("#id_milestones-5-title", "Informe final")
+    page.fill("#id_milestones-5-deliverable", "Informe de cierre")
+    page.fill("#id_milestones-5-starts_on", (today + datetime.timedelta(days=100)).isoformat())
+    page.fill("#id_milestones-5-due_on", (today + datetime.timedelta(days=120)).isoformat())
+    form = page.locator("section.task-form")
+    assert form.evaluate("card => card.scrollWidth <= card.clientWidth")  # nothing sideways
     page.click("#complete")
     page.wait_for_selector("svg.flowchart-svg")
-
-    tasks.take_and_complete(
-        open_task(project, "form_team"), coordinator, {"members": [(colleague, "specialist", "")]}
+    # The team stands: the rework goes straight back to the decision.
+    current = diagram_current(page)
+    assert len(current) == 1 and current[0].startswith("Aprobar o devolver el proyecto")
+    assert [m.title for m in Project.objects.get(pk=project.pk).milestones.all()][-1] == (
+        "Informe final"
     )
+
     second = open_task(project, "approve_project")
     assert second.owner == coordinator
 
-    page.click("text=Cerrar sesión")
+    page.close()
+    page = browser.new_page()
     login(page, base, "coord")
     page.goto(f"{base}{reverse('workflows:task_detail', args=[second.pk])}")
     changes = page.locator("#changes").inner_text()
-    assert "Municipios con datos publicados: 0 → 40 municipios" in changes
-    assert "Municipios con datos publicados: 0 → 80 municipios" in changes
+    assert "Municipios con datos publicados — municipios — 0 — 40" in changes
+    assert "Municipios con datos publicados — municipios — 0 — 80" in changes
+    assert "Informe final — Informe de cierre" in changes
     page.check("input[value=approve]")
     page.click("#complete")
     page.wait_for_selector("svg.flowchart-svg")

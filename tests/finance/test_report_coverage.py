@@ -27,4 +27,4 @@ def test_coverage_per_period_scoped_to_the_facilitator(
     pdf = client.get(reverse("reports:dashboard_pdf"), dates)
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Cobertura de envíos financieros" in text
-    assert "2026 T1" in text
+    assert "1.er trimestre de 2026" in text

@@ -77,7 +77,7 @@ def test_the_reviewers_see_totals_by_chapter_checks_and_justification(
     html = page_of(client, review)
     panel = text_of(html)
     with translation.override("es-ve"):
-        period_name, warning = str(period), str(validation.RULES["FIN-002"][1])
+        period_name, warning = str(period), validation.found_label("FIN-002")
     assert "Los datos por revisar" in panel and period_name in panel
     assert f"{member_a.name}, {member_a.region.name}" in panel
     # Chapters of each kind, in the period's currency, with es-VE amounts.
@@ -89,6 +89,9 @@ def test_the_reviewers_see_totals_by_chapter_checks_and_justification(
     assert "225.000,00" in panel  # 4.01 caused
     assert "Total 2.000.000,00" in panel  # estimated revenue = initial budget
     assert "Ingresos" in panel and "Gastos" in panel and "Partida" in panel
+    # On a phone each chapter is a card, each amount under its stage's name.
+    assert 'class="chapter-totals cards" id="totals-expenditure"' in html
+    assert '<td class="num" data-label="Causado">225.000,00</td>' in html
     # The checks with their warnings, in words, and the municipality's justification.
     assert warning in panel and "Observaciones" in panel
     assert "La justificación del municipio" in panel and "La columna es interna" in panel
@@ -172,7 +175,8 @@ def test_the_upload_after_a_return_shows_the_line_comments_and_the_file_sent(
     assert f"4.01.01.01.00 {name_of('4.01.01.01.00')}" in panel
     assert "No coincide con la nómina" in panel
     assert "Archivo enviado la vez anterior: primero.csv" in panel
-    assert f'href="{reverse("finance:submission_detail", args=[submission.pk])}#upload"' in html
+    upload_url = reverse("finance:submission_upload", args=[submission.pk])
+    assert f'action="{upload_url}"' in html  # the new file is uploaded on this page
 
     services.receive_upload(submission, officer_a, "segundo.csv", quarter_file())
     panel = text_of(page_of(client, again))
@@ -190,10 +194,7 @@ def test_the_next_round_lists_what_the_new_file_changed(
 
     edit = AuditEvent.objects.get(action="submission.edited", subject_id=str(submission.pk))
     assert set(edit.after) == {"revenue_collected", "expenditure_caused"}
-    assert (
-        "4.01 " in edit.before["expenditure_caused"]
-        and "225.000,00" in (edit.before["expenditure_caused"])
-    )
+    assert ["4.01.00.00.00", "225000.00"] in edit.before["expenditure_caused"]
 
     review = open_task(process_of(submission))
     assert review.owner == facilitator_a  # the same reviewer's next round

@@ -2,20 +2,23 @@
 
 import datetime
 import html
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.models import Municipality
 from networks import services
-from networks.flows import process_of
+from networks.flows import NetworkFlow, process_of
+from networks.forms import PostForm
 from networks.models import Network, Theme
 from tests.conftest import make_user
 from workflows import services as tasks
-from workflows.models import AuditEvent
+from workflows.display import Reader
+from workflows.models import AuditEvent, Task
 from workflows.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +156,16 @@ def test_a_returned_proposal_opens_filled_in_and_the_second_review_lists_the_cha
     assert 'id="changes"' in text and "Objetivos" in text and "Municipios convocados" in text
     # The panel shows the proposal as it stands now.
     assert "Aumentar la recaudación propia un 20 %." in text and f"<h4>{region_b.name}</h4>" in text
+    # The lead's note with the revision: the engine's card, once.
+    note = text[text.index('id="previous-note"') : text.index('id="subject"')]
+    assert "Metas precisadas" in note and text.count("Metas precisadas") == 1
+
+    # The first review, read now, shows its own round: no note written after it.
+    first = Task.objects.get(
+        process=process_of(network), flow_task=NetworkFlow.review_proposal, status="DONE"
+    )
+    text = page(client, coordinator, first)
+    assert "Metas precisadas" not in text and "Precise las metas" in text
 
 
 def test_the_design_shows_the_approved_proposal_and_opens_with_a_saved_design(
@@ -164,8 +177,11 @@ def test_the_design_shows_the_approved_proposal_and_opens_with_a_saved_design(
     )
     design = the_task(network)
     text = page(client, lead, design)
-    assert OBJECTIVES in text and "Adelante con la red." in text
+    assert OBJECTIVES in text
     assert 'id="network-approval"' in text
+    # The approver's comment is the engine's note from the step before: shown once.
+    note = text[text.index('id="previous-note"') : text.index('id="subject"')]
+    assert "Adelante con la red." in note and text.count("Adelante con la red.") == 1
 
     Network.objects.filter(pk=network.pk).update(
         concept="Red de pares", work_plan="Encuentros trimestrales"
@@ -205,6 +221,19 @@ def test_each_invitation_task_names_its_territory_and_shows_the_network(
     batch = text[text.index('id="batch-municipalities"') :]
     batch = batch[: batch.index("</table>")]
     assert all(m.name in batch for m in mine) and theirs[0].name not in batch
+
+    # Each municipality's answer is a group named after it, starting at "no answer",
+    # with a note that says which municipality it is about.
+    form = text[text.index('id="form-title"') :]
+    for municipality in mine:
+        group = form[form.index(f'id="answer-{municipality.pk}"') :]
+        group = group[: group.index("</fieldset>")]
+        assert f"<legend>{municipality.name} " in group
+        checked = rf'name="answer_{municipality.pk}" value="no_answer"[^>]*checked'
+        assert re.search(checked, group)
+        assert f"Nota sobre {municipality.name}" in group
+        assert f'<label for="id_note_{municipality.pk}">' in group
+    assert "Nota:" not in form and ">Nota<" not in form
 
 
 def test_batches_of_one_state_name_their_facilitators(lead, coordinator, region_a):
@@ -253,3 +282,28 @@ def test_the_panels_read_a_fixed_number_of_queries(
     assert queries(client, facilitator_a, the_task(small)) == queries(
         client, facilitator_a, the_task(large)
     )
+
+
+def test_the_calendar_is_recorded_as_dates_and_read_in_the_readers_language(
+    lead, coordinator, region_a
+):
+    network = propose(lead, members(region_a, 1))
+    tasks.take_and_complete(the_task(network), coordinator, {"decision": "approve", "comment": ""})
+    calendar = [(datetime.date(2027, 2, 15), "Primer encuentro")]
+    tasks.take_and_complete(the_task(network), lead, design_data(calendar=calendar))
+    edit = AuditEvent.objects.get(action="network.edited")
+    assert edit.after["calendar_entries"] == [["2027-02-15", "Primer encuentro"]]
+    for language, text in (("es-ve", "15/02/2027"), ("en", "02/15/2027")):
+        with translation.override(language):
+            read = Reader().text(Network, "calendar_entries", edit.after["calendar_entries"])
+        assert read == f"{text} — Primer encuentro"
+
+
+def test_a_community_checkbox_comes_before_its_sentence():
+    text = PostForm().as_p()
+    assert re.search(
+        r'<input type="checkbox" name="is_public" id="id_is_public">\s*'
+        r'<label for="id_is_public">Visible para el público</label>',
+        text,
+    )
+    assert ":</label>" not in text

@@ -85,6 +85,7 @@ def values(w, name):
         "networks:hide_comment": {"pk": w.post_comment.pk},
         "networks:solution": {"pk": w.solution.pk},
         "networks:resource": {"pk": w.resource.pk},
+        "specialprojects:milestone_file": {"pk": w.milestone.pk},
         "specialprojects:": {"pk": w.project.pk, "action": "suspend"},
         "task-": {"pk": w.task_a.pk},
         "process-": {"pk": w.process_a.pk},

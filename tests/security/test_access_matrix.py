@@ -536,12 +536,24 @@ EXPECTED = {
         ),
         None,
     ),
+    "specialprojects:milestone_file": (
+        rule(
+            OK,
+            anon=LOGIN,
+            curator=404,
+            facilitator=404,
+            officer=404,
+            facilitator_b=404,
+            officer_b=404,
+        ),
+        None,
+    ),
     "specialprojects:change_state": (
         rule(405, anon=LOGIN),
         rule(
             403,
             anon=LOGIN,
-            coordinator=GO,
+            coordinator=DONE,
             curator=404,
             facilitator=404,
             officer=404,
@@ -724,6 +736,7 @@ SHOWS = {
     "networks:resource_file": lambda w: PDF,
     "specialprojects:project_detail": lambda w: w.project.title,
     "specialprojects:one_pager": lambda w: PDF,
+    "specialprojects:milestone_file": lambda w: PDF,
     "task-detail": lambda w: f'"id":{w.task_a.pk}',
     "process-detail": lambda w: f'"id":{w.process_a.pk}',
     "process-history": lambda w: "agreement.approve",

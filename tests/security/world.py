@@ -230,6 +230,23 @@ def build():
     tasks.take_and_complete(
         team, p.coordinator, {"members": [(p.team_member, "member", "Acompañar la carga")]}
     )
+    # Confirmed, approved and launched: its milestone delivered, with its deliverable.
+    (confirmation,) = tasks.open_human_tasks(project_process(w.project))
+    tasks.take_and_complete(confirmation, p.team_member, {"accept": "yes"})
+    (approval,) = tasks.open_human_tasks(project_process(w.project))
+    tasks.take_and_complete(approval, p.coordinator, {"decision": "approve", "comment": ""})
+    (delivery,) = tasks.open_human_tasks(project_process(w.project))
+    indicator = w.project.indicators.get()
+    tasks.take_and_complete(
+        delivery,
+        p.specialist,
+        {
+            "deliverable_file": SimpleUploadedFile("diagnostico.pdf", pdf_bytes()),
+            "report": "",
+            f"indicator_{indicator.pk}": Decimal(1),
+        },
+    )
+    w.milestone = w.project.milestones.get()
     w.project_other = projects.define_project(p.coordinator, line, "Catastro", p.specialist)
 
     # Hiring: an open position with one candidate.

@@ -14,6 +14,7 @@ from specialprojects import services
 from specialprojects.flows import process_of
 from specialprojects.models import Project, ProjectLine
 from tests.conftest import make_user
+from tests.specialprojects import proposal_post
 from workflows import permissions
 from workflows import services as tasks
 from workflows.models import AuditEvent, Task
@@ -45,20 +46,21 @@ def colleague(db):
     return make_user("esp_equipo", Role.SPECIALIST)
 
 
-def proposal(today, **overrides):
+def proposal(today, indicators=None, milestones=None, **overrides):
     first_due = today + datetime.timedelta(days=10)
-    data = {
+    fields = {
         "objectives": "Publicar los datos fiscales de los municipios miembros.",
         "expected_results": "Cuarenta municipios con datos publicados.",
-        "indicators": "Municipios con datos publicados | municipios | 0 | 40",
-        "milestones": f"{today.isoformat()} | {first_due.isoformat()} | Plantilla publicada"
-        " | Plantilla XLSX",
-        "budget": "150000.00",
+        "budget": "150.000,00",
         "risks": "Conectividad",
-        "comment": "",
+        **overrides,
     }
-    data.update(overrides)
-    return data
+    return proposal_post.proposal(
+        indicators=indicators or [("Municipios con datos publicados", "municipios", "0", "40")],
+        milestones=milestones or [("Plantilla publicada", "Plantilla XLSX", today, first_due)],
+        spare=2,
+        **fields,
+    )
 
 
 def define(client, coordinator, lead, title="Finanzas municipales"):
@@ -107,7 +109,7 @@ def test_project_walked_by_each_role_with_a_return_and_a_late_milestone(
         client,
         lead,
         draft,
-        proposal(today, indicators="Municipios con datos publicados | municipios | 0 | 80"),
+        proposal(today, indicators=[("Municipios con datos publicados", "municipios", "0", "80")]),
     )
     (team,) = open_tasks(project)
     post_task(client, coordinator, team, {"specialists": [colleague.pk], "comment": ""})
@@ -243,7 +245,7 @@ def test_programme_report_lists_projects_with_late_milestones_in_scope(
         draft,
         proposal(
             timezone.localdate(),
-            milestones=f"{start.isoformat()} | {yesterday.isoformat()} | Atrasado | Informe",
+            milestones=[("Atrasado", "Informe", start, yesterday)],
             municipalities=[municipality_a.pk],
         ),
     )

@@ -3,6 +3,7 @@
 import datetime
 import html
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +16,7 @@ from specialprojects import services
 from specialprojects.flows import process_of
 from specialprojects.models import Project, ProjectLine
 from tests.conftest import make_user
+from tests.specialprojects import proposal_post
 from workflows import rounds
 from workflows import services as tasks
 from workflows.models import AuditEvent, Task
@@ -131,7 +133,7 @@ def test_approval_page_shows_the_whole_proposal(
         "Municipios con datos publicados municipios 0 40",  # name, unit, baseline, target
         f"Hito número 1 Producto 1 {dmy(milestone.starts_on)} {dmy(milestone.due_on)}"
         " Laura Martínez",
-        "Carlos Mendoza · Especialista confirmado",
+        "Carlos Mendoza · Especialista Confirmó su participación",
         member_municipality.name,
         "Bs. 150.000,00",
         "Conectividad de las alcaldías.",
@@ -158,50 +160,114 @@ def test_a_returned_proposal_opens_filled_in_and_goes_back_unchanged(
     form = response.context["form"]
     first, second = project.milestones.order_by("due_on")
     assert form["objectives"].value() == "Publicar los datos fiscales de los municipios miembros."
-    assert form["indicators"].value() == "Municipios con datos publicados | municipios | 0 | 40"
-    assert form["milestones"].value() == (
-        f"{dmy(first.starts_on)} | {dmy(first.due_on)} | Hito número 1 | Producto 1\n"
-        f"{dmy(second.starts_on)} | {dmy(second.due_on)} | Hito número 2 | Producto 2"
-    )
+    assert [row.initial for row in form.indicator_rows.forms[:1]] == [
+        {
+            "name": "Municipios con datos publicados",
+            "unit": "municipios",
+            "baseline": 0,
+            "target": 40,
+        }
+    ]
+    assert [row.initial for row in form.milestone_rows.forms[:2]] == [
+        {
+            "title": "Hito número 1",
+            "deliverable": "Producto 1",
+            "starts_on": first.starts_on,
+            "due_on": first.due_on,
+        },
+        {
+            "title": "Hito número 2",
+            "deliverable": "Producto 2",
+            "starts_on": second.starts_on,
+            "due_on": second.due_on,
+        },
+    ]
     assert form["municipalities"].value() == [member_municipality.pk]
     assert form["risks"].value() == "Conectividad de las alcaldías."
     content = response.content.decode()
     assert "placeholder=" not in content.split('id="form-title"')[1]  # no grey example data
-    assert "Municipios con datos publicados | municipios | 0 | 40</textarea>" in content
+    # Each row's fields filled in as people write them; the budget with its separators.
+    for field, value in (
+        ("indicators-0-name", "Municipios con datos publicados"),
+        ("indicators-0-baseline", "0"),
+        ("indicators-0-target", "40"),
+        ("milestones-1-title", "Hito número 2"),
+        ("milestones-1-due_on", second.due_on.isoformat()),  # the date picker's own format
+        ("budget", "150.000,00"),
+    ):
+        assert re.search(rf'name="{field}" value="{re.escape(value)}"', content), field
 
-    # Sent back as it opened, the proposal is the same.
-    data = {name: form[name].value() for name in form.fields}
-    data["budget"] = str(data["budget"])
-    data["comment"] = ""
-    client.post(reverse("workflows:task_detail", args=[draft.pk]), data)
+    # Sent back as it opened, the proposal is the same, and the team that stands is not
+    # named again: the rework goes straight to the decision.
+    client.post(reverse("workflows:task_detail", args=[draft.pk]), proposal_post.as_opened(form))
     project.refresh_from_db()
     assert project.state == Project.State.IN_REVIEW
-    assert [(m.starts_on, m.due_on, m.title) for m in project.milestones.order_by("due_on")] == [
-        (first.starts_on, first.due_on, "Hito número 1"),
-        (second.starts_on, second.due_on, "Hito número 2"),
+    assert [m.title for m in project.milestones.order_by("due_on")] == [
+        "Hito número 1",
+        "Hito número 2",
+    ]
+    assert [(m.starts_on, m.due_on) for m in project.milestones.order_by("due_on")] == [
+        (first.starts_on, first.due_on),
+        (second.starts_on, second.due_on),
     ]
     indicator = project.indicators.get()
     assert (indicator.baseline, indicator.target) == (0, 40)
+    assert project.budget == Decimal("150000.00")
+    (decision,) = tasks.open_human_tasks(process_of(project))
+    assert decision.flow_task.name == "approve_project" and decision.owner == coordinator
 
 
-def test_the_team_form_comes_round_again_filled_in(client, coordinator, lead, colleague):
+def test_a_team_short_of_a_member_is_named_again_filled_in(
+    client, coordinator, lead, colleague, facilitator_a
+):
     project = define(coordinator, lead)
-    to_approval(project, coordinator, lead, [colleague])
+    do(project, "draft_proposal", lead, proposal_data())
+    members = [(colleague, "specialist", ""), (facilitator_a, "facilitator", "")]
+    do(project, "form_team", coordinator, {"members": members})
+    for task in tasks.open_human_tasks(process_of(project)):
+        tasks.take_and_complete(
+            task, task.owner, {"accept": "yes" if task.owner == colleague else "no"}
+        )
     tasks.take_and_complete(
         open_task(project, "approve_project"), coordinator, {"decision": "return", "comment": "x"}
     )
     do(project, "draft_proposal", lead, proposal_data())
-    team = open_task(project, "form_team")
+    team = open_task(project, "form_team")  # the facilitator declined: the team is short
     assert team.owner == coordinator  # returned work goes back to whoever did it
     response = page(client, coordinator, team)
     assert response.context["form"]["specialists"].value() == [colleague.pk]
+    assert response.context["form"]["facilitators"].value() == []  # who declined is not kept
     assert re.search(rf'value="{colleague.pk}"[^>]*checked', response.content.decode())
     assert "Carlos Mendoza" in text(response) and "esp_equipo" not in text(response)
+    assert "fac_a · Facilitador No puede participar" in text(response)
 
     # Leaving a member out takes them off the team and its tasks.
     client.post(reverse("workflows:task_detail", args=[team.pk]), {"comment": ""})
     assert not project.team.filter(user=colleague).exists()
     assert not colleague.has_perm(services.WORK, project)
+    (decision,) = tasks.open_human_tasks(process_of(project))
+    assert decision.flow_task.name == "approve_project"
+
+
+def test_a_team_stands_once_every_member_named_has_confirmed(
+    coordinator, lead, colleague, facilitator_a
+):
+    project = define(coordinator, lead)
+    do(project, "draft_proposal", lead, proposal_data())
+    do(
+        project,
+        "form_team",
+        coordinator,
+        {"members": [(colleague, "specialist", ""), (facilitator_a, "facilitator", "")]},
+    )
+    assert not project.team_stands()  # nobody has answered
+    confirmations = {t.owner: t for t in tasks.open_human_tasks(process_of(project))}
+    tasks.take_and_complete(confirmations[colleague], colleague, {"accept": "yes"})
+    assert not project.team_stands()  # one still to answer
+    tasks.take_and_complete(confirmations[facilitator_a], facilitator_a, {"accept": "no"})
+    assert not project.team_stands()  # one to replace
+    project.team.filter(user=facilitator_a).delete()
+    assert project.team_stands()
 
 
 def test_confirmations_say_whose_they_are_and_what_the_project_is(
@@ -229,6 +295,7 @@ def test_confirmations_say_whose_they_are_and_what_the_project_is(
     for expected in (
         "Confirmar su participación en el proyecto: Carlos Mendoza",
         "Se invita a Carlos Mendoza a participar como Especialista.",
+        "Rol Miembro del equipo del proyecto",
         "Responsabilidad: Revisar los datos.",
         "Publicar los datos fiscales de los municipios miembros.",
         "Hito número 1",
@@ -240,10 +307,21 @@ def test_confirmations_say_whose_they_are_and_what_the_project_is(
 def test_the_second_round_of_approval_lists_what_changed(
     client, coordinator, lead, colleague, facilitator_a, member_municipality
 ):
-    from decimal import Decimal
+    from django.utils import translation
 
     project = define(coordinator, lead)
-    first = to_approval(project, coordinator, lead, [colleague])
+    do(project, "draft_proposal", lead, proposal_data())
+    do(
+        project,
+        "form_team",
+        coordinator,
+        {"members": [(colleague, "specialist", ""), (facilitator_a, "facilitator", "")]},
+    )
+    for task in tasks.open_human_tasks(process_of(project)):
+        tasks.take_and_complete(
+            task, task.owner, {"accept": "yes" if task.owner == colleague else "no"}
+        )
+    first = open_task(project, "approve_project")
     tasks.take_and_complete(first, coordinator, {"decision": "return", "comment": "Más."})
     before_due = project.milestones.get().due_on
     do(
@@ -254,19 +332,22 @@ def test_the_second_round_of_approval_lists_what_changed(
             [member_municipality],
             milestones=2,
             objectives="Publicar y usar los datos fiscales.",
-            indicators=[("Municipios con datos publicados", "municipios", Decimal(0), Decimal(80))],
+            indicators=[
+                ("Municipios con datos publicados", "municipios", Decimal(0), Decimal("80.5"))
+            ],
             budget=Decimal("200000"),
             risks="Conectividad; rotación del personal.",
         ),
     )
+    newcomer = make_user("esp_nueva", Role.SPECIALIST, first_name="Ana", last_name="Rojas")
     do(
         project,
         "form_team",
         coordinator,
-        {"members": [(colleague, "specialist", ""), (facilitator_a, "facilitator", "")]},
+        {"members": [(colleague, "specialist", ""), (newcomer, "specialist", "")]},
     )
     (confirmation,) = tasks.open_human_tasks(process_of(project))
-    tasks.take_and_complete(confirmation, facilitator_a, {"accept": "yes"})
+    tasks.take_and_complete(confirmation, newcomer, {"accept": "yes"})
     second = open_task(project, "approve_project")
     assert second.owner == coordinator
 
@@ -280,26 +361,66 @@ def test_the_second_round_of_approval_lists_what_changed(
         "Riesgos",
         "Equipo",
     }
-    assert changes["Indicadores"].before == "Municipios con datos publicados: 0 → 40 municipios"
-    assert changes["Indicadores"].after == "Municipios con datos publicados: 0 → 80 municipios"
+    assert changes["Indicadores"].before == "Municipios con datos publicados — municipios — 0 — 40"
+    assert changes["Indicadores"].after == "Municipios con datos publicados — municipios — 0 — 80,5"
     assert changes["Presupuesto"].before == "150.000,00"
     assert changes["Presupuesto"].after == "200.000,00"
     assert (
-        changes["Hitos"].before == f"Hito número 1: Producto 1 ({dmy(TODAY)} – {dmy(before_due)})"
+        changes["Hitos"].before == f"Hito número 1 — Producto 1 — {dmy(TODAY)} — {dmy(before_due)}"
     )
-    assert "Hito número 2: Producto 2" in changes["Hitos"].after
+    assert "\nHito número 2 — Producto 2 — " in changes["Hitos"].after  # a row a line
     assert changes["Municipios participantes"].after == str(member_municipality)
-    assert changes["Equipo"].before == "Carlos Mendoza (Especialista, confirmado)"
+    assert changes["Equipo"].before == (
+        "Carlos Mendoza — Especialista — Confirmó su participación\n"
+        "fac_a — Facilitador — No puede participar"
+    )
     assert changes["Equipo"].after == (
-        "Carlos Mendoza (Especialista, confirmado), fac_a (Facilitador, confirmado)"
+        "Carlos Mendoza — Especialista — Confirmó su participación\n"
+        "Ana Rojas — Especialista — Confirmó su participación"
     )
 
     shown = text(page(client, coordinator, second))
     assert "Qué cambió desde la ronda anterior" in shown
-    assert "Municipios con datos publicados: 0 → 80 municipios" in shown
-    # The proposal's events hold ids and readable lines, never municipality codes.
+    assert "Municipios con datos publicados — municipios — 0 — 80,5" in shown
+
+    # The trail holds values, not Spanish text: whoever reads in English reads English.
+    with translation.override("en"):
+        changes = {c.key: c for c in rounds.changes_since_previous_round(second)["changes"]}
+    assert changes["budget"].after == "200,000.00"
+    assert changes["indicators"].after.endswith("— 0 — 80.5")
+    assert changes["milestones"].before.endswith(before_due.strftime("%m/%d/%Y"))
+    assert "Ana Rojas — Specialist — Confirmed their participation" in changes["team"].after
     event = AuditEvent.objects.filter(action="project.proposal_saved").latest("pk")
     assert event.after["municipalities"] == [member_municipality.pk]
+    assert event.after["indicators"] == [
+        ["Municipios con datos publicados", "municipios", "0.00", "80.50"]
+    ]
+    assert event.after["milestones"][0][2:] == [TODAY.isoformat(), before_due.isoformat()]
+    team = AuditEvent.objects.filter(action="project.member_confirmed").latest("pk")
+    assert team.after["team"][-1] == [newcomer.pk, "specialist", "confirmed"]
+
+
+def test_events_recorded_before_values_were_structured_still_read(coordinator, lead):
+    """Older events kept their lines as text: they read as they were written."""
+    from workflows import audit
+
+    project = define(coordinator, lead)
+    do(project, "draft_proposal", lead, proposal_data())
+    do(project, "form_team", coordinator, {"members": []})
+    first = open_task(project, "approve_project")
+    tasks.take_and_complete(first, coordinator, {"decision": "return", "comment": "Más."})
+    old_line = "Municipios con datos publicados: 0 → 40 municipios"
+    audit.record(
+        "project.proposal_saved",
+        actor=lead,
+        subject=project,
+        before={"indicators": [old_line]},
+        after={"indicators": ["Municipios con datos publicados: 0 → 80 municipios"]},
+    )
+    do(project, "draft_proposal", lead, proposal_data())
+    second = open_task(project, "approve_project")
+    changes = {c.key: c for c in rounds.changes_since_previous_round(second)["changes"]}
+    assert changes["indicators"].before == old_line
 
 
 def deliver(client, project, task, user, indicator_values):
@@ -376,6 +497,9 @@ def test_closure_report_returned_opens_filled_in_and_the_close_page_shows_it(
     closure_round = open_task(project, "closure_report")
     shown = text(page(client, lead, closure_round))
     assert "Municipios con datos publicados municipios 0 30 40" in shown  # current vs target
+    # The bar says how far it is in words too, for whoever does not see it.
+    assert "30 40 75 % de la meta" in shown
+    assert 'aria-hidden="true"' in page(client, lead, closure_round).content.decode()
     assert "2 de 2 hitos entregados" in shown
 
     client.post(
@@ -433,75 +557,251 @@ def queries(client, user, task):
 
 
 def test_task_pages_read_as_many_rows_for_a_big_project_as_for_a_small_one(
-    client, coordinator, lead, colleague, facilitator_a, member_municipality
+    client, coordinator, lead, colleague, member_municipality
 ):
+    """Every step's page of a project with five of everything reads what one with one does."""
     small = define(coordinator, lead, title="Pequeño")
     big = define(coordinator, lead, title="Grande")
     others = [make_user(f"esp_{n}", Role.SPECIALIST) for n in range(4)]
-    small_approval = to_approval(small, coordinator, lead, [colleague], [member_municipality])
-    big_approval = to_approval(
-        big,
-        coordinator,
-        lead,
-        [colleague, *others],
-        list(type(member_municipality).objects.filter(region=member_municipality.region)[:5]),
-        milestones=5,
-        indicators=5,
-    )
-    assert queries(client, coordinator, small_approval) == queries(
-        client, coordinator, big_approval
-    )
-    for project in (small, big):
-        tasks.take_and_complete(
-            open_task(project, "approve_project"),
+    municipalities = type(member_municipality).objects.filter(region=member_municipality.region)
+    sizes = {
+        small: {"members": [colleague], "municipalities": [member_municipality]},
+        big: {
+            "members": [colleague, *others],
+            "municipalities": list(municipalities[:5]),
+            "milestones": 5,
+            "indicators": 5,
+        },
+    }
+
+    def same(step, user, **data):
+        """The query counts of ``step``'s page in both projects, then the step done."""
+        counts = []
+        for project in (small, big):
+            task = next(
+                t
+                for t in tasks.open_human_tasks(process_of(project))
+                if t.flow_task.name == step and t.owner_id in (None, user.pk)
+            )
+            if task.owner_id is None:
+                tasks.claim(task, user)
+                task.refresh_from_db()
+            counts.append(queries(client, user, task))
+            if data:
+                tasks.take_and_complete(task, user, data)
+        assert counts[0] == counts[1], (step, counts)
+
+    for project, size in sizes.items():
+        proposal = {k: v for k, v in size.items() if k != "members"}
+        do(project, "draft_proposal", lead, proposal_data(**proposal))
+    same("form_team", coordinator)
+    for project, size in sizes.items():
+        do(
+            project,
+            "form_team",
             coordinator,
-            {"decision": "approve", "comment": ""},
+            {"members": [(m, "specialist", "") for m in size["members"]]},
         )
-    small_milestone = tasks.open_human_tasks(process_of(small))[0]
-    big_milestone = tasks.open_human_tasks(process_of(big))[0]
-    assert queries(client, lead, small_milestone) == queries(client, lead, big_milestone)
+    same("confirm_participation", colleague, accept="yes")
+    for project in (small, big):
+        for task in tasks.open_human_tasks(process_of(project)):
+            if task.flow_task.name == "confirm_participation":
+                tasks.take_and_complete(task, task.owner, {"accept": "yes"})
+    same("approve_project", coordinator, decision="return", comment="Subir las metas.")
+    same("draft_proposal", lead)  # opened with its rows filled in
+    for project, size in sizes.items():
+        proposal = {k: v for k, v in size.items() if k != "members"}
+        do(project, "draft_proposal", lead, proposal_data(**proposal, risks="Otros."))
+    same("approve_project", coordinator, decision="approve", comment="")  # with what changed
+    same("deliver_milestone", lead)
+    for project in (small, big):
+        indicators = {f"indicator_{i.pk}": i.target for i in project.indicators.all()}
+        for task in tasks.open_human_tasks(process_of(project)):
+            tasks.take_and_complete(
+                task,
+                lead,
+                {
+                    "deliverable_file": SimpleUploadedFile("informe.pdf", b"%PDF-1.4 informe"),
+                    "report": "",
+                    **indicators,
+                },
+            )
+    closure = {"results_summary": "Metas cumplidas.", "lessons": "Ninguna.", "comment": ""}
+    same("closure_report", lead, **closure)
+    same("close_project", coordinator)
 
 
-def test_proposal_form_reads_day_month_year_and_iso_dates(client, coordinator, lead):
+def post_proposal(client, lead, draft, indicators, milestones, **fields):
+    client.force_login(lead)
+    data = {"objectives": "Objetivo.", "expected_results": "Resultado.", "budget": "1000"}
+    data.update(fields)
+    return client.post(
+        reverse("workflows:task_detail", args=[draft.pk]),
+        proposal_post.proposal(indicators=indicators, milestones=milestones, spare=2, **data),
+    )
+
+
+def test_proposal_rows_read_figures_and_dates_as_people_write_them(client, coordinator, lead):
     project = define(coordinator, lead)
     draft = open_task(project, "draft_proposal")
-    client.force_login(lead)
-    response = client.post(
-        reverse("workflows:task_detail", args=[draft.pk]),
-        {
-            "objectives": "Objetivo.",
-            "expected_results": "Resultado.",
-            "indicators": "Indicador | % | 12,5 | 40",
-            "milestones": "01/02/2027 | 31/03/2027 | Primero | Informe\n"
-            "2027-04-01 | 2027-06-30 | Segundo | Informe",
-            "budget": "1000",
-            "comment": "",
-        },
+    response = post_proposal(
+        client,
+        lead,
+        draft,
+        [("Recaudación", "%", "12,5", "40"), ("Inmuebles", "inmuebles", "1.200", "5.000")],
+        [
+            ("Primero", "Informe", "01/02/2027", "31/03/2027"),  # typed, without a picker
+            ("Segundo", "Informe", "2027-04-01", "2027-06-30"),  # a date picker's
+        ],
+        budget="1.500",  # one thousand five hundred, as written here
     )
     assert response.status_code == 302
+    project.refresh_from_db()
     assert [m.due_on for m in project.milestones.order_by("due_on")] == [
         datetime.date(2027, 3, 31),
         datetime.date(2027, 6, 30),
     ]
-    assert str(project.indicators.get().baseline) == "12.50"
+    assert [(i.baseline, i.target) for i in project.indicators.order_by("pk")] == [
+        (Decimal("12.5"), 40),
+        (1200, 5000),
+    ]
+    assert project.budget == 1500
 
 
-def test_a_wrong_milestone_line_says_which_and_how(client, coordinator, lead):
+def test_the_budget_reads_and_shows_with_separators(client, coordinator, lead):
     project = define(coordinator, lead)
     draft = open_task(project, "draft_proposal")
-    client.force_login(lead)
-    response = client.post(
-        reverse("workflows:task_detail", args=[draft.pk]),
-        {
-            "objectives": "Objetivo.",
-            "expected_results": "Resultado.",
-            "indicators": "Indicador | % | 0 | 40",
-            "milestones": "01/02/2027 | 31/02/2027 | Primero | Informe",
-            "budget": "1000",
-            "comment": "",
-        },
+    post_proposal(
+        client,
+        lead,
+        draft,
+        [("Recaudación", "%", "0", "40")],
+        [("Primero", "Informe", "2027-02-01", "2027-03-31")],
+        budget="180.000,50",
+    )
+    project.refresh_from_db()
+    assert project.budget == Decimal("180000.50")
+    tasks.take_and_complete(
+        open_task(project, "form_team"), coordinator, {"members": [], "comment": ""}
+    )
+    tasks.take_and_complete(
+        open_task(project, "approve_project"), coordinator, {"decision": "return", "comment": "x"}
+    )
+    content = page(client, lead, open_task(project, "draft_proposal")).content.decode()
+    assert 'name="budget" value="180.000,50"' in content
+    assert "180000" not in content
+
+
+def test_only_currencies_in_use_are_offered(client, coordinator, lead):
+    from finance.models import Currency
+
+    project = define(coordinator, lead)
+    response = page(client, lead, open_task(project, "draft_proposal"))
+    offered = [str(c) for c in response.context["form"].fields["currency"].queryset]
+    assert offered == [str(Currency.in_force_on(TODAY))]
+    shown = text(response)
+    for old in ("VES", "VEF", "VEB"):
+        assert f"({old})" not in shown, old
+
+
+def test_rows_are_offered_with_room_to_add_more(client, coordinator, lead):
+    """Blank rows to fill without JavaScript, and a button that adds more with it."""
+    project = define(coordinator, lead)
+    response = page(client, lead, open_task(project, "draft_proposal"))
+    form = response.context["form"]
+    assert len(form.indicator_rows.forms) == 2 and len(form.milestone_rows.forms) == 2
+    content = response.content.decode()
+    for prefix in ("indicators", "milestones"):
+        assert f'<template id="{prefix}-template">' in content
+        assert f'data-add-row="{prefix}"' in content
+    assert "specialprojects/rows.js" in content
+    shown = text(response)
+    for expected in ("Indicador 1", "Indicador 2", "Hito 1", "Línea de base", "Producto"):
+        assert expected in shown, expected
+    assert "| unidad |" not in shown and "| hito |" not in shown  # no pipe-separated lines
+
+
+def test_a_wrong_row_says_which_row_and_which_field(client, coordinator, lead):
+    project = define(coordinator, lead)
+    draft = open_task(project, "draft_proposal")
+    response = post_proposal(
+        client,
+        lead,
+        draft,
+        [("Recaudación", "%", "0", "40"), ("", "inmuebles", "1200", "")],
+        [
+            ("Primero", "Informe", "2027-02-01", "2027-03-31"),
+            ("Segundo", "Informe", "2027-06-30", "2027-04-01"),
+        ],
     )
     assert response.status_code == 200
-    errors = " ".join(response.context["form"].errors["milestones"])
-    assert errors.startswith("Renglón 1:") and "dd/mm/aaaa" in errors
+    form = response.context["form"]
+    assert form.indicator_rows.forms[1].errors["name"] == ["Este campo es requerido."]
+    assert form.indicator_rows.forms[1].errors["target"] == ["Este campo es requerido."]
+    assert form.milestone_rows.forms[1].errors["due_on"] == [
+        "La fecha de entrega no puede ser anterior al inicio."
+    ]
+    summary = " ".join(form.non_field_errors())
+    assert "Indicador 2, Nombre: Este campo es requerido." in summary
+    assert "Hito 2, Fecha de entrega: La fecha de entrega no puede ser anterior" in summary
+    shown = text(response)
+    assert "Hito 2, Fecha de entrega" in shown
+    # What was typed stays on the page, to be corrected rather than written again.
+    assert 'name="indicators-1-baseline" value="1200"' in response.content.decode()
     assert Task.objects.get(pk=draft.pk).is_open
+    assert not project.milestones.exists()
+
+
+def test_a_proposal_needs_a_milestone_and_an_indicator(client, coordinator, lead):
+    project = define(coordinator, lead)
+    draft = open_task(project, "draft_proposal")
+    response = post_proposal(client, lead, draft, [], [])
+    form = response.context["form"]
+    assert form.indicator_rows.non_form_errors() == ["Proponga al menos un indicador."]
+    assert form.milestone_rows.non_form_errors() == ["Un proyecto necesita al menos un hito."]
+    assert Task.objects.get(pk=draft.pk).is_open
+
+
+def test_a_row_marked_to_remove_goes(client, coordinator, lead, colleague):
+    project = define(coordinator, lead)
+    approval = to_approval(project, coordinator, lead, [colleague], milestones=2)
+    tasks.take_and_complete(approval, coordinator, {"decision": "return", "comment": "x"})
+    draft = open_task(project, "draft_proposal")
+    form = page(client, lead, draft).context["form"]
+    data = proposal_post.as_opened(form)
+    data["milestones-0-DELETE"] = "on"
+    client.post(reverse("workflows:task_detail", args=[draft.pk]), data)
+    assert [m.title for m in project.milestones.all()] == ["Hito número 2"]
+
+
+def test_a_deliverable_is_served_to_its_project_only(client, coordinator, lead, colleague):
+    project = launched(coordinator, lead, milestones=2)
+    first = sorted(tasks.open_human_tasks(process_of(project)), key=lambda t: t.pk)[0]
+    assert (
+        deliver(client, project, first, lead, {project.indicators.get().pk: "5"}).status_code == 302
+    )
+    milestone = project.milestones.get(pk=first.data["milestone"])
+    url = reverse("specialprojects:milestone_file", args=[milestone.pk])
+    delivered_page = page(client, lead, first).content.decode()  # the step, once done
+    assert f'href="{url}"' in delivered_page and "/media/" not in delivered_page
+    assert f'href="{url}"' in client.get(project.get_absolute_url()).content.decode()
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-1.4 informe")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert 'filename="informe' in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+
+    # Another project's lead, and anyone off the team, find nothing there.
+    other = define(coordinator, colleague, title="Catastro")
+    assert other.team.filter(user=colleague).exists()
+    client.force_login(colleague)
+    assert client.get(url).status_code == 404
+    undelivered = project.milestones.exclude(pk=milestone.pk).get()
+    client.force_login(lead)
+    assert (
+        client.get(reverse("specialprojects:milestone_file", args=[undelivered.pk])).status_code
+        == 404
+    )

@@ -74,6 +74,7 @@ def test_walk_open_register_evaluate_decide_contract_onboard(
     assert first.evaluation.evaluator == deputy
     assert first.evaluation.notes == "Notas sobre Ana Beatriz Salcedo"
     assert Evaluation.objects.filter(candidate__position=position).count() == 2
+    assert position.state == Position.State.EVALUATED  # what the decision step shows
 
     # The coordinator hires the first.
     decide(
@@ -168,7 +169,7 @@ def test_cancelled_position_ends_without_onboarding(client, people, theme, mailo
     response = decide(client, position, people["coordinator"], decision="cancel", comment="")
     assert "comment" in response.context["form"].errors  # a reason is required
     position.refresh_from_db()
-    assert position.state == Position.State.EVALUATING
+    assert position.state == Position.State.EVALUATED
 
     task = open_task(process_of(position))
     complete(client, task, {"decision": "cancel", "comment": "Ningún perfil cumple"})
@@ -259,7 +260,7 @@ def test_the_evaluator_cannot_decide(client, people, theme):
     response = complete(client, task, {"decision": "hire", "candidate": first.pk, "comment": ""})
     assert response.context["form"].non_field_errors()
     position.refresh_from_db()
-    assert position.state == Position.State.EVALUATING
+    assert position.state == Position.State.EVALUATED
 
     # Nor may a deputy who did not evaluate: deciding is the coordinator's.
     client.post(reverse("workflows:task_release", args=[task.pk]))
@@ -269,7 +270,7 @@ def test_the_evaluator_cannot_decide(client, people, theme):
     response = complete(client, task, {"decision": "hire", "candidate": first.pk, "comment": ""})
     assert response.context["form"].non_field_errors()
     position.refresh_from_db()
-    assert position.state == Position.State.EVALUATING
+    assert position.state == Position.State.EVALUATED
     client.post(reverse("workflows:task_release", args=[task.pk]))
 
     # Another coordinator decides.

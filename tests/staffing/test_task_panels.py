@@ -15,6 +15,7 @@ from .conftest import (
     CANDIDATES,
     add_candidate,
     claim,
+    complete,
     decide,
     evaluate_all,
     open_position,
@@ -70,6 +71,52 @@ def test_the_evaluator_sees_each_candidate_with_their_cv(client, people, theme):
         assert reverse("staffing:candidate_cv", args=[candidate.pk]) in response.content.decode()
 
 
+def fieldsets(content):
+    """{legend: the labels of its fields} for each candidate's group of the form."""
+    found = {}
+    for block in re.findall(r'<fieldset class="candidate-scores".*?</fieldset>', content, re.S):
+        legend = html.unescape(re.search(r"<legend>(.*?)</legend>", block, re.S).group(1))
+        labels = re.findall(r"<label[^>]*>(.*?)</label>", block, re.S)
+        found[" ".join(legend.split())] = [html.unescape(label) for label in labels]
+    return found
+
+
+def test_each_candidates_scores_are_grouped_under_their_name(client, people, theme):
+    position = open_position(client, people["coordinator"], theme)
+    register_all(client, position, people["assistant"])
+    client.force_login(people["deputy"])
+    claim(client, open_task(process_of(position)))
+    content = task_page(client, people["deputy"], position).content.decode()
+    short = [
+        "Conocimientos requeridos por el perfil",
+        "Experiencia pertinente",
+        "Adecuación a la red o al proyecto",
+        "Notas con respecto al perfil",
+    ]
+    assert fieldsets(content) == {
+        "Candidato 1 · Ana Beatriz Salcedo": short,
+        "Candidato 2 · Carlos Eduardo Mendoza": short,
+    }
+
+
+def test_the_evaluation_form_names_candidates_only_to_coordination_staff(people, theme, client):
+    """Read by someone without the personal-data permission, the legends give the number."""
+    from staffing.forms import EvaluationForm
+    from tests.conftest import make_user
+    from workflows.roles import Role
+
+    position = open_position(client, people["coordinator"], theme)
+    register_all(client, position, people["assistant"])
+    task = open_task(process_of(position))
+    outsider = make_user("fac_x", Role.FACILITATOR)
+    legends = [
+        legend for _c, legend, _f in EvaluationForm(task=task, user=outsider).candidate_groups()
+    ]
+    assert legends == ["Candidato 1", "Candidato 2"]
+    rendered = EvaluationForm(task=task, user=outsider).as_p()
+    assert "Salcedo" not in rendered and "Mendoza" not in rendered
+
+
 def evaluated(client, people, theme):
     position = open_position(client, people["coordinator"], theme)
     register_all(client, position, people["assistant"])
@@ -81,6 +128,12 @@ def test_the_decider_sees_the_candidates_ranked_with_scores_notes_and_cvs(client
     position = evaluated(client, people, theme)
     response = task_page(client, people["coordinator"], position)
     shown = text(response)
+    # Deciding, the position reads as evaluated, and the button says what it records.
+    assert "Etapa Evaluado: decisión pendiente" in shown
+    assert "En evaluación de candidatos" not in shown
+    claim(client, open_task(process_of(position)))
+    response = task_page(client, people["coordinator"], position)
+    assert re.search(r'id="complete">\s*Registrar la decisión\s*<', response.content.decode())
     # Ranked by total: candidate 2 (14/15) first, with each criterion.
     ranking = shown.split("Candidaturas según su evaluación")[1]
     assert ranking.index("Carlos Eduardo Mendoza") < ranking.index("Ana Beatriz Salcedo")
@@ -153,29 +206,36 @@ def queries(client, user, position):
     return len(captured)
 
 
-def test_evaluation_and_decision_pages_read_as_much_for_five_candidates_as_for_one(
-    client, people, theme
-):
+def test_every_hiring_page_reads_as_much_for_five_candidates_as_for_one(client, people, theme):
     def with_candidates(count, title):
         position = open_position(client, people["coordinator"], theme, title=title)
-        many = [
-            {**CANDIDATES[0], "email": f"persona{n}@correo.example", "full_name": f"Persona {n}"}
-            for n in range(count)
-        ]
-        register_all(client, position, people["assistant"], candidates=many)
+        client.force_login(people["assistant"])
+        for n in range(count):
+            data = {**CANDIDATES[0], "email": f"persona{n}@correo.example"}
+            add_candidate(client, position, {**data, "full_name": f"Persona {n}"})
         return position
 
+    def same(user, positions):
+        for position in positions:
+            task = open_task(process_of(position))
+            if task.owner_id is None:
+                client.force_login(user)
+                claim(client, task)
+        assert queries(client, user, positions[0]) == queries(client, user, positions[1])
+
     one, five = with_candidates(1, "Uno"), with_candidates(5, "Cinco")
+    same(people["assistant"], (one, five))  # the registration, with its candidates so far
     for position in (one, five):
-        client.force_login(people["deputy"])
-        claim(client, open_task(process_of(position)))
-    assert queries(client, people["deputy"], one) == queries(client, people["deputy"], five)
+        complete(client, open_task(process_of(position)), {"confirm": "on", "comment": ""})
+    same(people["deputy"], (one, five))
 
     for position in (one, five):
         scores = {n: (5 - n % 5, 3, 4) for n in range(1, 6)}
         evaluate_all(client, position, people["deputy"], scores=scores)
         assert open_task(process_of(position)).flow_task.name == "decide"
-        client.force_login(people["coordinator"])
-        claim(client, open_task(process_of(position)))
-    coordinator = people["coordinator"]
-    assert queries(client, coordinator, one) == queries(client, coordinator, five)
+    same(people["coordinator"], (one, five))
+
+    for position in (one, five):
+        first = position.candidates.get(number=1)
+        decide(client, position, people["coordinator"], decision="hire", candidate=first.pk)
+    same(people["assistant"], (one, five))  # the contract, with the chosen candidate
