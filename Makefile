@@ -16,7 +16,9 @@ install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
 	uv sync --frozen --python $(PYTHON)
 
-# Embedded default: SQLite, Celery eager, demo data, development server.
+# Embedded default: SQLite, Celery eager, demo data, development server. DEBUG is off
+# (pagg/settings.py), so people meet the Spanish 403/404/500 pages; whitenoise serves
+# the static files. DEBUG=1 make demo brings Django's debug pages back.
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -249,6 +249,28 @@ def seed():
                 "follow_up_assignee": assignee,
             },
         )
+    # A meeting in Zulia leaves a follow-up in the queue of Zulia's facilitators.
+    zulia_member = (
+        Agreement.objects.filter(state=Agreement.State.ACTIVE, municipality__region=zulia)
+        .select_related("municipality")
+        .order_by("pk")
+        .first()
+        .municipality
+    )
+    onboarding.record_contact(
+        fac_zulia,
+        zulia_member,
+        {
+            "date": timezone.localdate(),
+            "kind": "meeting",
+            "participants": "Alcaldesa, Dirección de Hacienda, facilitador",
+            "agreed": "Presentar el convenio ante el concejo municipal.",
+            "follow_up": "Enviar al concejo municipal la minuta de la reunión",
+            "follow_up_role": Role.FACILITATOR,
+            "follow_up_due": due,
+            "follow_up_assignee": None,
+        },
+    )
     # Some work is late or nearly due, so that reminders and escalation show on a first look.
     late = Task.objects.filter(flow_task_type="HUMAN", status="ASSIGNED", role=Role.FACILITATOR)
     late = list(late.order_by("pk")[:2])

@@ -3,8 +3,10 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from workflows.forms import DecisionForm, TaskForm
+from workflows.forms import DecisionForm, PersonChoiceField, TaskForm
+from workflows.numbers import CountField
 from workflows.roles import Role
 
 from .fields import MunicipalityChoiceField
@@ -23,7 +25,7 @@ class StartOnboardingForm(forms.Form):
     """The facilitator registers the municipality's authorities to start onboarding."""
 
     municipality = MunicipalityChoiceField(label=_("Municipality"), queryset=None)
-    population = forms.IntegerField(label=_("Population"), min_value=0, required=False)
+    population = CountField(label=_("Population"), min_value=0, required=False)
     mayor_name = forms.CharField(label=_("Mayor"), max_length=200)
     mayor_email = forms.EmailField(label=_("Mayor's e-mail"), required=False)
     mayor_phone = forms.CharField(label=_("Mayor's phone"), max_length=40, required=False)
@@ -148,7 +150,7 @@ class ContactLogForm(forms.ModelForm):
             (Role.ASSISTANT.value, Role.ASSISTANT.label),
         ],
     )
-    follow_up_assignee = forms.ModelChoiceField(
+    follow_up_assignee = PersonChoiceField(
         label=_("Follow-up by (person)"),
         required=False,
         queryset=None,
@@ -199,7 +201,7 @@ class ScopeForm(forms.Form):
 
     GRANT, REVOKE = "grant", "revoke"
 
-    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
+    user = PersonChoiceField(label=_("Person"), queryset=None)
     role = forms.ChoiceField(
         label=_("As"),
         choices=[
@@ -207,7 +209,9 @@ class ScopeForm(forms.Form):
             (Role.MUNICIPAL_OFFICER.value, Role.MUNICIPAL_OFFICER.label),
         ],
     )
-    region = forms.ModelChoiceField(label=_("State"), queryset=None, required=False)
+    region = forms.ModelChoiceField(
+        label=pgettext_lazy("Venezuelan state", "State"), queryset=None, required=False
+    )
     municipality = MunicipalityChoiceField(label=_("Municipality"), queryset=None, required=False)
     action = forms.ChoiceField(
         label=_("Action"), choices=[(GRANT, _("Grant")), (REVOKE, _("Revoke"))]

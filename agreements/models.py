@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from workflows.fsm import ConcurrentTransitionMixin
@@ -36,7 +37,10 @@ class Region(models.Model):
 
 class Municipality(models.Model):
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("state")
+        Region,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        verbose_name=pgettext_lazy("Venezuelan state", "state"),
     )
     code = models.CharField(_("official code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=150)
@@ -104,15 +108,15 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     """The cooperation agreement that makes a municipality a member of the programme."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        IN_REVIEW = "in_review", _("In review")
-        RETURNED = "returned", _("Returned with comments")
-        APPROVED = "approved", _("Approved")
-        SIGNED = "signed", _("Signed")
-        ACTIVE = "active", _("Active")
-        SUSPENDED = "suspended", _("Suspended")
-        EXPIRED = "expired", _("Expired")
-        TERMINATED = "terminated", _("Terminated")
+        DRAFT = "draft", pgettext_lazy("agreement state", "Draft")
+        IN_REVIEW = "in_review", pgettext_lazy("agreement state", "In review")
+        RETURNED = "returned", pgettext_lazy("agreement state", "Returned with comments")
+        APPROVED = "approved", pgettext_lazy("agreement state", "Approved")
+        SIGNED = "signed", pgettext_lazy("agreement state", "Signed")
+        ACTIVE = "active", pgettext_lazy("agreement state", "Active")
+        SUSPENDED = "suspended", pgettext_lazy("agreement state", "Suspended")
+        EXPIRED = "expired", pgettext_lazy("agreement state", "Expired")
+        TERMINATED = "terminated", pgettext_lazy("agreement state", "Terminated")
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="agreements"

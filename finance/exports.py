@@ -142,7 +142,7 @@ def datapackage(request):
     line_fields = [
         {"name": "municipality_code", "type": "string", "title": "Código INE del municipio"},
         {"name": "municipality", "type": "string"},
-        {"name": "state", "type": "string", "title": "Estado"},
+        {"name": "state", "type": "string", "title": "Entidad federal"},
         {"name": "year", "type": "integer", "title": "Ejercicio fiscal"},
         {"name": "quarter", "type": "integer", "title": "Trimestre (0 = presupuesto)"},
         {"name": "currency", "type": "string"},

@@ -141,8 +141,8 @@ class FiscalPeriod(FSMModelMixin, models.Model):
     """A year's budget (quarter 0) or one quarter's cumulative execution."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("fiscal period state", "Open")
+        CLOSED = "closed", pgettext_lazy("fiscal period state", "Closed")
 
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
@@ -218,13 +218,13 @@ class Submission(ConcurrentTransitionMixin, models.Model):
     """One municipality's data for one period, in one version."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        VALIDATED = "validated", _("Validated")
-        IN_REVIEW = "in_review", _("In review")
-        RETURNED = "returned", _("Returned with comments")
-        APPROVED = "approved", _("Approved")
-        PUBLISHED = "published", _("Published")
-        SUPERSEDED = "superseded", _("Superseded by a correction")
+        DRAFT = "draft", pgettext_lazy("submission state", "Draft")
+        VALIDATED = "validated", pgettext_lazy("submission state", "Validated")
+        IN_REVIEW = "in_review", pgettext_lazy("submission state", "In review")
+        RETURNED = "returned", pgettext_lazy("submission state", "Returned with comments")
+        APPROVED = "approved", pgettext_lazy("submission state", "Approved")
+        PUBLISHED = "published", pgettext_lazy("submission state", "Published")
+        SUPERSEDED = "superseded", pgettext_lazy("submission state", "Superseded by a correction")
 
     municipality = models.ForeignKey(
         "agreements.Municipality",
@@ -419,9 +419,9 @@ class Upload(models.Model):
     """A file as received, kept for the record whether it was accepted or not."""
 
     class Result(models.TextChoices):
-        PENDING = "pending", _("Being checked")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+        PENDING = "pending", pgettext_lazy("upload result", "Being checked")
+        ACCEPTED = "accepted", pgettext_lazy("upload result", "Accepted")
+        REJECTED = "rejected", pgettext_lazy("upload result", "Rejected")
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "XLSX"

@@ -15,12 +15,12 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from workflows import files
+from workflows import files, numbers
 
 from .models import STAGES
 
@@ -175,9 +175,10 @@ def parse_amount(raw):
 
 
 def _parse_amount(raw):
-    """With both marks present the last one is the decimal mark. With one kind only,
-    Spanish usage wins: ``1.234`` and ``1.234.567`` are thousands, ``1234,5`` decimals;
-    a single ``.`` followed by other than three digits (``1234.56``) is a decimal point.
+    """Spanish usage, read as ``workflows.numbers`` reads a file: with both marks present
+    the last one is the decimal mark. With one kind only, ``1.234`` and ``1.234.567`` are
+    thousands, ``1234,5`` decimals; a single ``.`` followed by other than three digits
+    (``1234.56``) is a decimal point.
     """
     if raw is None:
         return None
@@ -207,32 +208,9 @@ def _parse_amount(raw):
         raise ValueError(raw)
     if text.startswith("-"):
         negative, text = not negative, text[1:]
-    last_dot, last_comma = text.rfind("."), text.rfind(",")
-    if last_dot >= 0 and last_comma >= 0:
-        decimal_mark = "." if last_dot > last_comma else ","
-    elif last_comma >= 0:
-        decimal_mark = ","
-        if text.count(",") > 1:
-            raise ValueError(raw)
-    elif last_dot >= 0:
-        thousands_like = re.fullmatch(r"\d{1,3}(\.\d{3})+", text)
-        decimal_mark = "" if thousands_like else "."
-        if not thousands_like and text.count(".") > 1:
-            raise ValueError(raw)
-    else:
-        decimal_mark = ""
-    thousands = {".": ",", ",": ".", "": "."}[decimal_mark]
-    integer, _sep, fraction = text.partition(decimal_mark) if decimal_mark else (text, "", "")
-    if thousands in integer:
-        groups = integer.split(thousands)
-        if not all(len(g) == 3 for g in groups[1:]) or not 1 <= len(groups[0]) <= 3:
-            raise ValueError(raw)
-        integer = "".join(groups)
-    if not integer.isdigit() or (fraction and not fraction.isdigit()):
-        raise ValueError(raw)
     try:
-        value = Decimal(f"{integer}.{fraction or '0'}")
-    except InvalidOperation as error:
+        value = numbers.parse_number(text, lenient=True, decimal=",", thousands=".")
+    except numbers.NumberError as error:
         raise ValueError(raw) from error
     if abs(value) >= MAX_AMOUNT:
         raise TooLarge(raw)

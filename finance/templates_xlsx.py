@@ -3,7 +3,7 @@
 import io
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from workflows.exports import safe_cell
 
@@ -12,7 +12,7 @@ from .models import EXPENDITURE_STAGES, REVENUE_STAGES
 COLUMN_TITLES = {
     "program": gettext_lazy("Programme"),
     "code": gettext_lazy("Code"),
-    "name": gettext_lazy("Name"),
+    "name": pgettext_lazy("budget account", "Name"),
     "initial": gettext_lazy("Initial budget"),
     "modified": gettext_lazy("Modified budget"),
     "committed": gettext_lazy("Committed"),

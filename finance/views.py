@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from agreements.models import Municipality, Region
-from workflows import audit
+from workflows import audit, permissions
 from workflows.models import Task
 from workflows.pagination import paginate
 
@@ -81,7 +81,11 @@ def period_list(request):
     return render(
         request,
         "finance/period_list.html",
-        {"page": paginator.get_page(request.GET.get("page")), "form": form},
+        {
+            "page": paginator.get_page(request.GET.get("page")),
+            "form": form,
+            "submits": submits_for_someone(request.user),  # the API token is theirs only
+        },
     )
 
 
@@ -146,8 +150,14 @@ def submission_detail(request, pk):
                 {**finding, "label": validation.found_label(finding.get("rule"))}
                 for finding in (uploads[0].findings if uploads else [])
             ],
-            "process": process,
+            # Linked for those who may open them: a reviewer who reads the submission
+            # may have no part in the officer's task.
+            "process": process
+            if process and permissions.can_view_process(request.user, process)
+            else None,
             "open_task": open_task,
+            "open_task_link": open_task is not None
+            and permissions.can_view_task(request.user, open_task),
             "can_upload": may_submit and submission.is_editable,
             "can_correct": may_submit
             and submission.state == Submission.State.PUBLISHED

@@ -253,21 +253,29 @@ def seed(users):
         },
     )
 
-    # One waiting for curation, one for the coordinator's approval of its publication.
-    for title, municipality, theme, data, approve in (
+    # One waiting in the knowledge team's queue, one in their inbox (taken, not finished)
+    # and one waiting for the coordinator's approval of its publication.
+    for title, municipality, theme, data, stage in (
         (
             "Cobro de tasas de aseo en la factura del agua",
             "2301",
             "finanzas-municipales",
             CASES[0],
-            False,
+            "queued",
+        ),
+        (
+            "Consulta del plan de inversión en las parroquias",
+            "0101",
+            "gobierno-abierto",
+            CASES[2],
+            "taken",
         ),
         (
             "Ventanilla única de permisos de construcción",
             "1508",
             "gestion-y-tecnologia",
             CASES[3],
-            True,
+            "curated",
         ),
     ):
         case = services.register_case(
@@ -287,7 +295,10 @@ def seed(users):
         )
         _systematise(case, specialist, data)
         _do(case, "systematise", specialist, {"comment": "Listo para curaduría."})
-        if approve:
+        if stage == "taken":
+            (curation,) = tasks.open_human_tasks(process_of(case))
+            tasks.claim(curation, curator)
+        elif stage == "curated":
             _do(
                 case,
                 "curate",

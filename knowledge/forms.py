@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.fields import MunicipalityChoiceField
 from agreements.models import Municipality
 from networks.models import Theme
+from workflows import numbers
 from workflows.forms import DecisionForm, TaskForm
 
 from .models import (
@@ -127,6 +128,7 @@ IndicatorFormSet = inlineformset_factory(
     Case,
     ResultIndicator,
     fields=["name", "unit", "before", "after", "source"],
+    formfield_callback=numbers.formfield,
     extra=2,
     can_delete=True,
 )

@@ -18,6 +18,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from workflows.fsm import ConcurrentTransitionMixin
@@ -75,21 +76,21 @@ CRITERIA = [
 class ReplicationState(models.TextChoices):
     """Where a municipality's replication of a case stands (also read in the case's trail)."""
 
-    PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    ABANDONED = "abandoned", _("Abandoned")
+    PLANNED = "planned", pgettext_lazy("replication state", "Planned")
+    IN_PROGRESS = "in_progress", pgettext_lazy("replication state", "In progress")
+    DONE = "done", pgettext_lazy("replication state", "Done")
+    ABANDONED = "abandoned", pgettext_lazy("replication state", "Abandoned")
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
-        IN_SYSTEMATISATION = "in_systematisation", _("In systematisation")
-        IN_CURATION = "in_curation", _("In curation")
-        RETURNED = "returned", _("Returned with comments")
-        APPROVED = "approved", _("Approved by curation")
-        PUBLISHED = "published", _("Published")
-        ARCHIVED = "archived", _("Archived")
+        REGISTERED = "registered", pgettext_lazy("case state", "Registered")
+        IN_SYSTEMATISATION = "in_systematisation", pgettext_lazy("case state", "In systematisation")
+        IN_CURATION = "in_curation", pgettext_lazy("case state", "In curation")
+        RETURNED = "returned", pgettext_lazy("case state", "Returned with comments")
+        APPROVED = "approved", pgettext_lazy("case state", "Approved by curation")
+        PUBLISHED = "published", pgettext_lazy("case state", "Published")
+        ARCHIVED = "archived", pgettext_lazy("case state", "Archived")
 
     class ResultsType(models.TextChoices):
         COVERAGE = "coverage", _("Service coverage")

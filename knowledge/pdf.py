@@ -4,8 +4,10 @@ import io
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from workflows.numbers import format_figure
 
 from .models import CRITERIA, STEP_FIELDS, STEPS, Case
 
@@ -41,7 +43,7 @@ def render(case):
         [_("Period"), _period(case)],
         [_("Contact person"), " · ".join(filter(None, [case.contact_name, case.contact_email]))],
         [_("Partners"), case.partners or "—"],
-        [_("State"), case.get_state_display()],
+        [_("Status"), case.get_state_display()],
         [_("Version"), str(case.version)],
     ]
     story = [
@@ -81,8 +83,8 @@ def render(case):
             rows += [
                 [
                     Paragraph(escape(i.name), body),
-                    number_format(i.before, 2) if i.before is not None else "—",
-                    number_format(i.after, 2) if i.after is not None else "—",
+                    format_figure(i.before),
+                    format_figure(i.after),
                     i.unit,
                 ]
                 for i in case.indicators.all()

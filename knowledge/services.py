@@ -69,6 +69,11 @@ def can_register_somewhere(user):
     return registrable_municipalities(user).exists()
 
 
+def can_give_feedback(user):
+    """Signed-in people comment on and rate published cases; auditors only read them."""
+    return user.is_authenticated and not only_reads(user)
+
+
 def can_moderate(user):
     return user.has_perm(CURATE) or has_role(user, Role.SPECIALIST)
 
@@ -458,7 +463,7 @@ def record_replication(case, user, municipality, state, report=""):
 
 
 def _may_give_feedback(user):
-    if only_reads(user):
+    if not can_give_feedback(user):
         raise PermissionDenied(_("Auditors read the library; they do not comment or rate."))
 
 

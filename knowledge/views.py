@@ -129,6 +129,7 @@ def case_detail(request, pk):
         else Municipality.objects.none()
     )
     task = services.systematise_task(case) if not case.is_public else None
+    feedback = case.is_public and services.can_give_feedback(user)
     return render(
         request,
         "knowledge/case_detail.html",
@@ -143,8 +144,8 @@ def case_detail(request, pk):
             "comments": comments,
             "rating": rating,
             "related": selectors.related(case) if case.is_public else [],
-            "comment_form": CommentForm() if user.is_authenticated and case.is_public else None,
-            "rating_form": RatingForm() if user.is_authenticated and case.is_public else None,
+            "comment_form": CommentForm() if feedback else None,
+            "rating_form": RatingForm() if feedback else None,
             "replication_form": ReplicationForm(municipalities=reporting)
             if reporting.exists()
             else None,
@@ -414,7 +415,11 @@ def my_cases(request):
         .select_related("municipality", "theme", "specialist")
         .order_by("-created")[:200]
     )
-    return render(request, "knowledge/my_cases.html", {"cases": cases})
+    return render(
+        request,
+        "knowledge/my_cases.html",
+        {"cases": cases, "can_register": services.can_register_somewhere(request.user)},
+    )
 
 
 EXPORT_FIELDS = [

@@ -58,7 +58,7 @@ def seed(users):
     services.add_post(
         network,
         specialist,
-        "Bienvenidos a la red",
+        "Les damos la bienvenida a la red",
         "<p>Este es el espacio para compartir lo que funciona en la <strong>hacienda "
         "municipal</strong>.</p><ul><li>Catastro</li><li>Recaudación</li></ul>",
         True,

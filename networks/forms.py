@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from agreements.fields import MunicipalityMultipleChoiceField
@@ -13,6 +14,10 @@ from .models import Invitation, Membership, Network, Resource, Solution, Theme
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Labels above their fields without a colon, a checkbox before its sentence.
 STACKED = "networks/forms/stacked.html"
+
+
+def _day(date):
+    return date_format(date, "SHORT_DATE_FORMAT")
 
 
 class ProposalForm(forms.ModelForm):
@@ -95,8 +100,7 @@ class DesignForm(TaskForm):
     calendar = forms.CharField(
         label=_("Calendar"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2027-02-15: Primer encuentro"}),
-        help_text=_("One activity per line: the date (YYYY-MM-DD), a colon, the activity."),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     invitation_deadline = forms.DateField(label=_("Invitations close on"), widget=DATE)
     field_order = ["concept", "work_plan", "activities", "calendar", "invitation_deadline"]
@@ -110,11 +114,19 @@ class DesignForm(TaskForm):
                 "work_plan": network.work_plan,
                 "activities": network.activities,
                 "calendar": "\n".join(
-                    f"{entry.date.isoformat()}: {entry.title}" for entry in network.calendar.all()
+                    f"{_day(entry.date)}: {entry.title}" for entry in network.calendar.all()
                 ),
                 "invitation_deadline": network.invitation_deadline,
             }
         super().__init__(*args, task=task, **kwargs)
+        # Dates are written as the reader writes them (31/12/2027 in Spanish); the example
+        # says so in the language of the page.
+        first_meeting = _("First meeting")
+        example = f"{_day(datetime.date(2027, 2, 15))}: {first_meeting}"
+        self.fields["calendar"].widget.attrs["placeholder"] = example
+        self.fields["calendar"].help_text = _(
+            "One activity per line: the date, a colon and the activity, as in “%(example)s”."
+        ) % {"example": example}
 
     def clean_calendar(self):
         entries, problems = [], []
@@ -123,13 +135,16 @@ class DesignForm(TaskForm):
                 continue
             day, sep, title = line.partition(":")
             try:
-                date = datetime.date.fromisoformat(day.strip())
-            except ValueError:
+                date = forms.DateField().to_python(day.strip())
+            except forms.ValidationError:
                 date = None
             if not sep or not title.strip() or date is None:
                 problems.append(
-                    _("Line %(number)s: write the date as YYYY-MM-DD, a colon and the activity.")
-                    % {"number": number}
+                    _(
+                        "Line %(number)s: write the date as in %(example)s, "
+                        "a colon and the activity."
+                    )
+                    % {"number": number, "example": _day(datetime.date(2027, 2, 15))}
                 )
             else:
                 entries.append((date, title.strip()[:200]))

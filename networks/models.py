@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from workflows.fsm import ConcurrentTransitionMixin
@@ -49,13 +50,13 @@ class Network(ConcurrentTransitionMixin, models.Model):
     """A thematic or sectoral network of municipalities, led by a specialist."""
 
     class State(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        APPROVED = "approved", _("Approved")
-        IN_DESIGN = "in_design", _("In design")
-        INVITING = "inviting", _("Inviting municipalities")
-        ACTIVE = "active", _("Active")
-        PAUSED = "paused", _("Paused")
-        CLOSED = "closed", _("Closed")
+        PROPOSED = "proposed", pgettext_lazy("network state", "Proposed")
+        APPROVED = "approved", pgettext_lazy("network state", "Approved")
+        IN_DESIGN = "in_design", pgettext_lazy("network state", "In design")
+        INVITING = "inviting", pgettext_lazy("network state", "Inviting municipalities")
+        ACTIVE = "active", pgettext_lazy("network state", "Active")
+        PAUSED = "paused", pgettext_lazy("network state", "Paused")
+        CLOSED = "closed", pgettext_lazy("network state", "Closed")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public: anyone sees what members publish")
@@ -213,10 +214,10 @@ class Invitation(models.Model):
     """A target municipality's answer to the invitation, recorded by its facilitator."""
 
     class Answer(models.TextChoices):
-        PENDING = "pending", _("No answer yet")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-        NO_ANSWER = "no_answer", _("No answer by the deadline")
+        PENDING = "pending", pgettext_lazy("invitation answer", "No answer yet")
+        ACCEPTED = "accepted", pgettext_lazy("invitation answer", "Accepted")
+        DECLINED = "declined", pgettext_lazy("invitation answer", "Declined")
+        NO_ANSWER = "no_answer", pgettext_lazy("invitation answer", "No answer by the deadline")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="invitations")
     municipality = models.ForeignKey(

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
@@ -126,10 +127,10 @@ class Job(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Waiting for the broker")
-        PUBLISHED = "published", _("Handed to a worker")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Given up")
+        PENDING = "pending", pgettext_lazy("job state", "Waiting for the broker")
+        PUBLISHED = "published", pgettext_lazy("job state", "Handed to a worker")
+        DONE = "done", pgettext_lazy("job state", "Done")
+        FAILED = "failed", pgettext_lazy("job state", "Given up")
 
     task = models.CharField(_("task"), max_length=200)
     args = models.JSONField(_("arguments"), default=list, blank=True)

@@ -1,8 +1,11 @@
 """Settings read from the environment.
 
-With no variable set this is the embedded default for a first look: SQLite in
-the project folder, Celery tasks run eagerly, DEBUG on, e-mail to the console.
-Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and uses ``pagg.production``.
+With no variable set this is the embedded default for a first look (``make demo``):
+SQLite in the project folder, Celery tasks run eagerly, e-mail to the console, DEBUG
+off so that errors show the programme's own pages, and static files served by
+whitenoise from where they live. ``DEBUG=1`` brings Django's debug pages back for
+development. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and uses
+``pagg.production``.
 """
 
 import os
@@ -28,7 +31,9 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", default="DATABASE_URL" not in os.environ)
+# Off unless asked for: a first look meets the Spanish 403, 404 and 500 pages a person
+# would meet in production, not Django's English debug pages.
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = os.environ.get(
     "SECRET_KEY", "django-insecure-embedded-default-key-for-a-first-look-only"
 )
@@ -172,6 +177,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# whitenoise serves static files whatever DEBUG says. Without a collectstatic run (the
+# embedded default, tests) it finds them in the apps and in static/, as runserver would;
+# pagg.production serves only the collected, hashed copies.
+WHITENOISE_USE_FINDERS = True
 
 # Content Security Policy (django-csp): scripts only from our own static files or
 # carrying the request's nonce; no inline handlers, no plugins, no framing.
@@ -232,7 +241,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # e.g. with a Redis restart) is handed out again by the outbox relay.
 OUTBOX_REPUBLISH_AFTER = int(os.environ.get("OUTBOX_REPUBLISH_AFTER", str(2 * 60 * 60)))
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, whose rows coordinators edit in the admin; the
+# settings below only create the rows that are missing (pagg/beat.py).
+CELERY_BEAT_SCHEDULER = "pagg.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "notifications.tasks.relay_outbox",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
@@ -8,6 +9,10 @@ from agreements.api import AgreementViewSet, MunicipalityViewSet
 from finance import api as finance_api
 from knowledge.api import CaseViewSet
 from workflows.api import ProcessViewSet, TaskViewSet
+
+# The admin is part of the programme's site, not "Django's": its header says whose it is.
+admin.site.site_header = _("PAGG Municipal administration")
+admin.site.site_title = _("PAGG Municipal administration")
 
 router = DefaultRouter()
 router.register("tasks", TaskViewSet, basename="task")

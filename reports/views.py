@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from workflows.roles import Role, has_role, is_coordination_staff
 
 from . import pdf, selectors, services
-from .forms import ReportFilterForm
+from .forms import ReportFilterForm, ReportPeriodForm
 from .models import ReportFile
 
 
@@ -17,9 +17,10 @@ def _report(request):
     user = request.user
     if not (is_coordination_staff(user) or has_role(user, Role.FACILITATOR, Role.AUDITOR)):
         raise PermissionDenied
-    form = ReportFilterForm(request.GET or None)
+    regions = selectors.regions_for(user)
+    form = ReportFilterForm(request.GET or None, regions=regions)
     if not (form.is_bound and form.is_valid()):
-        form_defaults = ReportFilterForm({})
+        form_defaults = ReportFilterForm({}, regions=regions)
         form_defaults.is_valid()
         data = form_defaults.cleaned_data
     else:
@@ -61,7 +62,7 @@ def report_files(request):
     if request.method == "POST":
         if not is_coordination_staff(request.user):
             raise PermissionDenied
-        form = ReportFilterForm(request.POST)
+        form = ReportPeriodForm(request.POST)
         if form.is_valid():
             services.request_report(
                 request.user, form.cleaned_data["start"], form.cleaned_data["end"]
@@ -69,7 +70,7 @@ def report_files(request):
             messages.success(request, _("The report is being generated."))
             return redirect("reports:files")
     else:
-        form = ReportFilterForm()
+        form = ReportPeriodForm()
     files = ReportFile.objects.select_related("requested_by")[:100]
     busy = any(f.status in (ReportFile.Status.PENDING, ReportFile.Status.RUNNING) for f in files)
     return render(request, "reports/files.html", {"files": files, "form": form, "busy": busy})

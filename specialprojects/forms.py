@@ -7,17 +7,12 @@ from django.utils.translation import pgettext_lazy
 from agreements.fields import MunicipalityMultipleChoiceField
 from agreements.models import Municipality
 from finance.models import Currency
+from workflows.forms import PersonChoiceField as PersonField
 from workflows.forms import TaskForm
+from workflows.numbers import MoneyField, NumberField
 from workflows.roles import Role
 
 from .models import ProjectLine, TeamMember
-
-
-def _as_written(value):
-    """A figure as people write it: 40 rather than 40,00; 12,5 rather than 12,50."""
-    if value is None:
-        return None
-    return value.to_integral_value() if value == value.to_integral_value() else value.normalize()
 
 
 def currencies_in_use(day=None):
@@ -32,13 +27,6 @@ def currencies_in_use(day=None):
     return Currency.objects.filter(valid_from__gte=in_force.valid_from).order_by("valid_from")
 
 
-# A figure typed as written here ("1.200", "12,5"), on a phone's numeric keyboard.
-FIGURE = {
-    "max_digits": 18,
-    "decimal_places": 2,
-    "localize": True,
-    "widget": forms.TextInput(attrs={"inputmode": "decimal"}),
-}
 NAME = pgettext_lazy("an indicator's or a milestone's", "Name")
 
 
@@ -75,8 +63,8 @@ class RowForm(forms.Form):
 class IndicatorRowForm(RowForm):
     name = forms.CharField(label=NAME, max_length=200, required=False)
     unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
-    baseline = forms.DecimalField(label=_("Baseline"), required=False, **FIGURE)
-    target = forms.DecimalField(label=_("Target"), required=False, **FIGURE)
+    baseline = NumberField(label=_("Baseline"), required=False)
+    target = NumberField(label=_("Target"), required=False)
     required = ("name", "baseline", "target")
 
 
@@ -142,12 +130,23 @@ class RowFormSet(forms.BaseFormSet):
         for number, form in enumerate(self.forms, 1):
             if self._should_delete_form(form):
                 continue
-            for name, errors in form.errors.items():
+            for name, errors in form.errors.as_data().items():
                 label = form.fields[name].label if name in form.fields else ""
                 for error in errors:
+                    if "field" in (error.params or {}):  # it names its field already
+                        found.append(
+                            _("%(row)s %(number)s, %(error)s")
+                            % {"row": self.noun, "number": number, "error": next(iter(error))}
+                        )
+                        continue
                     found.append(
                         _("%(row)s %(number)s, %(field)s: %(error)s")
-                        % {"row": self.noun, "number": number, "field": label, "error": error}
+                        % {
+                            "row": self.noun,
+                            "number": number,
+                            "field": label,
+                            "error": next(iter(error)),
+                        }
                     )
         return found
 
@@ -187,8 +186,8 @@ def indicator_rows(project):
         {
             "name": i.name,
             "unit": i.unit,
-            "baseline": _as_written(i.baseline),
-            "target": _as_written(i.target),
+            "baseline": i.baseline,
+            "target": i.target,
         }
         for i in project.indicators.all()
     ]
@@ -225,14 +224,7 @@ class ProposalForm(TaskForm):
         queryset=Municipality.objects.filter(is_member=True),
         required=False,
     )
-    budget = forms.DecimalField(
-        label=_("Budget"),
-        max_digits=20,
-        decimal_places=2,
-        min_value=0,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
+    budget = MoneyField(label=_("Budget"), min_value=0)
     currency = forms.ModelChoiceField(
         label=_("Currency of the budget"), queryset=None, required=False, empty_label=None
     )
@@ -363,11 +355,10 @@ class MilestoneForm(TaskForm):
         if task is None:
             return
         for indicator in task.process.subject.indicators.all():
-            self.fields[f"indicator_{indicator.pk}"] = forms.DecimalField(
+            self.fields[f"indicator_{indicator.pk}"] = NumberField(
                 label=_("%(name)s: current value (%(unit)s)")
                 % {"name": indicator.name, "unit": indicator.unit or "—"},
-                initial=_as_written(indicator.current),
-                **FIGURE,
+                initial=indicator.current,
             )
         self.fields["comment"] = self.fields.pop("comment")  # last, after the delivery
 
@@ -406,7 +397,7 @@ class ProjectDefinitionForm(forms.Form):
     )
     new_line = forms.CharField(label=_("Or a new line"), max_length=150, required=False)
     title = forms.CharField(label=_("Title"), max_length=200)
-    lead = forms.ModelChoiceField(label=_("Project lead"), queryset=None)
+    lead = PersonField(label=_("Project lead"), queryset=None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

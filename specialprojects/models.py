@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from workflows.fsm import ConcurrentTransitionMixin
@@ -36,16 +37,16 @@ class ProjectLine(models.Model):
 
 class Project(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        IN_REVIEW = "in_review", _("In review")
-        RETURNED = "returned", _("Returned with comments")
-        APPROVED = "approved", _("Approved")
-        LAUNCHED = "launched", _("Launched")
-        IN_EXECUTION = "in_execution", _("In execution")
-        CLOSING = "closing", _("Closing")
-        CLOSED = "closed", _("Closed")
-        SUSPENDED = "suspended", _("Suspended")
-        CANCELLED = "cancelled", _("Cancelled")
+        DRAFT = "draft", pgettext_lazy("project state", "Draft")
+        IN_REVIEW = "in_review", pgettext_lazy("project state", "In review")
+        RETURNED = "returned", pgettext_lazy("project state", "Returned with comments")
+        APPROVED = "approved", pgettext_lazy("project state", "Approved")
+        LAUNCHED = "launched", pgettext_lazy("project state", "Launched")
+        IN_EXECUTION = "in_execution", pgettext_lazy("project state", "In execution")
+        CLOSING = "closing", pgettext_lazy("project state", "Closing")
+        CLOSED = "closed", pgettext_lazy("project state", "Closed")
+        SUSPENDED = "suspended", pgettext_lazy("project state", "Suspended")
+        CANCELLED = "cancelled", pgettext_lazy("project state", "Cancelled")
 
     line = models.ForeignKey(
         ProjectLine, on_delete=models.PROTECT, related_name="projects", verbose_name=_("line")
@@ -88,7 +89,7 @@ class Project(ConcurrentTransitionMixin, models.Model):
     results_summary = models.TextField(_("results against targets"), blank=True)
     lessons = models.TextField(_("lessons learned"), blank=True)
     suggest_case = models.BooleanField(_("register an innovation case from it"), default=False)
-    launched_on = models.DateField(_("launched on"), null=True, blank=True)
+    launched_on = models.DateField(pgettext_lazy("project", "launched on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(

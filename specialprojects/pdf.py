@@ -4,8 +4,10 @@ import io
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from workflows.numbers import format_figure, format_money
 
 
 def render(project):
@@ -28,11 +30,7 @@ def render(project):
         ]
     )
     unit = project.currency.code if project.currency else ""
-    budget = (
-        f"{number_format(project.budget, 2, force_grouping=True)} {unit}"
-        if project.budget is not None
-        else "—"
-    )
+    budget = f"{format_money(project.budget)} {unit}" if project.budget is not None else "—"
     story = [
         Paragraph(_("PAGG Municipal: special project"), styles["Heading4"]),
         Paragraph(escape(project.title), styles["Title"]),
@@ -52,15 +50,15 @@ def render(project):
     rows += [
         [
             Paragraph(escape(i.name), body),
-            number_format(i.baseline, 2),
-            number_format(i.target, 2),
-            number_format(i.current, 2),
+            format_figure(i.baseline),
+            format_figure(i.target),
+            format_figure(i.current),
             f"{round(i.progress * 100)} %",
         ]
         for i in project.indicators.all()
     ]
     story += [Paragraph(_("Indicators"), styles["Heading3"]), Table(rows, style=grid)]
-    rows = [[_("Milestone"), _("Due"), _("Delivered"), _("State")]]
+    rows = [[_("Milestone"), _("Due"), _("Delivered"), _("Status")]]
     for m in project.milestones.all():
         state = _("late") if m.is_late else (_("done") if m.completed_at else _("pending"))
         rows.append(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from networks.models import Network, Theme
+from workflows import numbers
 from workflows.forms import TaskForm
 
 from .models import MANAGE_HIRING, Evaluation, Position
@@ -72,6 +73,7 @@ class PositionForm(forms.ModelForm):
             "profile": forms.Textarea(attrs={"rows": 4}),
             "expertise": forms.Textarea(attrs={"rows": 3}),
         }
+        formfield_callback = numbers.formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

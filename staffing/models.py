@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from workflows.fsm import ConcurrentTransitionMixin
@@ -41,12 +42,12 @@ class Position(ConcurrentTransitionMixin, models.Model):
     """A specialist position the coordination opens for a network or a special project."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open: registering candidates")
-        EVALUATING = "evaluating", _("Evaluating candidates")
-        EVALUATED = "evaluated", _("Evaluated: decision pending")
-        DECIDED = "decided", _("Decided: contract pending")
-        FILLED = "filled", _("Filled")
-        CANCELLED = "cancelled", _("Cancelled")
+        OPEN = "open", pgettext_lazy("position state", "Open: registering candidates")
+        EVALUATING = "evaluating", pgettext_lazy("position state", "Evaluating candidates")
+        EVALUATED = "evaluated", pgettext_lazy("position state", "Evaluated: decision pending")
+        DECIDED = "decided", pgettext_lazy("position state", "Decided: contract pending")
+        FILLED = "filled", pgettext_lazy("position state", "Filled")
+        CANCELLED = "cancelled", pgettext_lazy("position state", "Cancelled")
 
     ENDED = (State.FILLED, State.CANCELLED)
 

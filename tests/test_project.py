@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
 
 
 def test_every_string_is_in_the_spanish_catalogue(tmp_path):
@@ -69,6 +70,7 @@ def test_openapi_schema_lists_our_endpoints(client, coordinator):
 
 @pytest.mark.django_db
 def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
+    from agreements import demo
     from workflows import selectors
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))
@@ -78,12 +80,31 @@ def test_seed_demo_gives_each_working_role_a_queue_and_an_inbox(client):
 
     states = set(Agreement.objects.values_list("state", flat=True))
     assert states == {s.value for s in Agreement.State}
-    working = ("coordinador", "coordinador.adjunto", "logistica", "asistente")
-    working += ("facilitador.capital", "especialista", "funcionario")
-    for username in working:
+    # Every demo login the README's table names finds work in its queue and its inbox;
+    # the auditor, who takes no tasks, finds history to read on the audit desk.
+    table = re.findall(r"^\| `([a-z.]+)`(?:, `([a-z.]+)`)? \|", README.read_text(), re.M)
+    listed = {name for row in table for name in row if name}
+    assert listed == {username for username, *_rest in demo.USERS}
+    for username in sorted(listed - {"auditor"}):
         user = users.get(username=username)
         assert selectors.inbox(user).exists(), username
         assert selectors.queue(user).exists(), username
+    auditor = users.get(username="auditor")
+    assert not selectors.inbox(auditor).exists() and not selectors.queue(auditor).exists()
+    client.force_login(auditor)
+    desk = client.get(reverse("workflows:audit_search")).content.decode()
+    assert desk.count('class="event-row"') >= 20  # a full page of the trail
+    histories = set(re.findall(r'href="(/processes/\d+/)"', desk))
+    assert len(histories) >= 3
+    history = client.get(sorted(histories)[0])
+    assert history.status_code == 200 and 'id="history"' in history.content.decode()
+    client.logout()
+    # The coordinator finds the periodic jobs' schedules in the admin, and may change them.
+    from django_celery_beat.models import PeriodicTask
+
+    coordinator = users.get(username="coordinador")
+    assert coordinator.is_staff and coordinator.has_perm("django_celery_beat.change_periodictask")
+    assert PeriodicTask.objects.filter(name="send-reminders", enabled=True).exists()
     logged_in = client.post(
         reverse("login"), {"username": "coordinador", "password": "pagg-demo-2026"}
     )

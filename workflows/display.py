@@ -42,6 +42,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import numbers
 from .roles import Role
 
 EMPTY = "—"
@@ -83,28 +84,15 @@ DECISIONS = {
     "return": gettext_lazy("Return with comments"),
 }
 
-# How a model may ask for a recorded number to be read (``audit_formats``).
+# How a model may ask for a recorded number to be read (``audit_formats``), as pages
+# write it (``workflows.numbers``). Of a row's parts (a name, a unit, a baseline, a
+# target), only the figures read as numbers: the others read as recorded.
 FORMATS = {
     "percent": lambda number: formats.number_format(number * 100, 1, use_l10n=True) + " %",
-    "count": lambda number: formats.number_format(
-        number.to_integral_value(), 0, use_l10n=True, force_grouping=abs(number) >= 10000
-    ),
-    "money": lambda number: formats.number_format(number, 2, use_l10n=True, force_grouping=True),
-    "number": lambda number: _figure(number),
+    "count": numbers.format_count,
+    "money": numbers.format_money,
+    "number": numbers.format_figure,
 }
-
-
-def _figure(number):
-    """A measured figure as people write it: decimals only when it has some ("40", "12,5").
-
-    Of a row's parts (a name, a unit, a baseline, a target), only the figures read as
-    numbers: the others, and values that are no number at all, read as recorded.
-    """
-    if not number.is_finite():
-        raise InvalidOperation
-    if number == number.to_integral_value():
-        return formats.number_format(number.to_integral_value(), 0, use_l10n=True)
-    return formats.number_format(number.normalize(), None, use_l10n=True)
 
 
 # Coded values of engine keys that are not model choices.
@@ -356,7 +344,7 @@ class Reader:
         if kind in FORMATS and not isinstance(value, bool):
             try:
                 return FORMATS[kind](Decimal(str(value)))
-            except InvalidOperation:
+            except (InvalidOperation, ValueError):
                 pass
         for known in ((choices or {}).get(key), _model_choices(model, key)):
             if known is not None and _hashable(value) and value in known:

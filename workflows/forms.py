@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import numbers
 from .models import SlaPolicy
 
 
@@ -61,6 +62,7 @@ class SlaPolicyForm(forms.ModelForm):
     class Meta:
         model = SlaPolicy
         fields = ["days", "due_soon_days", "escalate_after_days"]
+        formfield_callback = numbers.formfield
 
 
 class AuditSearchForm(forms.Form):

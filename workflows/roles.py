@@ -6,20 +6,24 @@ roles act only for the municipalities they hold an object permission on.
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", _("Coordinator")
-    DEPUTY_COORDINATOR = "deputy_coordinator", _("Deputy coordinator")
-    LOGISTICS_COORDINATOR = "logistics_coordinator", _("Logistics coordinator")
-    ASSISTANT = "assistant", _("Assistant")
-    FACILITATOR = "facilitator", _("Local facilitator")
-    SPECIALIST = "specialist", _("Specialist")
-    AUDITOR = "auditor", _("Auditor")
-    MUNICIPAL_OFFICER = "municipal_officer", _("Municipal officer")
-    KNOWLEDGE_CURATOR = "knowledge_curator", _("Knowledge team")
-    PROJECT_TEAM = "project_team", _("Project team member")
+    """A role is named by the function, not the person ("Coordinación", "Facilitación
+    local"): the label sits beside people's names and heads their queues, and Spanish
+    would otherwise give every woman a masculine title."""
+
+    COORDINATOR = "coordinator", pgettext_lazy("role", "Coordinator")
+    DEPUTY_COORDINATOR = "deputy_coordinator", pgettext_lazy("role", "Deputy coordinator")
+    LOGISTICS_COORDINATOR = "logistics_coordinator", pgettext_lazy("role", "Logistics coordinator")
+    ASSISTANT = "assistant", pgettext_lazy("role", "Assistant")
+    FACILITATOR = "facilitator", pgettext_lazy("role", "Local facilitator")
+    SPECIALIST = "specialist", pgettext_lazy("role", "Specialist")
+    AUDITOR = "auditor", pgettext_lazy("role", "Auditor")
+    MUNICIPAL_OFFICER = "municipal_officer", pgettext_lazy("role", "Municipal officer")
+    KNOWLEDGE_CURATOR = "knowledge_curator", pgettext_lazy("role", "Knowledge team")
+    PROJECT_TEAM = "project_team", pgettext_lazy("role", "Project team member")
 
 
 COORDINATION_STAFF = (

@@ -3,15 +3,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.utils.formats import number_format
 
+from workflows import numbers
+
 register = template.Library()
 
 
 @register.filter
 def money(value):
-    """1.234.567,89 in es-ve; a dash when there is no figure."""
-    if value is None or value == "":
-        return "—"
-    return number_format(_rounded(value, 2), 2, force_grouping=True)
+    """1.234.567,89 in es-ve; a dash when there is no figure (``workflows.numbers``)."""
+    return numbers.format_money(value)
 
 
 def _rounded(value, places):

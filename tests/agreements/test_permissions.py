@@ -225,7 +225,7 @@ def test_coordinator_grants_scope_from_the_scopes_page(
         reverse("agreements:scope_list"),
         {"user": newcomer.pk, "role": "facilitator", "action": "grant"},
     )
-    assert "Elija un estado o un municipio." in response.content.decode()
+    assert "Elija una entidad federal o un municipio." in response.content.decode()
 
 
 def test_only_coordinators_reach_the_scopes_page(client, facilitator_a, auditor, region_b):

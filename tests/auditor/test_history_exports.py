@@ -81,7 +81,7 @@ def test_csv_speaks_spanish_with_readable_values(client, auditor, returned):
     assert submitted[column["Antes"]] == "Situación: Borrador"
     assert submitted[column["Después"]] == "Situación: En revisión"
     assert submitted[column["Persona"]] == "María Hernández"
-    assert submitted[column["Rol(es)"]] == "Facilitador local"
+    assert submitted[column["Rol(es)"]] == "Facilitación local"
     assert submitted[column["Tarea"]] == "Redactar el convenio de cooperación"
     assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}", submitted[column["Fecha y hora"]])
     claimed = next(row for row in rows[1:] if row[column["Acción"]] == "Tarea tomada")
@@ -145,7 +145,7 @@ def test_pdf_numbers_its_pages_and_identifies_the_process(client, auditor, retur
     assert f"Convenio {agreement}" in first
     assert "Situación actual Devuelto con observaciones" in first
     assert f"Municipio {returned.municipality.name}" in first
-    assert f"Estado (entidad federal) {returned.municipality.region.name}" in first
+    assert f"Entidad federal {returned.municipality.region.name}" in first
     assert "por María Hernández" in first  # started by, by full name
     assert "Finalización Aún no" in first
 
@@ -157,8 +157,8 @@ def test_pdf_events_read_as_people_read_them(client, auditor, returned):
     submitted = AuditEvent.objects.get(action="agreement.submit")
     assert submitted.hash[:12] in text
     assert submitted.hash[:13] not in text  # the short hash, not the whole
-    assert "María Hernández" in flat and "Facilitador local" in flat
-    assert "Carmen Rojas" in flat and "Coordinador" in flat
+    assert "María Hernández" in flat and "Facilitación local" in flat
+    assert "Carmen Rojas" in flat and "Coordinación" in flat
     assert "Convenio enviado a revisión" in flat
     assert re.search(r"Situación: Borrador \S En revisión", flat)
     assert "Decisión: Devolver con observaciones" in flat

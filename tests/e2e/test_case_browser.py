@@ -38,7 +38,7 @@ def test_curation_returns_the_case_and_the_specialist_reworks_it_in_the_browser(
     # The curator reads the whole case above the criteria and returns it.
     login(page, base, "curadora")
     page.goto(f"{base}{reverse('workflows:queue')}")
-    page.click("text=Curar el caso")
+    page.click("text=Revisar el caso en curaduría")
     page.click("#claim")
     subject = page.locator("#subject").inner_text()
     assert REFLECTION in subject and "Primera ruta concertada" in subject
@@ -83,7 +83,7 @@ def test_curation_returns_the_case_and_the_specialist_reworks_it_in_the_browser(
     page.click("text=Cerrar sesión")
     login(page, base, "curadora")
     page.goto(f"{base}{reverse('workflows:inbox')}")
-    page.click("text=Curar el caso")
+    page.click("text=Revisar el caso en curaduría")
     changes = page.locator("#changes").inner_text()
     assert "Reflexión de fondo" in changes and REFLECTION in changes and REWORKED in changes
     assert "Resumen" in changes and SUMMARY in changes
@@ -93,4 +93,4 @@ def test_curation_returns_the_case_and_the_specialist_reworks_it_in_the_browser(
 
     page.goto(f"{base}{reverse('workflows:process_detail', args=[process.pk])}")
     current = page.locator("svg.flowchart-svg g.node.step.current")
-    assert current.count() == 1 and "Curar el caso" in current.text_content()
+    assert current.count() == 1 and "Revisar el caso en curaduría" in current.text_content()

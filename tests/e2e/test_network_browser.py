@@ -127,8 +127,8 @@ def test_a_facilitator_records_the_answers_on_a_phone(
     first, second, third = targets
     group = page.get_by_role("group", name=first.name)
     assert group.get_by_role("radio", name="Sin respuesta").is_checked()
-    group.get_by_role("radio", name="Aceptado").click()
-    page.get_by_role("group", name=second.name).get_by_role("radio", name="Rechazado").click()
+    group.get_by_role("radio", name="Aceptada").click()
+    page.get_by_role("group", name=second.name).get_by_role("radio", name="Rechazada").click()
     page.get_by_role("textbox", name=f"Nota sobre {second.name}").fill("Sin personal este año")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.click("#complete")

@@ -96,7 +96,7 @@ def test_project_decided_returned_and_delivered_in_the_browser(live_server, brow
     assert page.input_value("#id_indicators-0-target") == "40"
     assert page.input_value("#id_budget") == "150.000,00"
     assert page.input_value("#id_milestones-2-title") == "Tablero de entregas"
-    page.fill("#id_indicators-0-target", "80")
+    page.fill("#id_indicators-0-target", "1.500")  # fifteen hundred, as typed here
     # "Add another" copies a blank row after the spare ones, numbered after them.
     page.click("button[data-add-row=milestones]")
     assert page.locator("#milestones-row-6 legend").inner_text() == "Hito 6"
@@ -114,6 +114,7 @@ def test_project_decided_returned_and_delivered_in_the_browser(live_server, brow
     assert [m.title for m in Project.objects.get(pk=project.pk).milestones.all()][-1] == (
         "Informe final"
     )
+    assert Project.objects.get(pk=project.pk).indicators.get().target == 1500
 
     second = open_task(project, "approve_project")
     assert second.owner == coordinator
@@ -124,7 +125,9 @@ def test_project_decided_returned_and_delivered_in_the_browser(live_server, brow
     page.goto(f"{base}{reverse('workflows:task_detail', args=[second.pk])}")
     changes = page.locator("#changes").inner_text()
     assert "Municipios con datos publicados — municipios — 0 — 40" in changes
-    assert "Municipios con datos publicados — municipios — 0 — 80" in changes
+    assert "Municipios con datos publicados — municipios — 0 — 1.500" in changes
+    target = page.locator("#panel-indicators tbody tr").first.locator("td").nth(2)
+    assert target.inner_text() == "1.500"
     assert "Informe final — Informe de cierre" in changes
     page.check("input[value=approve]")
     page.click("#complete")

@@ -514,8 +514,8 @@ def test_milestones_and_results_are_recorded_as_values_and_read_in_the_readers_l
         {
             "indicators-INITIAL_FORMS": "1",
             "indicators-0-id": str(case.indicators.get().pk),
-            "indicators-0-before": "12.5",
-            "indicators-0-after": "15500",
+            "indicators-0-before": "12,5",  # as typed here: a text field, not the browser's
+            "indicators-0-after": "15.500",
         }
     )
     assert client.post(step_url(case, 5), post).status_code == 302

@@ -190,7 +190,7 @@ def test_the_design_shows_the_approved_proposal_and_opens_with_a_saved_design(
     form = client.get(reverse("workflows:task_detail", args=[design.pk])).context["form"]
     assert form["concept"].value() == "Red de pares"
     assert form["work_plan"].value() == "Encuentros trimestrales"
-    assert form["calendar"].value() == "2027-03-01: Lanzamiento"
+    assert form["calendar"].value() == "01/03/2027: Lanzamiento"
 
 
 def test_each_invitation_task_names_its_territory_and_shows_the_network(

@@ -295,7 +295,7 @@ def test_confirmations_say_whose_they_are_and_what_the_project_is(
     for expected in (
         "Confirmar su participación en el proyecto: Carlos Mendoza",
         "Se invita a Carlos Mendoza a participar como Especialista.",
-        "Rol Miembro del equipo del proyecto",
+        "Rol Equipo del proyecto",
         "Responsabilidad: Revisar los datos.",
         "Publicar los datos fiscales de los municipios miembros.",
         "Hito número 1",

@@ -189,7 +189,7 @@ def test_auditor_exports_the_history_without_personal_data(client, auditor, fill
     assert client.get(reverse("workflows:process_detail", args=[process.pk])).status_code == 200
     response = client.get(reverse("workflows:process_history_csv", args=[process.pk]))
     text = response.content.decode()
-    assert "Candidato registrado" in text and "Cargo cubierto" in text
+    assert "Candidatura registrada" in text and "Cargo cubierto" in text
     terms = filled.contract.terms
     assert terms and "(dato personal reservado)" in text
     page = client.get(reverse("workflows:process_detail", args=[process.pk])).content.decode()

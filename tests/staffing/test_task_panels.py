@@ -53,7 +53,7 @@ def test_registration_shows_the_profile_and_the_candidates_so_far(client, people
         "Proyecto de Finanzas Municipales",
         "12 meses",
         "1 candidatura registrada hasta ahora",
-        "Candidato 1 · Ana Beatriz Salcedo",
+        "Candidatura 1 · Ana Beatriz Salcedo",
     ):
         assert expected in shown, expected
     candidate = position.candidates.get()
@@ -66,7 +66,7 @@ def test_the_evaluator_sees_each_candidate_with_their_cv(client, people, theme):
     response = task_page(client, people["deputy"], position)
     shown = text(response)
     assert "2 candidaturas por evaluar" in shown
-    assert "Candidato 2 · Carlos Eduardo Mendoza" in shown
+    assert "Candidatura 2 · Carlos Eduardo Mendoza" in shown
     for candidate in position.candidates.all():
         assert reverse("staffing:candidate_cv", args=[candidate.pk]) in response.content.decode()
 
@@ -94,8 +94,8 @@ def test_each_candidates_scores_are_grouped_under_their_name(client, people, the
         "Notas con respecto al perfil",
     ]
     assert fieldsets(content) == {
-        "Candidato 1 · Ana Beatriz Salcedo": short,
-        "Candidato 2 · Carlos Eduardo Mendoza": short,
+        "Candidatura 1 · Ana Beatriz Salcedo": short,
+        "Candidatura 2 · Carlos Eduardo Mendoza": short,
     }
 
 
@@ -112,7 +112,7 @@ def test_the_evaluation_form_names_candidates_only_to_coordination_staff(people,
     legends = [
         legend for _c, legend, _f in EvaluationForm(task=task, user=outsider).candidate_groups()
     ]
-    assert legends == ["Candidato 1", "Candidato 2"]
+    assert legends == ["Candidatura 1", "Candidatura 2"]
     rendered = EvaluationForm(task=task, user=outsider).as_p()
     assert "Salcedo" not in rendered and "Mendoza" not in rendered
 
@@ -129,7 +129,7 @@ def test_the_decider_sees_the_candidates_ranked_with_scores_notes_and_cvs(client
     response = task_page(client, people["coordinator"], position)
     shown = text(response)
     # Deciding, the position reads as evaluated, and the button says what it records.
-    assert "Etapa Evaluado: decisión pendiente" in shown
+    assert "Situación Evaluado: decisión pendiente" in shown
     assert "En evaluación de candidatos" not in shown
     claim(client, open_task(process_of(position)))
     response = task_page(client, people["coordinator"], position)
@@ -137,8 +137,8 @@ def test_the_decider_sees_the_candidates_ranked_with_scores_notes_and_cvs(client
     # Ranked by total: candidate 2 (14/15) first, with each criterion.
     ranking = shown.split("Candidaturas según su evaluación")[1]
     assert ranking.index("Carlos Eduardo Mendoza") < ranking.index("Ana Beatriz Salcedo")
-    assert "1 Candidato 2 · Carlos Eduardo Mendoza 14/15 5 4 5 Descargar el currículo" in shown
-    assert "2 Candidato 1 · Ana Beatriz Salcedo 8/15 3 3 2 Descargar el currículo" in shown
+    assert "1 Candidatura 2 · Carlos Eduardo Mendoza 14/15 5 4 5 Descargar el currículo" in shown
+    assert "2 Candidatura 1 · Ana Beatriz Salcedo 8/15 3 3 2 Descargar el currículo" in shown
     assert "Notas de la evaluación: Notas sobre Carlos Eduardo Mendoza" in shown
     assert "Evaluación de adjunto" in shown
     for candidate in position.candidates.all():
@@ -149,7 +149,7 @@ def test_an_auditor_reads_the_decision_page_without_personal_data(client, people
     position = evaluated(client, people, theme)
     response = task_page(client, auditor, position)
     shown, content = text(response), response.content.decode()
-    assert "1 Candidato 2 14/15 5 4 5" in shown and "2 Candidato 1 8/15 3 3 2" in shown
+    assert "1 Candidatura 2 14/15 5 4 5" in shown and "2 Candidatura 1 8/15 3 3 2" in shown
     for data in CANDIDATES:
         for value in data.values():
             assert value not in content, value
@@ -175,7 +175,7 @@ def test_the_contract_step_shows_the_decision_and_then_the_signed_pdf(
     task = open_task(process_of(position))
     response = task_page(client, people["assistant"], position)
     shown = text(response)
-    assert "Candidato 2 · Carlos Eduardo Mendoza · 14/15 en la evaluación" in shown
+    assert "Candidatura 2 · Carlos Eduardo Mendoza · 14/15 en la evaluación" in shown
     assert "Mejor puntuación." in shown and "Aún no registrado." in shown
 
     record_contract(client, position, people["assistant"], django_capture_on_commit_callbacks)

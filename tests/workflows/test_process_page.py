@@ -120,7 +120,7 @@ def test_a_queued_step_names_its_role_and_an_overdue_one_says_so(
     node = node_titled(diagram(page(client, onboarding_a)), "Revisar el convenio")
 
     assert state_of(node) == {"current"}
-    assert "Sin asignar (Coordinador)" in said(node)
+    assert "Sin asignar (Coordinación)" in said(node)
     late = [t for t in node.iter(f"{SVG}text") if "late" in t.get("class", "").split()]
     assert late and late[0].text == f"Vencida desde el {ddmmyyyy(queued.due_at)}"
 
@@ -247,7 +247,7 @@ def test_every_table_has_headers(client, facilitator_a, coordinator, onboarding_
     assert [h for h in re.findall(r">([^<>]+)</th>", tasks.group(0))] == [
         "Tarea",
         "Responsable",
-        "Estado",
+        "Situación",
         "Fecha / Vence",
     ]
 
@@ -269,7 +269,7 @@ def test_the_list_shows_each_current_step_its_holder_and_due_date(
     assert "Redactar el convenio de cooperación" in drafting and "Ana Pérez" in drafting
     assert ddmmyyyy(open_task(onboarding_a).due_at) in drafting
     assert ">Borrador<" in drafting
-    assert "Revisar el convenio" in reviewing and "Sin asignar (Coordinador)" in reviewing
+    assert "Revisar el convenio" in reviewing and "Sin asignar (Coordinación)" in reviewing
     assert ddmmyyyy(open_task(second).due_at) in reviewing
     assert ">En revisión<" in reviewing
     assert "Nuevo" not in html

@@ -110,7 +110,7 @@ def test_audit_desk_shows_labels_names_and_values(client, auditor, submitted):
         "Tarea tomada",
         "Incorporación municipal",
         "María Hernández",
-        "Facilitador local",
+        "Facilitación local",
         "Carmen Rojas",
         "Asignada a Carmen Rojas",
         "Revisar el convenio",
@@ -163,7 +163,7 @@ def test_event_values_include_reads_before_and_after(submitted):
     created = next(e for e in events if e.action == "task.created")
     with translation.override("es"):
         html_text = render_to_string("workflows/includes/event_values.html", {"event": created})
-    assert "Redactar el convenio de cooperación" in html_text and "Facilitador local" in html_text
+    assert "Redactar el convenio de cooperación" in html_text and "Facilitación local" in html_text
     assert "draft_agreement" not in html_text and "facilitator" not in html_text
 
 
@@ -177,7 +177,7 @@ def test_actor_roles_are_read_for_a_whole_list_in_one_query(submitted, coordinat
     assert len(ctx.captured_queries) == 1
     with translation.override("es"):
         roles = {k: str(v) for k, v in display.actor_roles(events).items()}
-    assert roles[coordinator.pk] == "Auditor, Coordinador"
+    assert roles[coordinator.pk] == "Auditoría, Coordinación"
 
 
 def test_reader_names_people_places_and_steps(submitted, facilitator_a, municipality_a):
@@ -202,7 +202,7 @@ def test_reader_names_people_places_and_steps(submitted, facilitator_a, municipa
     assert read == {
         "municipality": str(municipality_a),
         "task": "Revisar el convenio",
-        "role": "Coordinador",
+        "role": "Coordinación",
     }
 
 
