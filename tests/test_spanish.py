@@ -1,6 +1,6 @@
-"""Spanish that reads right: labels agree with the noun they qualify, a territory is never
-called "estado" (that word is left to nobody: a record's standing is its "situación"),
-deadlines are "plazos de atención" and people are greeted by name."""
+"""Spanish that reads right: labels agree with the noun they qualify, a record's standing is
+its "estado" and a Venezuelan state is an "entidad federal" (so the word never means both
+on one page), deadlines are "plazos de atención" and people are greeted by name."""
 
 import html
 import re
@@ -162,11 +162,12 @@ def test_each_model_reads_its_states_in_its_own_gender(model, field, expected):
     assert labels == expected
 
 
-def test_a_record_stands_in_a_situation_and_a_municipality_lies_in_a_federal_entity():
+def test_a_record_has_a_state_and_a_municipality_lies_in_a_federal_entity():
     with translation.override("es-ve"):
         for model, field in STANDING_LABELS:
-            assert str(model._meta.get_field(field).verbose_name) != "estado", model
-        assert str(Agreement._meta.get_field("state").verbose_name) == "situación"
+            if field in ("state", "status"):
+                assert str(model._meta.get_field(field).verbose_name) == "estado", model
+        assert str(Agreement._meta.get_field("state").verbose_name) == "estado"
         assert str(Municipality._meta.get_field("region").verbose_name) == "entidad federal"
 
 
@@ -200,7 +201,7 @@ def live_network(theme, municipality_a, municipality_b):
 def test_the_network_list_and_page_agree_with_la_red(client, coordinator, live_network):
     client.force_login(coordinator)
     listed = client.get(reverse("networks:network_list"))
-    assert _headers(listed, "networks") == ["Red", "Tema", "Situación", "Especialista a cargo"]
+    assert _headers(listed, "networks") == ["Red", "Tema", "Estado", "Especialista a cargo"]
     assert "Red de hacienda Hacienda municipal Activa" in _visible(listed)
     shown = _visible(client.get(reverse("networks:network_detail", args=[live_network.pk])))
     assert "Activa" in shown and "Activo" not in shown
@@ -215,7 +216,7 @@ def test_the_portfolio_filters_projects_in_the_masculine(client, coordinator):
     labels = re.findall(r">([^<]+)</option>", options.group(1))
     assert "Lanzado" in labels and "Cerrado" in labels
     assert "Lanzada" not in labels and "Cerrados" not in labels
-    assert "Situación" in _headers(response, "portfolio")
+    assert "Estado" in _headers(response, "portfolio")
     assert "Hitos atrasados" in _headers(response, "portfolio")
 
 
@@ -226,7 +227,7 @@ def test_the_periods_list_heads_its_date_column_as_a_date(client, coordinator):
     client.force_login(coordinator)
     response = client.get(reverse("finance:period_list"))
     headers = _headers(response)
-    assert headers[:6] == ["Período", "Apertura", "Plazo", "Moneda", "Envíos", "Situación"]
+    assert headers[:6] == ["Período", "Apertura", "Plazo", "Moneda", "Envíos", "Estado"]
     row = re.search(r"1\.er trimestre de 2026 (\S+) ", _visible(response))
     assert re.fullmatch(r"\d\d/\d\d/\d{4}", row.group(1))
     assert " Abierto " in _visible(response)
@@ -236,15 +237,22 @@ def test_the_periods_list_heads_its_date_column_as_a_date(client, coordinator):
 def test_the_positions_list_heads_its_date_column_as_a_date(client, coordinator):
     client.force_login(coordinator)
     response = client.get(reverse("staffing:position_list"))
-    assert _headers(response) == ["Cargo", "Tema", "Atiende a", "Duración", "Situación", "Apertura"]
+    assert _headers(response) == ["Cargo", "Tema", "Atiende a", "Duración", "Estado", "Apertura"]
 
 
 # The Venezuelan state is an "entidad federal" wherever a territory shows -------------
 
 
 def _says_entidad_federal_and_never_estado(text):
+    """The territory is an "entidad federal"; "Estado" is left to a record's standing, so it
+    never names a territory ("Estado Miranda") nor heads a list of them ("Estados")."""
     assert "Entidad federal" in text
-    assert not re.search(r"\bEstados?\b", text), re.findall(r".{40}\bEstados?\b.{40}", text)
+    regions = Municipality._meta.get_field("region").related_model.objects.values_list(
+        "name", flat=True
+    )
+    for name in regions:
+        assert not re.search(rf"\b[Ee]stado (de )?{re.escape(name)}\b", text), name
+    assert not re.search(r"\bEstados\b", text), re.findall(r".{40}\bEstados\b.{40}", text)
 
 
 def test_the_municipality_list_filters_and_heads_by_entidad_federal(
@@ -291,12 +299,12 @@ def test_the_library_facet_and_the_audit_desk_say_entidad_federal(
     _says_entidad_federal_and_never_estado(_visible(client.get(reverse("workflows:audit_search"))))
 
 
-def test_the_process_list_heads_standing_as_situacion(client, coordinator, onboarding_a):
+def test_the_process_list_heads_standing_as_estado(client, coordinator, onboarding_a):
     client.force_login(coordinator)
     response = client.get(reverse("workflows:process_list"))
-    assert "Situación" in _headers(response) and "Estado" not in _headers(response)
+    assert "Estado" in _headers(response) and "Entidad federal" not in _headers(response)
     home = client.get(reverse("workflows:home"))
-    assert "Situación" in _headers(home) and "Estado" not in _headers(home)
+    assert "Estado" in _headers(home)
 
 
 # Deadlines and greetings --------------------------------------------------------------

@@ -78,8 +78,8 @@ def test_csv_speaks_spanish_with_readable_values(client, auditor, returned):
     submitted = next(
         row for row in rows[1:] if row[column["Acción"]] == "Convenio enviado a revisión"
     )
-    assert submitted[column["Antes"]] == "Situación: Borrador"
-    assert submitted[column["Después"]] == "Situación: En revisión"
+    assert submitted[column["Antes"]] == "Estado: Borrador"
+    assert submitted[column["Después"]] == "Estado: En revisión"
     assert submitted[column["Persona"]] == "María Hernández"
     assert submitted[column["Rol(es)"]] == "Facilitación local"
     assert submitted[column["Tarea"]] == "Redactar el convenio de cooperación"
@@ -143,7 +143,7 @@ def test_pdf_numbers_its_pages_and_identifies_the_process(client, auditor, retur
     agreement = returned.subject
     assert "Tipo de proceso Incorporación municipal" in first
     assert f"Convenio {agreement}" in first
-    assert "Situación actual Devuelto con observaciones" in first
+    assert "Estado actual Devuelto con observaciones" in first
     assert f"Municipio {returned.municipality.name}" in first
     assert f"Entidad federal {returned.municipality.region.name}" in first
     assert "por María Hernández" in first  # started by, by full name
@@ -160,7 +160,7 @@ def test_pdf_events_read_as_people_read_them(client, auditor, returned):
     assert "María Hernández" in flat and "Facilitación local" in flat
     assert "Carmen Rojas" in flat and "Coordinación" in flat
     assert "Convenio enviado a revisión" in flat
-    assert re.search(r"Situación: Borrador \S En revisión", flat)
+    assert re.search(r"Estado: Borrador \S En revisión", flat)
     assert "Decisión: Devolver con observaciones" in flat
     assert "«Falta el anexo»" in flat
     for code in ("agreement.submit", "in_review", "{'"):

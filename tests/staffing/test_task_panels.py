@@ -129,7 +129,7 @@ def test_the_decider_sees_the_candidates_ranked_with_scores_notes_and_cvs(client
     response = task_page(client, people["coordinator"], position)
     shown = text(response)
     # Deciding, the position reads as evaluated, and the button says what it records.
-    assert "Situación Evaluado: decisión pendiente" in shown
+    assert "Estado Evaluado: decisión pendiente" in shown
     assert "En evaluación de candidatos" not in shown
     claim(client, open_task(process_of(position)))
     response = task_page(client, people["coordinator"], position)

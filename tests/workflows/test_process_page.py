@@ -225,7 +225,7 @@ def test_the_process_page_reads_the_subjects_state_not_viewflows(
     assert re.search(r'id="process-state">Borrador<', html)
     assert "Nuevo" not in html and ">New<" not in html
     identity = html[html.index('class="facts') : html.index("</dl>")]
-    assert len(re.findall(r"<dt>(Estado|Situación)</dt>", identity)) == 1
+    assert len(re.findall(r"<dt>Estado</dt>", identity)) == 1
     assert "Incorporación municipal" in identity and "Ana Pérez" in identity
     assert onboarding_a.municipality.name in identity
     assert facilitator_a.username not in identity
@@ -247,7 +247,7 @@ def test_every_table_has_headers(client, facilitator_a, coordinator, onboarding_
     assert [h for h in re.findall(r">([^<>]+)</th>", tasks.group(0))] == [
         "Tarea",
         "Responsable",
-        "Situación",
+        "Estado",
         "Fecha / Vence",
     ]
 

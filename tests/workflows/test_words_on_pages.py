@@ -116,7 +116,7 @@ def test_audit_desk_shows_labels_names_and_values(client, auditor, submitted):
         "Revisar el convenio",
     ):
         assert expected in text, expected
-    assert re.search(r"Situación Borrador → cambió a En revisión", text)
+    assert re.search(r"Estado Borrador → cambió a En revisión", text)
     for code in ("agreement.submit", "task.claimed", "in_review", "fac_a", "coord ", "{'"):
         assert code not in text, code
 
@@ -157,7 +157,7 @@ def test_event_values_include_reads_before_and_after(submitted):
     event = next(e for e in events if e.action == "agreement.submit")
     with translation.override("es"):
         html_text = render_to_string("workflows/includes/event_values.html", {"event": event})
-    assert "<dt>Situación</dt>" in html_text
+    assert "<dt>Estado</dt>" in html_text
     assert '<span class="before">Borrador</span>' in html_text
     assert '<span class="after">En revisión</span>' in html_text
     created = next(e for e in events if e.action == "task.created")
@@ -197,7 +197,7 @@ def test_reader_names_people_places_and_steps(submitted, facilitator_a, municipa
             c.key: (c.label, c.before, c.after) for c in reader.changes(Agreement, before, after)
         }
         read = {v.key: v.text for v in reader.values(None, values)}
-    assert changes["state"] == ("Situación", "Borrador", "En revisión")
+    assert changes["state"] == ("Estado", "Borrador", "En revisión")
     assert changes["owner"] == ("Asignada a", "—", "María Hernández")
     assert read == {
         "municipality": str(municipality_a),
