@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from workflows.pagination import paginate
+from workflows.redirects import safe_next
 
 from . import services
 from .forms import PreferencesForm
@@ -41,7 +42,7 @@ def notification_open(request, pk):
 def mark_read(request, pk):
     get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.mark_read(request.user, [pk])
-    return redirect(request.POST.get("next") or "notifications:list")
+    return redirect(safe_next(request, "notifications:list"))
 
 
 @login_required
