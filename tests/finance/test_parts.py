@@ -13,6 +13,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -217,6 +219,10 @@ def test_replacing_one_part_keeps_the_other_and_the_page_says_so(
     )
     replaced = AuditEvent.objects.filter(action="submission.validate").order_by("seq").last()
     assert first.original_name in replaced.comment and "reemplaza" in replaced.comment
+    # Filling the second part is no edit; replacing one is, and it says what changed.
+    (edited,) = AuditEvent.objects.filter(action="submission.edited")
+    assert "expenditure_caused" in edited.after
+    assert not [key for key in edited.after if key.startswith("revenue")]
 
     client.force_login(officer_a)
     page = client.get(submission.get_absolute_url()).content.decode()
@@ -541,3 +547,19 @@ def test_without_a_worker_the_reply_to_an_upload_is_the_final_result(
     reply = response.json()
     assert (reply["result"], reply["progress"]) == ("accepted", 100)
     assert reply["lines"] == len(part_rows(Part.EXPENDITURE))
+
+
+def test_the_parts_table_reads_in_constant_queries(client, period, member_a, officer_a):
+    submission = submission_of(member_a, period)
+    send(submission, officer_a, Part.EXPENDITURE, "xlsx", part_rows("expenditure"))
+    client.force_login(officer_a)
+    url = submission.get_absolute_url()
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for share in SHARES:
+        send(submission, officer_a, Part.EXPENDITURE, "xlsx", part_rows("expenditure", share))
+        send(submission, officer_a, Part.REVENUE, "xlsx", part_rows("revenue", share))
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count('class="muted replaced"') == 2
+    assert len(many.captured_queries) == len(one.captured_queries)
