@@ -443,6 +443,7 @@ def _submission_context(subject):
             for warning in _findings(upload, "warning")
         ],
         "line_comments": _line_comments(submission),
+        "parts": part_status(submission),
     }
 
 
@@ -488,7 +489,6 @@ def prepare_panel(*, task, subject, user):
     )
     if context["can_upload"]:
         context["upload_form"] = UploadForm()
-    context["parts"] = part_status(submission)
     # A facilitator does the officer's step for them: the page says so.
     context["acts_for_officer"] = (
         task.role == Role.MUNICIPAL_OFFICER

@@ -256,6 +256,8 @@ def upload_status_data(upload, url=None):
         "result": upload.result,
         "result_label": upload.get_result_display(),
         "progress": upload.progress,
+        "part": upload.part,
+        "part_label": upload.get_part_display(),
         "lines": upload.line_count,
         "errors": len(upload.errors),
         "warnings": len(upload.warnings),

@@ -229,9 +229,9 @@ def test_replacing_one_part_keeps_the_other_and_the_page_says_so(
     parts = page[page.index('id="parts"') : page.index("</table>", page.index('id="parts"'))]
     expenditure = parts[parts.index('id="part-expenditure"') : parts.index('id="part-revenue"')]
     assert "Recibida" in expenditure and again.original_name in expenditure
-    assert "Reemplazado" in expenditure and first.original_name in expenditure
+    assert "Reemplaza a" in expenditure and first.original_name in expenditure
     revenue_row = parts[parts.index('id="part-revenue"') :]
-    assert revenue.original_name in revenue_row and "Reemplazado" not in revenue_row
+    assert revenue.original_name in revenue_row and "Reemplaza a" not in revenue_row
 
 
 def test_a_whole_file_then_one_part_replaces_that_part_only(period, member_a, officer_a):
@@ -547,6 +547,7 @@ def test_without_a_worker_the_reply_to_an_upload_is_the_final_result(
     reply = response.json()
     assert (reply["result"], reply["progress"]) == ("accepted", 100)
     assert reply["lines"] == len(part_rows(Part.EXPENDITURE))
+    assert (reply["part"], reply["part_label"]) == ("expenditure", "Gastos")
 
 
 def test_the_parts_table_reads_in_constant_queries(client, period, member_a, officer_a):
