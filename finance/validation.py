@@ -99,13 +99,23 @@ def percent_points(share):
     return number_format(points, 1, force_grouping=True)
 
 
-def detect_part(columns):
+def carried_stages(parsed):
+    """The amount columns that hold at least one amount: a report's empty columns of the
+    other part (some systems print them) do not make it that part."""
+    return {
+        stage for line in parsed.lines for stage, value in line.amounts.items() if value is not None
+    }
+
+
+def detect_part(columns, carried=None):
     """The part a file's amount columns make it: expenditure, revenue, or both.
 
-    A file with no amount column of either kind is taken as both (FIN-001 reports it).
+    With ``carried`` (the columns holding amounts), columns left empty do not count. A
+    file with no amount column of either kind is taken as both (FIN-001 reports it).
     """
-    expenditure = any(stage in columns for stage in EXPENDITURE_STAGES)
-    revenue = any(stage in columns for stage in REVENUE_STAGES)
+    present = set(columns) & set(carried) if carried else set(columns)
+    expenditure = any(stage in present for stage in EXPENDITURE_STAGES)
+    revenue = any(stage in present for stage in REVENUE_STAGES)
     if expenditure and not revenue:
         return Part.EXPENDITURE
     if revenue and not expenditure:
@@ -121,7 +131,8 @@ class Checker:
         self, parsed, period, classifier, previous=None, last_year=None, factor=1, part=None
     ):
         self.parsed = parsed
-        self.part = Part(part) if part else detect_part(parsed.columns)
+        self.carried = carried_stages(parsed)
+        self.part = Part(part) if part else detect_part(parsed.columns, self.carried)
         self.period = period
         self.classifier = classifier  # code -> (kind, parent code)
         self.previous = previous or {}
@@ -198,7 +209,7 @@ class Checker:
                     "part": str(Part(self.part).label).lower(),
                 },
             )
-        foreign = [key for key in OTHER_STAGES.get(self.part, ()) if key in self.parsed.columns]
+        foreign = [key for key in OTHER_STAGES.get(self.part, ()) if key in self.carried]
         if foreign:
             self.add(
                 "FIN-001",

@@ -182,6 +182,24 @@ def test_an_expenditure_only_export_no_longer_asks_for_revenue_columns(period, m
     assert not [f for f in upload.findings if f["rule"] in ("FIN-001", "FIN-011")]
 
 
+def test_empty_columns_of_the_other_part_do_not_make_a_whole_file(period, member_a, officer_a):
+    """Some systems print the other part's columns empty: the file is still one part."""
+    submission = submission_of(member_a, period)
+    rows = part_rows(Part.EXPENDITURE)
+    header = ["Código", "Denominación", *EXPENDITURE_COLUMNS.values(), *REVENUE_COLUMNS.values()]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    for code in sorted(rows):
+        writer.writerow([code, ""] + [es(rows[code][s]) for s in EXPENDITURE_COLUMNS] + [""] * 3)
+    upload = services.receive_upload(
+        submission, officer_a, "gastos.csv", buffer.getvalue().encode("cp1252")
+    )
+    assert upload.result == Upload.Result.ACCEPTED, upload.errors
+    assert upload.part == Part.EXPENDITURE
+    assert not [f for f in upload.findings if f["rule"] == "FIN-011"]
+
+
 # Both parts, either order; replacing one keeps the other ------------------------
 
 
