@@ -125,8 +125,8 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "submission", "result", "uploaded_by", "uploaded_at"]
-    list_filter = ["result"]
+    list_display = ["original_name", "submission", "part", "result", "uploaded_by", "uploaded_at"]
+    list_filter = ["result", "part"]
 
     def has_add_permission(self, request):
         return False

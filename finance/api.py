@@ -18,7 +18,16 @@ from workflows.services import TaskUnavailable
 
 from . import services
 from .forms import too_large_message
-from .models import STAGES, ClassifierEntry, FiscalPeriod, IndicatorValue, Line, Submission, Upload
+from .models import (
+    STAGES,
+    ClassifierEntry,
+    FiscalPeriod,
+    IndicatorValue,
+    Line,
+    Part,
+    Submission,
+    Upload,
+)
 from .scope import submission_filter
 
 
@@ -155,6 +164,7 @@ class UploadSerializer(serializers.ModelSerializer):
             "id",
             "original_name",
             "format",
+            "part",
             "result",
             "progress",
             "line_count",
@@ -167,6 +177,23 @@ class UploadSerializer(serializers.ModelSerializer):
 class SubmissionSerializer(serializers.ModelSerializer):
     municipality_code = serializers.CharField(source="municipality.code", read_only=True)
     period = PeriodSerializer(read_only=True)
+    expenditure_upload = serializers.IntegerField(
+        source="expenditure_upload_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The accepted file whose lines stand for the expenditure part, if any.",
+    )
+    revenue_upload = serializers.IntegerField(
+        source="revenue_upload_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The accepted file whose lines stand for the revenue part, if any.",
+    )
+    missing_parts = serializers.ListField(
+        child=serializers.ChoiceField(choices=[Part.EXPENDITURE, Part.REVENUE]),
+        read_only=True,
+        help_text="Parts no accepted file has filled yet; the data is submitted once empty.",
+    )
 
     class Meta:
         model = Submission
@@ -179,10 +206,22 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "quality",
             "checks_run",
             "checks_failed",
+            "expenditure_upload",
+            "revenue_upload",
+            "missing_parts",
             "submitted_at",
             "published_at",
         ]
 
+
+part_input = serializers.ChoiceField(
+    choices=Part.choices,
+    required=False,
+    help_text=(
+        "The part the data is: expenditure, revenue, or both. Without it, the columns "
+        "(the stages given) decide. A part replaces the earlier data of that part only."
+    ),
+)
 
 line_input = inline_serializer(
     "FinanceLineInput",
@@ -214,17 +253,22 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request={
             "application/json": inline_serializer(
-                "FinanceUploadInput", {"lines": serializers.ListField(child=line_input)}
+                "FinanceUploadInput",
+                {"lines": serializers.ListField(child=line_input), "part": part_input},
             ),
             "multipart/form-data": inline_serializer(
-                "FinanceUploadFile", {"file": serializers.FileField()}
+                "FinanceUploadFile", {"file": serializers.FileField(), "part": part_input}
             ),
         },
         responses={201: UploadSerializer, 422: UploadSerializer},
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def upload(self, request, pk=None, format=None):
-        """Send lines as JSON (or a file); the checks run as for an uploaded file."""
+        """Send lines as JSON (or a file); the checks run as for an uploaded file.
+
+        Expenditure and revenue may be sent separately, in either order: ``part`` names
+        the part, or the columns decide (expenditure stages only: the expenditure part).
+        """
         submission = self.get_object()
         limit = settings.FINANCE_MAX_UPLOAD_SIZE
         length = request.META.get("CONTENT_LENGTH") or "0"
@@ -235,12 +279,21 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
             if handle.size > limit:
                 return Response({"detail": [too_large_message()]}, status=413)
             name, data = handle.name, handle.read()
+            part = request.data.get("part")
         else:
             payload = request.data if isinstance(request.data, dict | list) else {}
+            part = payload.get("part") if isinstance(payload, dict) else None
             name = "api.json"
             data = json.dumps(payload, default=str, ensure_ascii=False).encode("utf-8")
+        if part not in (None, "", *Part.values):
+            return Response(
+                {"part": [_("Send expenditure, revenue or both as the part, or leave it out.")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         try:
-            upload = services.receive_upload(submission, request.user, name, data, background=False)
+            upload = services.receive_upload(
+                submission, request.user, name, data, background=False, part=part or None
+            )
         except PermissionDenied as error:
             return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
         except ValidationError as error:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import DecisionForm, TaskForm
 
-from .models import FiscalPeriod
+from .models import FiscalPeriod, Part
 
 
 class SubmitDataForm(TaskForm):
@@ -31,8 +31,15 @@ class SubmitDataForm(TaskForm):
         submission = self.task.process.subject if self.task else None
         if submission is None:
             return cleaned
-        if not submission.has_lines():
-            raise ValidationError(_("Upload a file that passes the checks before submitting."))
+        from . import services
+
+        missing = submission.missing_parts_message()
+        if missing:
+            raise ValidationError(missing)
+        # The rules that span parts (the balanced budget) are checked on the whole here.
+        problems = services.whole_check_errors(submission)
+        if problems:
+            raise ValidationError(problems)
         if submission.checks_failed and not cleaned.get("justification", "").strip():
             self.add_error(
                 "justification", _("Explain the warnings of the checks before submitting.")
@@ -91,6 +98,20 @@ class UploadForm(forms.Form):
         label=_("File"),
         help_text=_("The XLSX template, or a CSV file. Up to %(size)s MB.")
         % {"size": settings.FINANCE_MAX_UPLOAD_SIZE // (1024 * 1024)},
+    )
+    part = forms.ChoiceField(
+        label=_("Part"),
+        required=False,
+        choices=[
+            ("", _("Read it from the file's columns")),
+            (Part.EXPENDITURE, Part.EXPENDITURE.label),
+            (Part.REVENUE, Part.REVENUE.label),
+            (Part.BOTH, Part.BOTH.label),
+        ],
+        help_text=_(
+            "Expenditure and revenue may come as separate files, in either order; a new "
+            "file of one part replaces that part only."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

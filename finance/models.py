@@ -214,8 +214,26 @@ class FiscalPeriod(FSMModelMixin, models.Model):
         return FiscalPeriod.objects.filter(year=self.year - 1, quarter=self.quarter).first()
 
 
+class Part(models.TextChoices):
+    """What one file of a submission carries: accounting systems export expenditure and
+    revenue as separate reports, and a template may hold both."""
+
+    EXPENDITURE = "expenditure", pgettext_lazy("submission part", "Expenditure")
+    REVENUE = "revenue", pgettext_lazy("submission part", "Revenue")
+    BOTH = "both", pgettext_lazy("submission part", "Expenditure and revenue")
+
+
+# The parts a submission is made of, and the classifier chapter each one's codes start with.
+PARTS = (Part.EXPENDITURE, Part.REVENUE)
+PART_PREFIX = {Part.EXPENDITURE: "4", Part.REVENUE: "3"}
+
+
 class Submission(ConcurrentTransitionMixin, models.Model):
-    """One municipality's data for one period, in one version."""
+    """One municipality's data for one period, in one version.
+
+    Its data comes in two parts, expenditure and revenue, each from the last file of
+    that part that passed the checks (one file may fill both).
+    """
 
     class State(models.TextChoices):
         DRAFT = "draft", pgettext_lazy("submission state", "Draft")
@@ -270,6 +288,22 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         verbose_name=_("accepted file"),
     )
+    expenditure_upload = models.ForeignKey(
+        "Upload",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("file of the expenditure part"),
+    )
+    revenue_upload = models.ForeignKey(
+        "Upload",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("file of the revenue part"),
+    )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -314,6 +348,8 @@ class Submission(ConcurrentTransitionMixin, models.Model):
             "checks_run": self.checks_run,
             "checks_failed": self.checks_failed,
             "accepted_upload": self.accepted_upload_id,
+            "expenditure_upload": self.expenditure_upload_id,
+            "revenue_upload": self.revenue_upload_id,
             "justification": self.justification,
         }
 
@@ -326,6 +362,8 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         "expenditure_initial": _("Initial expenditure budget, by chapter"),
         "expenditure_caused": _("Expenditure caused, by chapter"),
         "line_comments": _("Comments on lines"),
+        "expenditure_upload": _("File of the expenditure part"),
+        "revenue_upload": _("File of the revenue part"),
     }
     # A content summary's rows are [chapter code, amount], the total's code "total":
     # the chapter reads as its classifier entry, the amount in the reader's format.
@@ -336,7 +374,11 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         "expenditure_caused",
     )
     audit_formats = {"quality": "percent", **dict.fromkeys(CONTENT_KEYS, "money")}
-    audit_related = dict.fromkeys(CONTENT_KEYS, ("finance.ClassifierEntry", "code"))
+    audit_related = {
+        **dict.fromkeys(CONTENT_KEYS, ("finance.ClassifierEntry", "code")),
+        "expenditure_upload": "finance.Upload",
+        "revenue_upload": "finance.Upload",
+    }
     audit_choices = dict.fromkeys(CONTENT_KEYS, [("total", _("Total"))])
 
     @property
@@ -351,6 +393,31 @@ class Submission(ConcurrentTransitionMixin, models.Model):
     def has_lines(self):
         return self.accepted_upload_id is not None
 
+    def part_upload_id(self, part):
+        return getattr(self, f"{part}_upload_id")
+
+    def missing_parts(self):
+        """The parts no accepted file has filled yet, in the order people read them."""
+        return [part for part in PARTS if self.part_upload_id(part) is None]
+
+    def has_all_parts(self):
+        return not self.missing_parts()
+
+    def missing_parts_message(self):
+        """Why the data cannot be sent yet for want of a part, in words; empty when all are in."""
+        missing = self.missing_parts()
+        if not missing:
+            return ""
+        if len(missing) == len(PARTS):
+            return _(
+                "No file has passed the checks yet: upload the expenditure and the revenue "
+                "(in one file or in two) before sending."
+            )
+        return _(
+            "The %(part)s part is missing: upload its file and let it pass the checks before "
+            "sending."
+        ) % {"part": str(missing[0].label).lower()}
+
     def warnings_justified(self):
         return self.checks_failed == 0 or bool(self.justification.strip())
 
@@ -360,13 +427,17 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         source=[State.DRAFT, State.VALIDATED, State.RETURNED],
         target=State.VALIDATED,
     )
-    def validate(self, by=None, comment="", *, upload, quality, checks_run, checks_failed):
-        """An accepted file's lines now stand for the submission.
+    def validate(
+        self, by=None, comment="", *, upload, quality, checks_run, checks_failed, part=Part.BOTH
+    ):
+        """An accepted file's lines now stand for its part (or both) of the submission.
 
         The justification sent last time stays: the new file's warnings are mostly the
         same ones, and whoever sends it again edits the text rather than rewrites it.
         """
         self.accepted_upload = upload
+        for filled in PARTS if part == Part.BOTH else (part,):
+            setattr(self, f"{filled}_upload", upload)
         self.quality = quality
         self.checks_run = checks_run
         self.checks_failed = checks_failed
@@ -375,7 +446,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.VALIDATED, State.RETURNED],
         target=State.IN_REVIEW,
-        conditions=[has_lines],
+        conditions=[has_lines, has_all_parts],
     )
     def submit(self, by=None, comment="", justification=""):
         self.justification = (justification or "").strip()
@@ -445,6 +516,13 @@ class Upload(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     result = models.CharField(
         _("result"), max_length=10, choices=Result.choices, default=Result.PENDING
+    )
+    part = models.CharField(
+        _("part"),
+        max_length=12,
+        choices=Part.choices,
+        blank=True,
+        help_text=_("Chosen on upload, or read from the file's columns when it is checked."),
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     line_count = models.PositiveIntegerField(_("lines"), default=0)

@@ -525,11 +525,15 @@ def read_json(data, parsed):
     items = document.get("lines") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise Refused(_("The JSON document must hold a list of lines under “lines”."))
-    rows = [["code", "program", *STAGES]]
+    # The stages some line names are the document's columns: lines with expenditure
+    # stages only are the expenditure part, as a file with those columns only would be.
+    named = {key for item in items if isinstance(item, dict) for key in item}
+    stages = [stage for stage in STAGES if stage in named] or list(STAGES)
+    rows = [["code", "program", *stages]]
     for item in items:
         if not isinstance(item, dict):
             item = {}
-        rows.append([item.get("code"), item.get("program")] + [item.get(k) for k in STAGES])
+        rows.append([item.get("code"), item.get("program")] + [item.get(k) for k in stages])
     read_table(enumerate(rows, start=1), "json", parsed)
     for finding in parsed.findings:  # JSON "rows" are list positions (1-based), not file rows
         if finding.row:

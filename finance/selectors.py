@@ -14,6 +14,7 @@ from workflows.roles import Role
 from .indicators import BY_KEY
 from .models import (
     EXPENDITURE_STAGES,
+    PARTS,
     REVENUE_STAGES,
     STAGES,
     ClassifierEntry,
@@ -22,6 +23,7 @@ from .models import (
     IndicatorValue,
     Line,
     LineComment,
+    Part,
     Submission,
     Upload,
 )
@@ -391,6 +393,14 @@ def _panel_submission(pk):
     ).get(pk=pk)
 
 
+def _files_in_force(submission):
+    """The files whose lines stand for the submission: one per part, or one for both."""
+    ids = {submission.part_upload_id(part) for part in PARTS} - {None}
+    if ids == {submission.accepted_upload_id}:
+        return [submission.accepted_upload]
+    return list(Upload.objects.filter(pk__in=ids).order_by("part"))
+
+
 def _findings(upload, severity):
     """An upload's findings of one severity: what each found, in words, and where."""
     from .validation import found_label
@@ -427,8 +437,13 @@ def _submission_context(subject):
         "submission": submission,
         "line_count": len(lines),
         "totals": totals_by_chapter(lines, chapter_names(), stages_for(submission.period)),
-        "warnings": _findings(submission.accepted_upload, "warning"),
+        "warnings": [
+            warning
+            for upload in _files_in_force(submission)
+            for warning in _findings(upload, "warning")
+        ],
         "line_comments": _line_comments(submission),
+        "parts": part_status(submission),
     }
 
 
@@ -481,3 +496,29 @@ def prepare_panel(*, task, subject, user):
         and user.has_perm(FACILITATE, municipality)
     )
     return context
+
+
+def part_status(submission):
+    """Which parts are in (their file, who, when, lines), which are missing, which replaced.
+
+    One query: the submission's accepted files, newest first. A file replaced for one
+    part may still stand for the other (a whole file followed by one part).
+    """
+    accepted = list(
+        Upload.objects.filter(submission=submission, result=Upload.Result.ACCEPTED)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-pk")
+    )
+    rows = []
+    for part in PARTS:
+        current = submission.part_upload_id(part)
+        covering = [u for u in accepted if u.part in (part, Part.BOTH)]
+        rows.append(
+            {
+                "part": part,
+                "label": part.label,
+                "upload": next((u for u in covering if u.pk == current), None),
+                "replaced": [u for u in covering if u.pk != current],
+            }
+        )
+    return rows

@@ -27,12 +27,15 @@ from workflows.forms import DecisionForm
 
 from . import indicators, parsing, selectors, validation
 from .models import (
+    PART_PREFIX,
+    PARTS,
     STAGES,
     ClassifierEntry,
     Currency,
     FiscalPeriod,
     Line,
     LineComment,
+    Part,
     Submission,
     Upload,
 )
@@ -177,8 +180,18 @@ def published_amounts(municipality, period):
     return {(row[0], row[1]): dict(zip(STAGES, row[2:], strict=True)) for row in rows}
 
 
-def receive_upload(submission, user, name, data, *, background=None):
-    """Keep the file as received, then check it (in the background when large)."""
+def receive_upload(submission, user, name, data, *, background=None, part=None):
+    """Keep the file as received, then check it (in the background when large).
+
+    ``part`` is the part the file is sent as (expenditure, revenue or both); without
+    it, the file's columns decide when it is checked. Without a worker (Celery eager,
+    the embedded default) the background check has run by the time this returns, and
+    the upload comes back with its result.
+    """
+    if part and part not in Part.values:
+        raise ValidationError(
+            _("Unknown part “%(part)s”: send expenditure, revenue or both.") % {"part": part}
+        )
     if not can_submit(user, submission.municipality):
         raise PermissionDenied(_("You cannot submit data for this municipality."))
     if not submission.is_editable:
@@ -194,6 +207,7 @@ def receive_upload(submission, user, name, data, *, background=None):
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=user,
+        part=part or "",
     )
     upload.file.save(name[-100:], ContentFile(data), save=False)
     if background is None:
@@ -210,6 +224,8 @@ def receive_upload(submission, user, name, data, *, background=None):
         if background:  # the check waits in the outbox with the upload it checks
             outbox.enqueue("finance.tasks.check_upload", upload.pk)
     if background:
+        # Eagerly (no worker) the check ran when the transaction committed: answer with it.
+        upload.refresh_from_db()
         return upload
     return check_upload_now(upload)
 
@@ -247,7 +263,10 @@ def check_upload_now(upload):
     last_period = period.same_quarter_last_year()
     last_year = published_amounts(submission.municipality, last_period)
     factor = last_period.currency.factor_to(period.currency) if last_period else 1
-    validation.check(parsed, period, classifier_map(), previous, last_year, factor)
+    validation.check(
+        parsed, period, classifier_map(), previous, last_year, factor, part=upload.part or None
+    )
+    upload.part = parsed.part
     _progress(upload, 70)
     if parsed.has_errors:
         return _reject(upload, parsed.findings, parsed.checks_run)
@@ -260,7 +279,7 @@ def _reject(upload, findings, checks_run):
         upload.progress = 100
         upload.findings = [f.as_dict() for f in findings]
         upload.checks_run = checks_run
-        upload.save(update_fields=["result", "progress", "findings", "checks_run"])
+        upload.save(update_fields=["result", "progress", "findings", "checks_run", "part"])
         audit.record(
             "upload.rejected",
             actor=upload.uploaded_by,
@@ -277,15 +296,12 @@ def _reject(upload, findings, checks_run):
 
 
 def _accept(upload, parsed):
+    """Store the lines of the file's part (or of both), keeping the other part's lines."""
     from .flows import process_of
 
     submission = upload.submission
-    warnings = [f for f in parsed.findings if f.severity == parsing.WARNING]
-    quality = (
-        Decimal(parsed.checks_run - len(parsed.findings)) / Decimal(parsed.checks_run)
-        if parsed.checks_run
-        else Decimal(1)
-    ).quantize(Decimal("0.0001"))
+    part = Part(parsed.part)
+    filled = PARTS if part == Part.BOTH else (part,)
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
         if not locked.is_editable:
@@ -300,40 +316,91 @@ def _accept(upload, parsed):
             )
         process = process_of(locked)
         names = selectors.chapter_names()
-        before = (
-            selectors.content_summary(selectors.line_amounts(locked), names, locked.period)
-            if locked.accepted_upload_id
-            else None
-        )
-        Line.objects.filter(submission=locked).delete()
+        replaced = {p: locked.part_upload_id(p) for p in filled if locked.part_upload_id(p)}
+        before_lines = selectors.line_amounts(locked) if replaced else None
+        lines = Line.objects.filter(submission=locked)
+        if part != Part.BOTH:
+            lines = lines.filter(code__startswith=PART_PREFIX[part])
+        lines.delete()
         store_lines(locked, parsed.lines)
         upload.result = Upload.Result.ACCEPTED
         upload.progress = 100
         upload.findings = [f.as_dict() for f in parsed.findings]
         upload.checks_run = parsed.checks_run
         upload.line_count = len(parsed.lines)
-        upload.save(update_fields=["result", "progress", "findings", "checks_run", "line_count"])
+        upload.save(
+            update_fields=["result", "progress", "findings", "checks_run", "line_count", "part"]
+        )
+        in_force = {p: upload.pk if p in filled else locked.part_upload_id(p) for p in PARTS}
+        checks_run, failed, warnings = _quality_counts(upload, set(in_force.values()) - {None})
+        quality = (
+            Decimal(checks_run - failed) / Decimal(checks_run) if checks_run else Decimal(1)
+        ).quantize(Decimal("0.0001"))
         transitions.apply(
             locked,
             "validate",
             actor=upload.uploaded_by,
             process=process,
             check_perm=False,
-            comment=_("%(lines)s lines from %(file)s")
-            % {"lines": len(parsed.lines), "file": upload.original_name},
+            comment=_accept_comment(upload, part, len(parsed.lines), replaced),
             upload=upload,
+            part=part,
             quality=quality,
-            checks_run=parsed.checks_run,
-            checks_failed=len(warnings),
+            checks_run=checks_run,
+            checks_failed=warnings,
         )
-        if before is not None:
-            after = selectors.content_summary(
-                [(line.program, line.code, line.amounts) for line in parsed.lines],
-                names,
-                locked.period,
-            )
+        if before_lines is not None:
+            kept = [
+                line
+                for line in before_lines
+                if part != Part.BOTH and not line[1].startswith(PART_PREFIX[part])
+            ]
+            new = [(line.program, line.code, line.amounts) for line in parsed.lines]
+            before = selectors.content_summary(before_lines, names, locked.period)
+            after = selectors.content_summary(kept + new, names, locked.period)
             _record_content_change(locked, before, after, upload.uploaded_by, process)
     return upload
+
+
+def _quality_counts(upload, ids):
+    """Checks run, findings and warnings over the files in force (``upload`` among them)."""
+    files = [
+        upload,
+        *Upload.objects.filter(pk__in=ids - {upload.pk}).only("checks_run", "findings"),
+    ]
+    return (
+        sum(f.checks_run for f in files),
+        sum(len(f.findings) for f in files),
+        sum(len(f.warnings) for f in files),
+    )
+
+
+def _accept_comment(upload, part, count, replaced):
+    """What the trail says of an accepted file: its part, its lines, the file it replaces."""
+    text = _("%(part)s: %(lines)s lines from %(file)s") % {
+        "part": part.label,
+        "lines": count,
+        "file": upload.original_name,
+    }
+    if replaced:
+        names = dict(
+            Upload.objects.filter(pk__in=set(replaced.values())).values_list("pk", "original_name")
+        )
+        text += " " + _("(replaces %(files)s)") % {
+            "files": ", ".join(dict.fromkeys(names[pk] for pk in replaced.values()))
+        }
+    return text
+
+
+def whole_check_errors(submission):
+    """The messages of the rules spanning parts that the stored lines break (none if sent
+    as one file, which was checked whole on upload)."""
+    if submission.expenditure_upload_id == submission.revenue_upload_id:
+        return []
+    findings = validation.check_whole(
+        selectors.line_amounts(submission), submission.period, classifier_map()
+    )
+    return [f.message for f in findings if f.severity == parsing.ERROR]
 
 
 def _record_content_change(submission, before, after, actor, process):

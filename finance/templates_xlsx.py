@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from workflows.exports import safe_cell
 
-from .models import EXPENDITURE_STAGES, REVENUE_STAGES
+from .models import EXPENDITURE_STAGES, PART_PREFIX, REVENUE_STAGES, Part
 
 COLUMN_TITLES = {
     "program": gettext_lazy("Programme"),
@@ -24,19 +24,30 @@ COLUMN_TITLES = {
 }
 
 
-def stages_for(period):
-    """The amount columns a period asks for: budgets only for the budget ordinance."""
-    if period.is_budget:
-        return ["initial", "estimated"]
-    return list(EXPENDITURE_STAGES + REVENUE_STAGES)
+def stages_for(period, part=None):
+    """The amount columns a period asks for: budgets only for the budget ordinance.
+
+    With ``part`` (expenditure or revenue), only that part's columns.
+    """
+    stages = (
+        ["initial", "estimated"] if period.is_budget else list(EXPENDITURE_STAGES + REVENUE_STAGES)
+    )
+    if part == Part.EXPENDITURE:
+        return [stage for stage in stages if stage in EXPENDITURE_STAGES]
+    if part == Part.REVENUE:
+        return [stage for stage in stages if stage in REVENUE_STAGES]
+    return stages
 
 
-def build(municipality, period, entries):
+def build(municipality, period, entries, part=None):
+    """The template of one part (its codes and columns only), or of both."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    stages = stages_for(period)
+    stages = stages_for(period, part)
+    if part in PART_PREFIX:
+        entries = [entry for entry in entries if entry.code.startswith(PART_PREFIX[part])]
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Datos"
@@ -44,7 +55,7 @@ def build(municipality, period, entries):
     sheet.append([_("Municipality"), safe_cell(f"{municipality.code} {municipality.name}")])
     sheet.append([_("Period"), str(period)])
     sheet.append([_("Currency"), str(period.currency)])
-    sheet.append([])
+    sheet.append([_("Part"), str(Part(part or Part.BOTH).label)])
     header = ["code", "name", *stages]
     sheet.append([str(COLUMN_TITLES[key]) for key in header])
     fill = PatternFill("solid", fgColor="DDE7F0")
@@ -77,6 +88,11 @@ def build(municipality, period, entries):
         ),
         _("You may add a “Programme” column to report by programme category."),
         _("CSV files are accepted too, separated by semicolons or commas."),
+        _(
+            "Expenditure and revenue may be sent as separate files, in either order: a file "
+            "with expenditure columns only is the expenditure part, one with revenue columns "
+            "only the revenue part. The data is sent for review once both parts are in."
+        ),
     ):
         notes.append([text])
     notes.column_dimensions["A"].width = 110

@@ -7,21 +7,26 @@ of checks passed.
 
 | rule    | severity | what it checks |
 |---------|----------|----------------|
-| FIN-001 | error    | the header names a code column and the period's amount columns |
+| FIN-001 | error    | the header names the code and the amount columns of the period (and part) |
 | FIN-002 | warning  | every column is known (unknown ones are ignored) |
 | FIN-003 | error    | every code exists in the classifier |
 | FIN-004 | error    | every code is written as a budget code |
 | FIN-005 | error    | no code appears twice (in the same programme) |
 | FIN-006 | error    | amounts are numbers |
 | FIN-007 | error    | amounts are not negative |
-| FIN-008 | error    | revenue codes carry revenue stages, expenditure codes expenditure stages |
+| FIN-008 | error    | stages match the code's kind; a part's file holds that part's codes only |
 | FIN-010 | error    | children sum to their parent |
-| FIN-011 | error    | revenue and expenditure budgets balance |
+| FIN-011 | error    | revenue and expenditure budgets balance (on submit when sent as parts) |
 | FIN-012 | error    | paid ≤ caused ≤ committed ≤ modified budget |
 | FIN-013 | error    | collected ≤ liquidated |
 | FIN-014 | error    | cumulative amounts do not decrease from the previous quarter |
 | FIN-015 | warning  | no large change from the same quarter last year |
 | FIN-016 | error    | the file has at least one line |
+
+A submission comes in two parts, expenditure and revenue, as accounting systems export
+them; a file may carry one part or both. Each file is checked alone against its part's
+columns (``check``); the rules that span parts (FIN-011) run on the whole, on upload
+when one file holds both and on submit otherwise (``check_whole``).
 """
 
 from collections import defaultdict
@@ -32,7 +37,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import EXPENDITURE_STAGES, REVENUE_STAGES, ClassifierEntry
+from .models import EXPENDITURE_STAGES, PART_PREFIX, REVENUE_STAGES, ClassifierEntry, Part
 from .parsing import ERROR, WARNING, Finding, column_label
 from .templates_xlsx import stages_for
 
@@ -94,9 +99,40 @@ def percent_points(share):
     return number_format(points, 1, force_grouping=True)
 
 
+def carried_stages(parsed):
+    """The amount columns that hold at least one amount: a report's empty columns of the
+    other part (some systems print them) do not make it that part."""
+    return {
+        stage for line in parsed.lines for stage, value in line.amounts.items() if value is not None
+    }
+
+
+def detect_part(columns, carried=None):
+    """The part a file's amount columns make it: expenditure, revenue, or both.
+
+    With ``carried`` (the columns holding amounts), columns left empty do not count. A
+    file with no amount column of either kind is taken as both (FIN-001 reports it).
+    """
+    present = set(columns) & set(carried) if carried else set(columns)
+    expenditure = any(stage in present for stage in EXPENDITURE_STAGES)
+    revenue = any(stage in present for stage in REVENUE_STAGES)
+    if expenditure and not revenue:
+        return Part.EXPENDITURE
+    if revenue and not expenditure:
+        return Part.REVENUE
+    return Part.BOTH
+
+
+OTHER_STAGES = {Part.EXPENDITURE: REVENUE_STAGES, Part.REVENUE: EXPENDITURE_STAGES}
+
+
 class Checker:
-    def __init__(self, parsed, period, classifier, previous=None, last_year=None, factor=1):
+    def __init__(
+        self, parsed, period, classifier, previous=None, last_year=None, factor=1, part=None
+    ):
         self.parsed = parsed
+        self.carried = carried_stages(parsed)
+        self.part = Part(part) if part else detect_part(parsed.columns, self.carried)
         self.period = period
         self.classifier = classifier  # code -> (kind, parent code)
         self.previous = previous or {}
@@ -154,14 +190,39 @@ class Checker:
         return self.parsed
 
     def required_columns(self):
-        missing = [key for key in stages_for(self.period) if key not in self.parsed.columns]
+        part = None if self.part == Part.BOTH else self.part
+        missing = [key for key in stages_for(self.period, part) if key not in self.parsed.columns]
         if "code" in self.parsed.columns and missing:
+            if part is None:
+                message = _("The file lacks the columns %(columns)s that %(period)s asks for.")
+            else:
+                message = _(
+                    "The file lacks the columns %(columns)s that the %(part)s part of "
+                    "%(period)s asks for."
+                )
             self.add(
                 "FIN-001",
-                _("The file lacks the columns %(columns)s that %(period)s asks for.")
+                message
                 % {
                     "columns": ", ".join(f"“{column_label(k)}”" for k in missing),
                     "period": self.period,
+                    "part": str(Part(self.part).label).lower(),
+                },
+            )
+        foreign = [key for key in OTHER_STAGES.get(self.part, ()) if key in self.carried]
+        if foreign:
+            self.add(
+                "FIN-001",
+                _(
+                    "The file was sent as the %(part)s part but has the columns %(columns)s of "
+                    "the other part: send it without choosing a part to fill both, or remove "
+                    "those columns."
+                )
+                % {
+                    "part": str(Part(self.part).label).lower(),
+                    "columns": ", ".join(
+                        f"“{column_label(k)}” ({self.parsed.columns[k]})" for k in foreign
+                    ),
                 },
             )
 
@@ -198,10 +259,25 @@ class Checker:
             ClassifierEntry.Kind.REVENUE: set(REVENUE_STAGES),
             ClassifierEntry.Kind.EXPENDITURE: set(EXPENDITURE_STAGES),
         }
+        prefix = PART_PREFIX.get(self.part)
         for line in lines:
             kind = self.classifier[line.code][0]
             allowed = allowed_by_kind[kind]
             self.checks += 2
+            if prefix and not line.code.startswith(prefix):
+                self.add(
+                    "FIN-008",
+                    _("%(where)s: %(code)s is a %(kind)s code, and this file is the %(part)s part.")
+                    % {
+                        "where": self.where(line, "code"),
+                        "code": line.code,
+                        "kind": ClassifierEntry.Kind(kind).label.lower(),
+                        "part": str(Part(self.part).label).lower(),
+                    },
+                    line=line,
+                    column="code",
+                )
+                continue
             for stage, value in line.amounts.items():
                 if value is None:
                     continue
@@ -295,7 +371,7 @@ class Checker:
         return top
 
     def balance(self, lines):
-        if not {"initial", "estimated"} <= set(self.parsed.columns):
+        if self.part != Part.BOTH or not {"initial", "estimated"} <= set(self.parsed.columns):
             return
         self.checks += 1
         top = self.top_lines(lines)
@@ -429,5 +505,52 @@ class Checker:
                     break
 
 
-def check(parsed, period, classifier, previous=None, last_year=None, factor=1):
-    return Checker(parsed, period, classifier, previous, last_year, factor).run()
+def check(parsed, period, classifier, previous=None, last_year=None, factor=1, part=None):
+    """Check one file alone; ``part`` as chosen on upload, else read from its columns.
+
+    The part checked for is left on ``parsed.part``.
+    """
+    checker = Checker(parsed, period, classifier, previous, last_year, factor, part)
+    parsed = checker.run()
+    parsed.part = checker.part
+    return parsed
+
+
+def check_whole(lines, period, classifier):
+    """The rules that span parts, over a submission's stored lines; returns findings.
+
+    ``lines`` are (program, code, amounts) tuples. The budget balances when the
+    estimated revenue equals the initial expenditure budget, each summed over the
+    lines with no ancestor among the submission's lines.
+    """
+    from .parsing import Parsed, ParsedLine
+
+    parsed = Parsed(
+        lines=[ParsedLine(0, code, program, amounts) for program, code, amounts in lines]
+    )
+    checker = Checker(parsed, period, classifier, part=Part.BOTH)
+    known = [line for line in parsed.lines if line.code in classifier]
+    top = checker.top_lines(known)
+    revenue = sum(
+        (line.amounts.get("estimated") or 0 for line in top if line.code.startswith("3")),
+        Decimal(0),
+    )
+    spending = sum(
+        (line.amounts.get("initial") or 0 for line in top if line.code.startswith("4")),
+        Decimal(0),
+    )
+    if revenue != spending:
+        checker.add(
+            "FIN-011",
+            _(
+                "The budget does not balance: the estimated revenue of the revenue part adds "
+                "up to %(revenue)s and the initial expenditure budget of the expenditure part "
+                "to %(spending)s, a difference of %(difference)s."
+            )
+            % {
+                "revenue": money(revenue),
+                "spending": money(spending),
+                "difference": money(revenue - spending),
+            },
+        )
+    return parsed.findings

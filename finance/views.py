@@ -20,7 +20,15 @@ from workflows.pagination import paginate
 
 from . import exports, flows, indicators, selectors, services, templates_xlsx, validation
 from .forms import PeriodForm, UploadForm
-from .models import STAGES, ClassifierEntry, FiscalPeriod, IndicatorValue, Submission, Upload
+from .models import (
+    STAGES,
+    ClassifierEntry,
+    FiscalPeriod,
+    IndicatorValue,
+    Part,
+    Submission,
+    Upload,
+)
 from .scope import (
     MANAGE_PERIODS,
     can_submit,
@@ -159,6 +167,8 @@ def submission_detail(request, pk):
             "open_task_link": open_task is not None
             and permissions.can_view_task(request.user, open_task),
             "can_upload": may_submit and submission.is_editable,
+            "parts": selectors.part_status(submission),
+            "missing_parts": submission.missing_parts_message(),
             "can_correct": may_submit
             and submission.state == Submission.State.PUBLISHED
             and not Submission.objects.filter(corrects=submission).exists(),
@@ -206,7 +216,13 @@ def submission_upload(request, pk):
         return redirect(back)
     upload = form.cleaned_data["file"]
     try:
-        result = services.receive_upload(submission, request.user, upload.name, upload.read())
+        result = services.receive_upload(
+            submission,
+            request.user,
+            upload.name,
+            upload.read(),
+            part=form.cleaned_data.get("part") or None,
+        )
     except ValidationError as error:
         if wants_json:
             return JsonResponse({"errors": error.messages}, status=409)
@@ -240,6 +256,8 @@ def upload_status_data(upload, url=None):
         "result": upload.result,
         "result_label": upload.get_result_display(),
         "progress": upload.progress,
+        "part": upload.part,
+        "part_label": upload.get_part_display(),
         "lines": upload.line_count,
         "errors": len(upload.errors),
         "warnings": len(upload.warnings),
@@ -277,14 +295,23 @@ def upload_file(request, pk):
     return FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)
 
 
+# The template of each part, and the file-name word for it (the name is Spanish for all).
+TEMPLATE_PARTS = {Part.EXPENDITURE: "gastos", Part.REVENUE: "ingresos"}
+
+
 @login_required
 @require_safe
 def template_download(request, pk):
+    """The XLSX template of the whole submission, or of one part with ``?part=``."""
     submission = _submission(request, pk)
+    part = request.GET.get("part") or None
+    if part is not None and part not in TEMPLATE_PARTS:
+        raise Http404
     entries = ClassifierEntry.objects.filter(is_active=True).order_by("code")
-    data = templates_xlsx.build(submission.municipality, submission.period, entries)
+    data = templates_xlsx.build(submission.municipality, submission.period, entries, part=part)
     period = submission.period
-    name = f"finanzas-{submission.municipality.code}-{period.year}-T{period.quarter}.xlsx"
+    name = f"finanzas-{submission.municipality.code}-{period.year}-T{period.quarter}"
+    name += f"-{TEMPLATE_PARTS[part]}.xlsx" if part else ".xlsx"
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
