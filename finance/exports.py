@@ -130,7 +130,8 @@ def data_as_of_by_period():
 
 def long_date(day):
     # Translators: a date written out, as Django's date filter reads it
-    # (Spanish: j \d\e F \d\e Y, "7 de diciembre de 2026").
+    # (Spanish: j \d\e E \d\e Y, "7 de diciembre de 2026"; E is the month as a date
+    # writes it, which the catalogue gives in lower case).
     return formats.date_format(day, pgettext("long date", "F j, Y"))
 
 
