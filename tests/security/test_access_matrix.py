@@ -949,6 +949,15 @@ def test_published_submissions_working_pages(client, world, actor):
         elif got == OK and shown and not shows(content, shown(world)):
             wrong.append(f"GET {url} ({name}): does not show {shown(world)!r}")
     assert seen == set(PUBLISHED_WORKING)
+    # Writes on it: refused as unseen (404) to those outside, whatever the data sent.
+    outside = EXPECTED["finance:submission_detail"][0][actor]
+    for name in ("finance:submission_upload", "finance:submission_correct"):
+        url = reverse(name, args=[world.published_a.pk])
+        got, _content = request(client, "post", url, {})
+        if outside in (404, LOGIN) and got != outside:
+            wrong.append(f"POST {url} ({name}): expected {outside}, got {got}")
+        if outside not in (404, LOGIN) and got in (404, LOGIN):
+            wrong.append(f"POST {url} ({name}): refused as unseen ({got})")
     assert wrong == [], "\n" + "\n".join(wrong)
 
 
