@@ -326,3 +326,17 @@ def test_process_history_csv_in_both_dialects(client, coordinator, onboarding_a)
     assert rows[0][:2] == ["N.º", "Fecha y hora"]
     moment = datetime.datetime.fromisoformat(rows[1][1])
     assert moment.utcoffset() == datetime.timedelta(hours=-4)  # Caracas
+
+
+@pytest.mark.parametrize("dialect", [csvfiles.SPANISH, csvfiles.STANDARD])
+def test_the_classifier_export_loads_back_in_either_dialect(db, dialect):
+    from finance import classifier
+    from finance.models import ClassifierEntry
+
+    entries = ClassifierEntry.objects.order_by("code")
+    text = classifier.export_csv(entries, dialect)
+    assert text.startswith(csvfiles.BOM + f"code{dialect.delimiter}name")
+    read = classifier.parse("clasificador.csv", text.encode("utf-8"))
+    assert [(code, name, cofog) for code, name, cofog, _row in read] == [
+        (entry.code, entry.name, entry.cofog) for entry in entries
+    ]
