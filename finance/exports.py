@@ -136,7 +136,8 @@ def long_date(day):
 
 
 def as_of_text(day):
-    """ "Data as of 7 December 2026", as every public page and download says it."""
+    """ "Data as of December 7, 2026" ("Datos al 7 de diciembre de 2026"): how every public
+    page and download says as of when its data is."""
     if day is None:
         return _("Nothing published yet.")
     return _("Data as of %(date)s") % {"date": long_date(day)}
