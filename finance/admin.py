@@ -7,6 +7,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from workflows import csvfiles
+
 from . import classifier, parsing
 from .models import ClassifierEntry, Currency, FiscalPeriod, Submission, Upload
 
@@ -83,7 +85,9 @@ class ClassifierEntryAdmin(admin.ModelAdmin):
 
     def export_view(self, request):
         response = HttpResponse(
-            classifier.export_csv(ClassifierEntry.objects.order_by("code")),
+            classifier.export_csv(
+                ClassifierEntry.objects.order_by("code"), csvfiles.dialect_for(request)
+            ),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="clasificador.csv"'

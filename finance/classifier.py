@@ -6,15 +6,12 @@ existing ones renamed or remapped; codes missing from the file are kept,
 because published submissions use them, unless the file is a full replacement.
 """
 
-import csv
-import io
 import re
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from workflows import audit
-from workflows.exports import safe_row
 
 from . import parsing
 from .models import ClassifierEntry
@@ -159,10 +156,10 @@ def load(entries, *, by=None, deactivate_missing=False):
     return summary
 
 
-def export_csv(entries):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["code", "name", "cofog"])
-    for entry in entries:
-        writer.writerow(safe_row([entry.code, entry.name, entry.cofog]))
-    return buffer.getvalue()
+def export_csv(entries, dialect=None):
+    """The classifier as CSV text (``workflows.csvfiles``; standard by default), in the
+    columns the loader reads back."""
+    from workflows import csvfiles
+
+    rows = ((entry.code, entry.name, entry.cofog) for entry in entries)
+    return csvfiles.text(["code", "name", "cofog"], rows, dialect or csvfiles.STANDARD)

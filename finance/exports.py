@@ -1,12 +1,24 @@
-"""Open data: published lines and indicators (CSV, XLSX) and a Fiscal Data Package descriptor."""
+"""Open data: published lines and indicators (CSV, XLSX) and a Fiscal Data Package descriptor.
 
-import csv
+Each download comes as CSV in the two dialects of ``workflows.csvfiles`` (the standard
+one keeps the column keys the descriptor names; the Spanish one, for people, has the
+columns' names in words and the indicators' names) and as XLSX, whose cells carry
+number formats (amounts with two decimals, ratios as percentages, years as plain
+numbers) and whose second sheet says what the data is and as of when. Every download
+states its "data as of": the latest publication among the data it holds.
+"""
+
 import io
+from decimal import Decimal
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.db.models import Max
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
+from workflows import csvfiles
 from workflows.exports import safe_row
 
 from .indicators import BY_KEY
@@ -37,10 +49,98 @@ INDICATOR_COLUMNS = [
     "value",
 ]
 
+AMOUNT_FORMAT = "#,##0.00"
+RATIO_FORMAT = "0.0%"
+WHOLE_FORMAT = "0"  # years, quarters, versions: no thousands mark ("2026", not "2.026")
+DATE_FORMAT = "dd/mm/yyyy"
 
-class Echo:
-    def write(self, value):
-        return value
+UNIT_LABELS = {
+    "ratio": gettext_lazy("Ratio"),
+    "money": gettext_lazy("Amount"),
+    "per_capita": gettext_lazy("Amount per inhabitant"),
+}
+
+
+def line_titles():
+    from .templates_xlsx import COLUMN_TITLES
+
+    return [
+        _("Municipality code (INE)"),
+        _("Municipality"),
+        _("Federal entity"),
+        _("Year"),
+        _("Quarter"),
+        _("Currency"),
+        _("Version"),
+        _("Programme"),
+        _("Code"),
+        pgettext("budget account", "Name"),
+        *[COLUMN_TITLES[stage] for stage in STAGES],
+    ]
+
+
+def indicator_titles():
+    return [
+        _("Municipality code (INE)"),
+        _("Municipality"),
+        _("Federal entity"),
+        _("Year"),
+        _("Quarter"),
+        _("Currency"),
+        _("Indicator"),
+        _("Unit"),
+        _("Value"),
+    ]
+
+
+LINE_FORMATS = {3: WHOLE_FORMAT, 4: WHOLE_FORMAT, 6: WHOLE_FORMAT} | {
+    10 + index: AMOUNT_FORMAT for index in range(len(STAGES))
+}
+
+
+def indicator_formats(unit):
+    return {
+        3: WHOLE_FORMAT,
+        4: WHOLE_FORMAT,
+        8: RATIO_FORMAT if unit == "ratio" else AMOUNT_FORMAT,
+    }
+
+
+# Data as of ----------------------------------------------------------------
+
+
+def data_as_of(submissions):
+    """The day (Caracas) of the latest publication among ``submissions``; None if none."""
+    latest = submissions.filter(state=Submission.State.PUBLISHED).aggregate(
+        latest=Max("published_at")
+    )["latest"]
+    return timezone.localdate(latest) if latest else None
+
+
+def data_as_of_by_period():
+    """period id -> the day of its latest publication, for the periods with any."""
+    latest = (
+        Submission.objects.filter(state=Submission.State.PUBLISHED)
+        .values("period")
+        .annotate(latest=Max("published_at"))
+        .values_list("period", "latest")
+    )
+    return {period: timezone.localdate(moment) for period, moment in latest}
+
+
+def long_date(day):
+    # Translators: a date written out, as Django's date filter reads it
+    # (Spanish: j \d\e E \d\e Y, "7 de diciembre de 2026"; E is the month as a date
+    # writes it, which the catalogue gives in lower case).
+    return formats.date_format(day, pgettext("long date", "F j, Y"))
+
+
+def as_of_text(day):
+    """ "Data as of December 7, 2026" ("Datos al 7 de diciembre de 2026"): how every public
+    page and download says as of when its data is."""
+    if day is None:
+        return _("Nothing published yet.")
+    return _("Data as of %(date)s") % {"date": long_date(day)}
 
 
 def line_rows(period):
@@ -88,28 +188,41 @@ def indicator_rows():
         yield [*head, indicator, BY_KEY[indicator].unit if indicator in BY_KEY else "", value]
 
 
-def _csv_response(header, rows, filename):
-    writer = csv.writer(Echo())
+def _xlsx_response(header, rows, filename, *, as_of, title):
+    """An XLSX download: the data on its first sheet, header first, each number cell
+    with its format; a second sheet says what the data is and as of when.
 
-    def stream():
-        yield "\ufeff"
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(safe_row(row))
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _xlsx_response(header, rows, filename):
+    ``rows``: (values, {column index: number format}) pairs."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("datos")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(safe_row(row))
+    sheet = workbook.create_sheet(_("data"))
+    bold = Font(bold=True)
+    heading = []
+    for text in safe_row(header):
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        heading.append(cell)
+    sheet.append(heading)
+    sheet.freeze_panes = "A2"
+    for row, number_formats in rows:
+        values = safe_row(row)
+        cells = []
+        for index, value in enumerate(values):
+            cell = WriteOnlyCell(sheet, value=value)
+            if index in number_formats and isinstance(value, int | float | Decimal):
+                cell.number_format = number_formats[index]
+            cells.append(cell)
+        sheet.append(cells)
+    about = workbook.create_sheet(_("About these data"))
+    about.append([WriteOnlyCell(about, value=str(title))])
+    about.append([as_of_text(as_of)])
+    day = WriteOnlyCell(about, value=as_of)
+    day.number_format = DATE_FORMAT
+    about.append([_("Data as of"), day])
+    about.append([_("Licence"), "CC-BY-4.0"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
@@ -120,18 +233,46 @@ def _xlsx_response(header, rows, filename):
     return response
 
 
-def lines_response(period, fmt):
+def named_indicator(row):
+    """An indicator row for people: the indicator's and the unit's names, not their keys."""
+    *head, indicator, unit, value = row
+    name = BY_KEY[indicator].label if indicator in BY_KEY else indicator
+    return [*head, name, UNIT_LABELS.get(unit, unit), value]
+
+
+def lines_response(period, fmt, dialect=csvfiles.STANDARD):
     name = f"finanzas-municipales-{period.year}-T{period.quarter}.{fmt}"
+    as_of = data_as_of(Submission.objects.filter(period=period))
     if fmt == "xlsx":
-        return _xlsx_response(LINE_COLUMNS, line_rows(period), name)
-    return _csv_response(LINE_COLUMNS, line_rows(period), name)
+        return _xlsx_response(
+            line_titles(),
+            ((row, LINE_FORMATS) for row in line_rows(period)),
+            name,
+            as_of=as_of,
+            title=_("Budget lines of %(period)s") % {"period": period},
+        )
+    header = LINE_COLUMNS if dialect is csvfiles.STANDARD else line_titles()
+    return csvfiles.response(header, line_rows(period), name, dialect, preamble=[as_of_text(as_of)])
 
 
-def indicators_response(fmt):
+def indicators_response(fmt, dialect=csvfiles.STANDARD):
     name = f"indicadores-fiscales-municipales.{fmt}"
+    as_of = data_as_of(Submission.objects.all())
     if fmt == "xlsx":
-        return _xlsx_response(INDICATOR_COLUMNS, indicator_rows(), name)
-    return _csv_response(INDICATOR_COLUMNS, indicator_rows(), name)
+        rows = ((named_indicator(row), indicator_formats(row[7])) for row in indicator_rows())
+        return _xlsx_response(
+            indicator_titles(),
+            rows,
+            name,
+            as_of=as_of,
+            title=_("Municipal fiscal indicators"),
+        )
+    if dialect is csvfiles.STANDARD:
+        header, rows = INDICATOR_COLUMNS, indicator_rows()
+    else:
+        header = indicator_titles()
+        rows = (named_indicator(row) for row in indicator_rows())
+    return csvfiles.response(header, rows, name, dialect, preamble=[as_of_text(as_of)])
 
 
 def datapackage(request):
@@ -151,6 +292,7 @@ def datapackage(request):
         {"name": "code", "type": "string", "title": "Código del clasificador ONAPRE"},
         {"name": "name", "type": "string"},
     ] + [{"name": stage, **amount} for stage in STAGES]
+    latest = data_as_of_by_period()
     resources = []
     for period in published_periods():
         url = request.build_absolute_uri(
@@ -164,6 +306,9 @@ def datapackage(request):
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8-sig",
+                # The file's first line says "data as of" (see ``workflows.csvfiles``).
+                "dialect": {"delimiter": ",", "commentChar": "#", "header": True},
+                "data_as_of": latest[period.pk].isoformat(),
                 "schema": {"fields": line_fields},
             }
         )
@@ -172,6 +317,7 @@ def datapackage(request):
         "name": "pagg-municipal-finance",
         "title": _("Municipal public finance data"),
         "countryCode": "VE",
+        "data_as_of": max(latest.values()).isoformat() if latest else None,
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
         "resources": resources,
         "model": {

@@ -17,33 +17,35 @@ def can_submit(user, municipality):
 
 
 def submission_filter(user):
-    """A Q over submissions ``user`` may open: their territory, all for reviewers and staff.
+    """A Q over the submissions whose working pages ``user`` may open.
 
-    Published data is public and needs no filter; this is for the working versions.
+    The one rule for working material (the submission's page, its files, its template,
+    an upload's status, the reviewers' comments), in views, API and exports alike: the
+    municipality's officers and its facilitator (their territory), the finance
+    specialists and coordination (``review_finance``), and those who see every process
+    (coordination and auditors). Everyone else, the public included, reads published
+    data on the public pages only; a submission being published opens nothing here.
     """
-    from .models import Submission
-
-    published = Q(state=Submission.State.PUBLISHED)
-    if not user.is_authenticated:
-        return published
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
     ids = scope_ids(user)
     if ids is None or user.has_perm(REVIEW):
         return Q()
-    return published | Q(municipality_id__in=ids)
+    return Q(municipality_id__in=ids)
 
 
 def can_view(user, submission):
-    from .models import Submission
-
-    return Submission.objects.filter(submission_filter(user), pk=submission.pk).exists()
-
-
-def can_view_working(user, submission):
-    """Working material (files as received, reviewers' notes) stays inside the programme."""
-    if not user.is_authenticated:
+    """May open ``submission``'s working pages (see ``submission_filter``)."""
+    if not user.is_authenticated or not user.is_active:
         return False
     ids = scope_ids(user)
     return ids is None or user.has_perm(REVIEW) or submission.municipality_id in ids
+
+
+def can_view_working(user, submission):
+    """Working material (files as received, reviewers' notes): the same people as
+    ``can_view``, kept as a name of its own for the views that serve files."""
+    return can_view(user, submission)
 
 
 def submits_for_someone(user):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from agreements.models import Municipality, Region
-from workflows import audit, permissions
+from workflows import audit, csvfiles, permissions
 from workflows.models import Task
 from workflows.pagination import paginate
 
@@ -113,6 +113,7 @@ def board(request, pk):
             "region": str(region) if region else "",
             "periods": FiscalPeriod.objects.all()[:20],
             "show_links": request.user.is_authenticated,
+            "as_of": exports.data_as_of(Submission.objects.filter(period=period)),
         },
     )
 
@@ -382,6 +383,7 @@ def public_index(request):
             "query": query,
             "found": found,
             "indicators": indicators.INDICATORS,
+            "as_of": exports.data_as_of(Submission.objects.all()),
         },
     )
 
@@ -399,6 +401,7 @@ def profile(request, code):
             "indicators": indicators.INDICATORS,
             "chart": chart,
             "currency": currency,
+            "as_of": exports.data_as_of(municipality.finance_submissions.all()),
         },
     )
 
@@ -457,6 +460,9 @@ def compare(request):
             "rows": rows,
             "chart": chart,
             "currency": currency,
+            "as_of": exports.data_as_of(Submission.objects.filter(period=period))
+            if period
+            else None,
             **listing,
         },
     )
@@ -482,10 +488,17 @@ def methodology(request):
 
 @require_safe
 def downloads(request):
+    latest = exports.data_as_of_by_period()
+    periods = [(period, latest.get(period.pk)) for period in selectors.published_periods()]
     return render(
         request,
         "finance/downloads.html",
-        {"periods": selectors.published_periods(), "stages": STAGES},
+        {
+            "periods": periods,
+            "stages": STAGES,
+            "as_of": max(latest.values(), default=None),
+            "dialects": csvfiles.DIALECTS,
+        },
     )
 
 
@@ -494,14 +507,14 @@ def download_lines(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     period = get_object_or_404(FiscalPeriod, pk=int_param(request, "period") or 0)
-    return exports.lines_response(period, fmt)
+    return exports.lines_response(period, fmt, csvfiles.dialect_for(request))
 
 
 @require_safe
 def download_indicators(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    return exports.indicators_response(fmt)
+    return exports.indicators_response(fmt, csvfiles.dialect_for(request))
 
 
 @require_safe

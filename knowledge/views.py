@@ -1,6 +1,5 @@
 """Library pages (public), the guided systematisation, transfer and feedback (signed in)."""
 
-import csv
 import os
 from urllib.parse import urlencode
 
@@ -12,7 +11,6 @@ from django.http import (
     Http404,
     HttpResponse,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agreements.models import Municipality
 from agreements.scope import municipality_ids_for
-from workflows.exports import safe_row
+from workflows import csvfiles
 from workflows.files import attachment
 
 from . import pdf, selectors, services
@@ -471,11 +469,6 @@ def _export_rows(request):
         }
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_safe
 def export(request, fmt):
     if fmt == "json":
@@ -484,14 +477,7 @@ def export(request, fmt):
         )
     if fmt != "csv":
         raise Http404
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield "\ufeff"
-        yield writer.writerow(EXPORT_FIELDS)
-        for row in _export_rows(request):
-            yield writer.writerow(safe_row(row[k] for k in EXPORT_FIELDS))
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="casos-de-innovacion.csv"'
-    return response
+    rows = ([row[k] for k in EXPORT_FIELDS] for row in _export_rows(request))
+    return csvfiles.response(
+        EXPORT_FIELDS, rows, "casos-de-innovacion.csv", csvfiles.dialect_for(request)
+    )

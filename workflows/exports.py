@@ -1,6 +1,5 @@
 """A process's history as CSV and as a PDF an auditor can file."""
 
-import csv
 import datetime
 import io
 from decimal import Decimal
@@ -91,64 +90,55 @@ def _record_of_chain(key):
     return model._default_manager.filter(pk=pk).first() if pk.isdigit() else None
 
 
-def history_csv(process, events, viewer=None):
+def history_csv(process, events, viewer=None, dialect=None):
     """The process's history as CSV text, one row per event, for a spreadsheet.
 
-    Written for Spanish-locale Excel and LibreOffice, which is what the programme's
-    people open it with: fields separated by ``;`` (their list separator, since the
-    comma is their decimal mark, so a comma inside a value needs no quoting
-    surprises) and a UTF-8 byte order mark first, without which Excel reads the
-    accents as Windows-1252. The headers are in the reader's language; values read as
-    on the pages (labels, full names, es-VE dates), and the hash of each event is
-    given whole, so the file can be checked against the trail. Every cell goes
-    through ``safe_cell``: a comment starting with ``=`` stays text.
+    Written by default for Spanish-locale Excel and LibreOffice, which is what the
+    programme's people open it with (``csvfiles.SPANISH``); ``csvfiles.STANDARD`` for a
+    program. The headers are in the reader's language; values read as on the pages
+    (labels, full names, dates), and the hash of each event is given whole, so the file
+    can be checked against the trail. Every cell is escaped by the writer: a comment
+    starting with ``=`` stays text.
     """
+    from . import csvfiles
     from .display import changes_text, read_events
 
     events = read_events(events, process.flow_class, viewer)
     chain_name = _chain_namer(process)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [
-            _("No."),
-            _("Date and time"),
-            _("Person"),
-            _("Role(s)"),
-            _("Action"),
-            _("Task"),
-            _("Object"),
-            _("Comment"),
-            _("Before"),
-            _("After"),
-            _("Trail"),
-            _("Position in the trail"),
-            _("Event hash (SHA-256)"),
-        ]
-    )
-    for number, event in enumerate(events, start=1):
-        writer.writerow(
-            [
-                safe_cell(v)
-                for v in (
-                    number,
-                    _when(event.at),
-                    event.actor_name,
-                    event.actor_roles,
-                    event.action_label,
-                    event.task.title if event.task_id else "",
-                    event.subject_repr,
-                    event.comment,
-                    changes_text(event.readable, "before"),
-                    changes_text(event.readable, "after"),
-                    chain_name(event.chain_key),
-                    event.seq,
-                    event.hash,
-                )
-            ]
+    header = [
+        _("No."),
+        _("Date and time"),
+        _("Person"),
+        _("Role(s)"),
+        _("Action"),
+        _("Task"),
+        _("Object"),
+        _("Comment"),
+        _("Before"),
+        _("After"),
+        _("Trail"),
+        _("Position in the trail"),
+        _("Event hash (SHA-256)"),
+    ]
+    rows = (
+        (
+            number,
+            event.at.replace(microsecond=0),
+            event.actor_name,
+            event.actor_roles,
+            event.action_label,
+            event.task.title if event.task_id else "",
+            event.subject_repr,
+            event.comment,
+            changes_text(event.readable, "before"),
+            changes_text(event.readable, "after"),
+            chain_name(event.chain_key),
+            event.seq,
+            event.hash,
         )
-    return buffer.getvalue()
+        for number, event in enumerate(events, start=1)
+    )
+    return csvfiles.text(header, rows, dialect or csvfiles.SPANISH)
 
 
 def chain_report(key):

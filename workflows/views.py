@@ -336,11 +336,15 @@ def _readable_process(request, pk):
 def process_history_csv(request, pk):
     from django.http import HttpResponse
 
+    from . import csvfiles
     from .exports import history_csv
 
     process = _readable_process(request, pk)
+    dialect = csvfiles.dialect_for(request, default=csvfiles.SPANISH)
     response = HttpResponse(
-        history_csv(process, selectors.process_history(process), viewer=request.user),
+        history_csv(
+            process, selectors.process_history(process), viewer=request.user, dialect=dialect
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="proceso-{process.pk}.csv"'

@@ -43,3 +43,13 @@ def get(mapping, key):
 @register.filter
 def attr(obj, name):
     return getattr(obj, name, None)
+
+
+@register.simple_tag
+def data_as_of(day):
+    """The "data as of" line of a public page: the latest publication among its data."""
+    from django.utils.html import format_html
+
+    from finance.exports import as_of_text
+
+    return format_html('<p class="as-of" id="data-as-of">{}</p>', as_of_text(day))

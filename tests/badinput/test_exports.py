@@ -66,13 +66,14 @@ def test_finance_csv_and_xlsx_escape_programmes_and_keep_amounts_numeric(
     data = json_file(with_parents(quarter_amounts()), program=attack)
     publish(member_a, period, officer_a, facilitator_a, specialist, data, name="f.json")
     args = {"period": period.pk}
-    rows = csv_cells(streamed(client.get(reverse("finance:download_lines", args=["csv"]), args)))
+    text = streamed(client.get(reverse("finance:download_lines", args=["csv"]), args))
+    rows = csv_cells(text)[1:]  # after the "data as of" line
     program = rows[0].index("program")
     assert {row[program] for row in rows[1:]} == {"'" + attack}
     response = client.get(reverse("finance:download_lines", args=["xlsx"]), args)
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.iter_rows(values_only=True))
-    caused = values[0].index("caused")
+    caused = values[0].index("Causado")
     assert {row[program] for row in values[1:]} == {"'" + attack}
     assert all(isinstance(row[caused], int | float | type(None)) for row in values[1:])
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row), (
@@ -81,10 +82,16 @@ def test_finance_csv_and_xlsx_escape_programmes_and_keep_amounts_numeric(
 
 
 def test_xlsx_keeps_negative_numbers_as_numbers_and_escapes_negative_text():
+    amount = {1: exports.AMOUNT_FORMAT}
     response = exports._xlsx_response(
         ["indicator", "value", "note"],
-        [["fiscal_balance", Decimal("-1500.25"), "-1500,25"], ["x", -3, "@risk"]],
+        [
+            (["fiscal_balance", Decimal("-1500.25"), "-1500,25"], amount),
+            (["x", -3, "@risk"], amount),
+        ],
         "x.xlsx",
+        as_of=None,
+        title="x",
     )
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(min_row=2))

@@ -69,6 +69,7 @@ def _paths():
         "login": reverse("login"),
         "finance-index": reverse("finance:public_index"),
         "finance-compare": reverse("finance:compare"),
+        "finance-downloads": reverse("finance:downloads"),
         "finance-profile": reverse("finance:profile", args=[published.municipality.code]),
         "library": reverse("knowledge:library"),
         "case": reverse(
@@ -222,6 +223,7 @@ PAGES = [
     (None, "login"),
     (None, "finance-index"),
     (None, "finance-compare"),
+    (None, "finance-downloads"),
     (None, "finance-profile"),
     (None, "library"),
     (None, "case"),

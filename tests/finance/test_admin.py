@@ -30,5 +30,6 @@ def test_coordinator_loads_a_classifier_file_in_the_admin(client, coordinator, f
 
     export = client.get(reverse("admin:finance_classifierentry_export"))
     text = export.content.decode()
-    assert text.startswith("code,name,cofog") and "4.01.01.99.00,Otras remuneraciones," in text
+    assert text.startswith("\ufeffcode,name,cofog")
+    assert "4.01.01.99.00,Otras remuneraciones," in text
     assert len(text.splitlines()) == ClassifierEntry.objects.count() + 1

@@ -22,8 +22,10 @@ import json
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 
 from .routes import concrete, patterns, values
+from .world import REVIEWER_NOTE
 
 pytestmark = pytest.mark.django_db
 
@@ -902,3 +904,86 @@ def test_admin_is_for_staff_only(client, world, actor):
         assert got == expected, (route, got)
         checked += 1
     assert checked > 40
+
+
+# The working pages of A's published submission: publication makes its data public on
+# the public pages and opens nothing of its working material. Each answers as the
+# route's rule above says, for the same people; what an allowed page shows is checked.
+PUBLISHED_WORKING = {
+    "finance:submission_detail": (
+        lambda w: {"pk": w.published_a.pk},
+        lambda w: REVIEWER_NOTE,
+    ),
+    "finance:template": (lambda w: {"pk": w.published_a.pk}, lambda w: XLSX),
+    "finance:upload_status": (
+        lambda w: {"pk": w.published_upload_a.pk},
+        lambda w: f'"id":{w.published_upload_a.pk}',
+    ),
+    "finance:upload_file": (
+        lambda w: {"pk": w.published_upload_a.pk},
+        lambda w: "4.02.01.01.00",
+    ),
+    "finance-submission-detail": (
+        lambda w: {"pk": w.published_a.pk},
+        lambda w: f'"id":{w.published_a.pk}',
+    ),
+    "finance-submission-upload": (lambda w: {"pk": w.published_a.pk}, None),
+    "finance-submission-submit": (lambda w: {"pk": w.published_a.pk}, None),
+}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_published_submissions_working_pages(client, world, actor):
+    act_as(client, world, actor)
+    wrong, seen = [], set()
+    for name, route in routes(actor):
+        if name not in PUBLISHED_WORKING:
+            continue
+        seen.add(name)
+        params, shown = PUBLISHED_WORKING[name]
+        url = concrete(route, {**values(world, name), **params(world)})
+        expected = EXPECTED[name][0][actor]
+        got, content = request(client, "get", url)
+        if got != expected:
+            wrong.append(f"GET {url} ({name}): expected {expected}, got {got}")
+        elif got == OK and shown and not shows(content, shown(world)):
+            wrong.append(f"GET {url} ({name}): does not show {shown(world)!r}")
+    assert seen == set(PUBLISHED_WORKING)
+    # Writes on it: refused as unseen (404) to those outside, whatever the data sent.
+    outside = EXPECTED["finance:submission_detail"][0][actor]
+    for name in ("finance:submission_upload", "finance:submission_correct"):
+        url = reverse(name, args=[world.published_a.pk])
+        got, _content = request(client, "post", url, {})
+        if outside in (404, LOGIN) and got != outside:
+            wrong.append(f"POST {url} ({name}): expected {outside}, got {got}")
+        if outside not in (404, LOGIN) and got in (404, LOGIN):
+            wrong.append(f"POST {url} ({name}): refused as unseen ({got})")
+    assert wrong == [], "\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_published_submission_is_public_on_public_pages_only(client, world, actor):
+    """Everyone reads A's published figures on its public profile; the working
+    material (reviewer's note, uploader, refused file) is on no public page, and the
+    API lists the submission only to those who may open it."""
+    act_as(client, world, actor)
+    officer = world.people.officer
+    for url in (
+        reverse("finance:profile", args=[world.mun_a.code]),
+        reverse("finance:board", args=[world.period_published.pk]),
+        reverse("finance:public_index"),
+    ):
+        got, content = request(client, "get", url)
+        assert got == OK, url
+        text = content.decode()
+        assert REVIEWER_NOTE not in text, url
+        assert "rechazado.csv" not in text, url
+        uploader = officer.get_full_name() or officer.username
+        assert uploader not in text or actor == "officer", url
+    got, content = request(client, "get", reverse("finance:profile", args=[world.mun_a.code]))
+    assert world.mun_a.name in content.decode()
+    if actor == "anon":
+        return
+    got, content = request(client, "get", "/api/finance/submissions/?page_size=1000")
+    listed = shows(content, ListedId(world.published_a.pk))
+    assert listed == (EXPECTED["finance-submission-detail"][0][actor] == OK)

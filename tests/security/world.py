@@ -19,6 +19,8 @@ from workflows import services as tasks
 from workflows.roles import Role
 
 PASSWORD = "pw"
+# What the finance specialist wrote on a line of A's published submission.
+REVIEWER_NOTE = "No coincide con la nómina informada."
 
 
 def _fresh(user):
@@ -126,6 +128,40 @@ def build():
     )
     w.upload_a = Upload.objects.get(submission=w.submission_a)
     w.upload_b = Upload.objects.get(submission=w.submission_b)
+
+    # A published quarter of A's: public data, but its working material (a refused file,
+    # the uploader, the reviewer's line comment) stays with the people who work on it.
+    from finance.flows import process_of as submission_process
+
+    w.period_published = finance.open_period(2026, 2, by=p.coordinator)
+    published = finance.current_submission(w.mun_a, w.period_published)
+    finance.receive_upload(
+        published, p.officer, "rechazado.csv", csv_bytes(with_parents(bad)), background=False
+    )
+    good = csv_bytes(with_parents(quarter_amounts(Decimal("0.5"))))
+    finance.receive_upload(published, p.officer, "ejecucion.csv", good, background=False)
+
+    def step(user, data):
+        task = open_task(submission_process(published))
+        tasks.take_and_complete(task, user, data)
+
+    step(p.officer, {"justification": "Trimestre normal.", "comment": ""})
+    step(p.facilitator, {"decision": "approve", "comment": ""})
+    step(
+        p.specialist,
+        {
+            "decision": "return",
+            "comment": "Revise el gasto de personal.",
+            "line_comments": [("4.01.01.01.00", REVIEWER_NOTE)],
+        },
+    )
+    step(p.officer, {"justification": "Personal revisado.", "comment": ""})
+    step(p.facilitator, {"decision": "approve", "comment": ""})
+    step(p.specialist, {"decision": "approve", "comment": "Conforme."})
+    published.refresh_from_db()
+    assert published.state == published.State.PUBLISHED, published.state
+    w.published_a = published
+    w.published_upload_a = published.uploads.order_by("-pk").first()
 
     # Knowledge: a published case and a case in systematisation in A, a draft in B.
     theme = Theme.objects.get(slug="servicios-publicos")
