@@ -18,7 +18,17 @@ from workflows import audit, permissions
 from workflows.models import Task
 from workflows.pagination import paginate
 
-from . import exports, flows, indicators, selectors, services, templates_xlsx, validation
+from . import (
+    explore,
+    exports,
+    flows,
+    indicators,
+    selectors,
+    services,
+    templates_xlsx,
+    validation,
+    views_explore,
+)
 from .forms import PeriodForm, UploadForm
 from .models import STAGES, ClassifierEntry, FiscalPeriod, IndicatorValue, Submission, Upload
 from .scope import (
@@ -409,6 +419,9 @@ def compare(request):
         for i, row in enumerate(listing["page"].object_list)
     ]
     info = indicators.BY_KEY.get(indicator)
+    label = info.label if info else _("Data quality")
+    unit = info.unit if info else "ratio"
+    selection = views_explore.compare_selection(request, indicator, unit, label)
     chart = {
         "labels": [m.name for _rank, m, _v in rows[:40]],
         "values": [_float(v) for _rank, _m, v in rows[:40]],
@@ -430,6 +443,8 @@ def compare(request):
             "rows": rows,
             "chart": chart,
             "currency": currency,
+            "max_compared": explore.MAX_COMPARED,
+            **selection,
             **listing,
         },
     )
