@@ -86,8 +86,13 @@ def line_chart(labels, series, *, ratio=False):
     # beside the chart names every period.
     every = max(1, math.ceil(len(labels) / 4))
     last = len(labels) - 1
+    # The latest label ends at the plot's right edge rather than running past it.
     x_ticks = [
-        {"x": round(x_at(i), 1), "text": label}
+        {
+            "x": round(x_at(i), 1),
+            "text": label,
+            "anchor": "end" if i == last and last else "middle",
+        }
         for i, label in enumerate(labels)
         if (last - i) % every == 0
     ]
