@@ -91,9 +91,7 @@ amount = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False)
     with_ancestors=st.booleans(),
     programmes=st.lists(st.sampled_from(["", "01", "02"]), min_size=1, max_size=3, unique=True),
 )
-def test_node_totals_sum_each_leaf_once_whatever_the_file_gives(
-    leaves, with_ancestors, programmes
-):
+def test_node_totals_sum_each_leaf_once_whatever_the_file_gives(leaves, with_ancestors, programmes):
     """Every level is the sum of the leaves under it, whether or not the file repeats the
     parents, across programmes; and it agrees with the indicators' roll-up."""
     lines = []
@@ -137,9 +135,7 @@ def test_classifier_drill_down_amounts_links_and_breadcrumb(client, quarter, tow
     ]
     expenditure = table(html, "drill-expenditure")
     total_caused = sum(leaves[code]["caused"] for code in EXPENDITURE)
-    assert es_money(total_caused) in re.search(r"<tfoot>(.*?)</tfoot>", expenditure, re.S).group(
-        1
-    )
+    assert es_money(total_caused) in re.search(r"<tfoot>(.*?)</tfoot>", expenditure, re.S).group(1)
     down = reverse("finance:classifier_node", args=[town.code, quarter.pk, "4.01.00.00.00"])
     assert f'href="{down}"' in html
     assert reverse("finance:series", args=[town.code, "4.01.00.00.00"]) in html
@@ -259,7 +255,7 @@ def test_compare_side_by_side_up_to_five(client, quarter, towns, coordinator, co
     headers = re.findall(r'<th scope="col" class="num">([^<]*)</th>', side)
     assert headers == [t.name for t in chosen]
     # Each figure equals the share computed here from the lines.
-    for index, town in enumerate(chosen):
+    for index in range(count):
         personnel = Decimal("225000.00") + index * 1000
         total = sum(quarter_amounts()[code]["caused"] for code in EXPENDITURE) + index * 1000
         share = (personnel / total * 100).quantize(Decimal("0.1"))
