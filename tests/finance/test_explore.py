@@ -179,6 +179,12 @@ def test_unpublished_data_is_never_shown(client, quarter, towns, coordinator):
         cells = re.findall(r'<td class="num">([^<]*)</td>', side)
         assert cells[0] == "—" and cells[1] != "—"
         client.logout()
+    # What does not exist is no page either.
+    assert client.get(reverse("finance:calendar", args=[9999])).status_code == 404
+    assert (
+        client.get(reverse("finance:series", args=[other.code, "4.99.00.00.00"])).status_code == 404
+    )
+    assert client.get(reverse("finance:classifier", args=["0000", quarter.pk])).status_code == 404
 
 
 # Series in today's bolívar -------------------------------------------------------------
@@ -229,7 +235,7 @@ def test_series_points_equal_the_restated_sums():
 # Compare up to five ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("count", [1, 2, 5, 6])
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 6])
 def test_compare_side_by_side_up_to_five(client, quarter, towns, coordinator, count):
     previous = services.open_period(2025, 4, by=coordinator, start_processes=False)
     for index, town in enumerate(towns):
@@ -325,6 +331,10 @@ def test_calendar_on_time_at_the_deadline_late_after_missing_without(client, coo
     with time_machine.travel(at(deadline, 12), tick=False):
         states, html = shown()
         assert states[missing.code] == "due"
+        assert states[on_time.code] == "on_time" and states[late.code] == "late"
+        # Closing the period ends the wait: nothing sent is missing, deadline or not.
+        services.close_period(period, coordinator)
+        assert shown()[0][missing.code] == "missing"
     with time_machine.travel(at(deadline + datetime.timedelta(days=2), 12), tick=False):
         states, html = shown()
         assert states == {
