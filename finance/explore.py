@@ -309,7 +309,6 @@ def compared(municipalities, indicator):
         rows = (
             published()
             .filter(municipality_id__in=ids, quality__isnull=False)
-            .select_related("period")
             .values_list("municipality_id", "period", "quality")
         )
         rows = [(m, p, v) for m, p, v in rows]
