@@ -236,6 +236,7 @@ class SeriesPoint:
     factor: Decimal
     amounts: dict  # stage -> amount in the period's own currency
     restated: dict  # stage -> amount in today's currency
+    published_at: object = None
 
 
 def series(municipality, code):
@@ -275,7 +276,7 @@ def series(municipality, code):
             stage: None if value is None else in_unit(value, "money", factor)
             for stage, value in amounts.items()
         }
-        points.append(SeriesPoint(period, factor, amounts, restated))
+        points.append(SeriesPoint(period, factor, amounts, restated, submission.published_at))
     return points, currency
 
 

@@ -55,6 +55,7 @@ def series(request, code, node):
     if stage not in dict(stages):
         stage = explore.headline_stage(entry.code, stages)
     labels = [explore.short_label(point.period) for point in points]
+    parent = ClassifierEntry.parent_code(entry.code)
     stage_label = dict(stages).get(stage, "")
     chart = charts.line_chart(
         labels, [(stage_label, [point.restated.get(stage) for point in points])]
@@ -73,6 +74,9 @@ def series(request, code, node):
             "currency": currency,
             "redenominations": explore.redenominations(),
             "chart": chart,
+            # The level above the line, where its row stands in each period's drill-down.
+            "drill_parent": parent if parent not in explore.ROOTS.values() else None,
+            "data_as_of": max((p.published_at for p in points if p.published_at), default=None),
             "has_amounts": any(v is not None for p in points for v in p.amounts.values()),
         },
     )

@@ -220,6 +220,12 @@ def test_series_restates_amounts_across_the_2021_redenomination(client, coordina
     svg = re.search(r"<svg viewBox.*?</svg>", html, re.S).group(0)
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert len(re.findall(r"<circle ", svg)) == 2
+    assert "Datos al " in html
+    # Each period leads to the level where the line's row stands in that period.
+    leaf = client.get(reverse("finance:series", args=[town.code, "4.01.01.01.00"]))
+    parent = reverse("finance:classifier_node", args=[town.code, before.pk, "4.01.01.00.00"])
+    assert f'href="{parent}"' in leaf.content.decode()
+    assert client.get(parent).status_code == 200
 
 
 def test_series_points_equal_the_restated_sums():
