@@ -415,3 +415,33 @@ def test_exploration_pages_open_to_anonymous_with_constant_queries(
     assert reverse("finance:calendar", args=[quarter.pk]) in index
     profile = client.get(reverse("finance:profile", args=[town.code])).content.decode()
     assert reverse("finance:classifier", args=[town.code, quarter.pk]) in profile
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(minutes=st.integers(min_value=-3 * 24 * 60, max_value=3 * 24 * 60))
+def test_calendar_on_time_is_the_caracas_day_of_sending(coordinator, towns, minutes):
+    """Sent at any minute around the deadline: on time exactly when the day it was sent, in
+    Caracas, is not after the deadline day."""
+    deadline = datetime.date(2026, 5, 15)
+    period = FiscalPeriod.objects.filter(year=2026, quarter=1).first() or services.open_period(
+        2026,
+        1,
+        by=coordinator,
+        start_processes=False,
+        opens_on=datetime.date(2026, 4, 1),
+        deadline=deadline,
+    )
+    town = towns[0]
+    sent = at(deadline, 12) + datetime.timedelta(minutes=minutes)
+    submission = Submission.objects.filter(municipality=town, period=period).first()
+    if submission is None:
+        submission = store(town, period, {}, submitted_at=sent)
+    Submission.objects.filter(pk=submission.pk).update(submitted_at=sent)
+    rows, _counts = explore.calendar(period, today=deadline + datetime.timedelta(days=5))
+    delivery = rows.get(pk=town.pk).delivery
+    expected = "on_time" if sent.astimezone(CARACAS).date() <= deadline else "late"
+    assert delivery == expected
