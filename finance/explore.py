@@ -366,6 +366,14 @@ def is_overdue(period, today=None):
     return today > period.deadline or period.state == period.State.CLOSED
 
 
+def days_late(period, sent):
+    """Whole days between the deadline and the day ``sent`` (Caracas); None if not late."""
+    if sent is None:
+        return None
+    late = (timezone.localtime(sent).date() - period.deadline).days
+    return late if late > 0 else None
+
+
 def calendar(period, *, region=None, status=None, order="name", today=None):
     """The municipalities of ``period`` with the first time each one sent its data.
 

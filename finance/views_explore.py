@@ -92,6 +92,8 @@ def calendar(request, pk):
     order = request.GET.get("order") or "name"
     rows, counts = explore.calendar(period, region=region, status=status, order=order)
     listing = paginate(request, rows, per_page=CALENDAR_PAGE_SIZE)
+    for municipality in listing["page"]:
+        municipality.days_late = explore.days_late(period, municipality.sent)
     return render(
         request,
         "finance/calendar.html",

@@ -352,6 +352,10 @@ def test_calendar_on_time_at_the_deadline_late_after_missing_without(client, coo
         counts = dict(re.findall(r'<div class="stat" id="count-([a-z_]+)">(\d+)</div>', html))
         assert counts == {"on_time": "2", "late": "1", "missing": "1", "due": "0"}
         assert "15/05/2026" in html  # the deadline in es-VE
+        late_row = re.search(rf'data-code="{late.code}".*?</tr>', html, re.S).group(0)
+        assert re.search(r'data-label="Días de retraso">1</td>', late_row)
+        on_time_row = re.search(rf'data-code="{on_time.code}".*?</tr>', html, re.S).group(0)
+        assert re.search(r'data-label="Días de retraso">—</td>', on_time_row)
         # Filtered by delivery and by entidad federal.
         assert set(shown(status="late")[0]) == {late.code}
         region = on_time.region
