@@ -152,14 +152,10 @@ def drill(submission, node=None):
     if node is not None and (node not in totals or node in ROOTS.values()):
         return None
     parents = {ClassifierEntry.parent_code(code) for code in totals}
-    trail_codes = []
-    if node is not None:
-        code = node
-        while code and code not in ROOTS.values():
-            trail_codes.insert(0, code)
-            code = ClassifierEntry.parent_code(code)
-    parts = [(kind, ROOTS[kind]) for kind in KIND_LABELS] if node is None else []
-    if node is not None:
+    trail_codes = _trail_codes(node) if node is not None else []
+    if node is None:
+        parts = list(ROOTS.items())
+    else:
         parts = [(ClassifierEntry.kind_of(node), node)]
     children = {
         parent: sorted(code for code in totals if ClassifierEntry.parent_code(code) == parent)
@@ -202,12 +198,18 @@ def periods_of(municipality):
     return list(FiscalPeriod.objects.filter(Exists(mine)).order_by("-year", "-quarter"))
 
 
-def trail(code):
-    """(code, name) from the chapter down to ``code``: the way back up (one query)."""
+def _trail_codes(code):
+    """The codes from the chapter down to ``code``, the root left out."""
     codes = []
     while code and code not in ROOTS.values():
         codes.insert(0, code)
         code = ClassifierEntry.parent_code(code)
+    return codes
+
+
+def trail(code):
+    """(code, name) from the chapter down to ``code``: the way back up (one query)."""
+    codes = _trail_codes(code)
     names = dict(ClassifierEntry.objects.filter(code__in=codes).values_list("code", "name"))
     return [(code, names.get(code, "")) for code in codes]
 
