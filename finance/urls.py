@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_explore
 
 app_name = "finance"
 
@@ -15,6 +15,18 @@ urlpatterns = [
     path("data/indicators.<str:fmt>", views.download_indicators, name="download_indicators"),
     path("data/datapackage.json", views.datapackage, name="datapackage"),
     path("periods/<int:pk>/board/", views.board, name="board"),
+    path("periods/<int:pk>/calendar/", views_explore.calendar, name="calendar"),
+    path(
+        "municipalities/<str:code>/periods/<int:period>/classifier/",
+        views_explore.classifier,
+        name="classifier",
+    ),
+    path(
+        "municipalities/<str:code>/periods/<int:period>/classifier/<str:node>/",
+        views_explore.classifier,
+        name="classifier_node",
+    ),
+    path("municipalities/<str:code>/series/<str:node>/", views_explore.series, name="series"),
     # Working pages
     path("periods/", views.period_list, name="period_list"),
     path("periods/<int:pk>/close/", views.period_close, name="period_close"),

@@ -18,7 +18,17 @@ from workflows import audit, csvfiles, permissions
 from workflows.models import Task
 from workflows.pagination import paginate
 
-from . import exports, flows, indicators, selectors, services, templates_xlsx, validation
+from . import (
+    explore,
+    exports,
+    flows,
+    indicators,
+    selectors,
+    services,
+    templates_xlsx,
+    validation,
+    views_explore,
+)
 from .forms import PeriodForm, UploadForm
 from .models import (
     STAGES,
@@ -439,6 +449,9 @@ def compare(request):
         for i, row in enumerate(listing["page"].object_list)
     ]
     info = indicators.BY_KEY.get(indicator)
+    label = info.label if info else _("Data quality")
+    unit = info.unit if info else "ratio"
+    selection = views_explore.compare_selection(request, indicator, unit, label)
     chart = {
         "labels": [m.name for _rank, m, _v in rows[:40]],
         "values": [_float(v) for _rank, _m, v in rows[:40]],
@@ -463,6 +476,8 @@ def compare(request):
             "as_of": exports.data_as_of(Submission.objects.filter(period=period))
             if period
             else None,
+            "max_compared": explore.MAX_COMPARED,
+            **selection,
             **listing,
         },
     )

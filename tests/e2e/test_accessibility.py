@@ -71,6 +71,23 @@ def _paths():
         "finance-compare": reverse("finance:compare"),
         "finance-downloads": reverse("finance:downloads"),
         "finance-profile": reverse("finance:profile", args=[published.municipality.code]),
+        "finance-classifier": reverse(
+            "finance:classifier_node",
+            args=[published.municipality.code, published.period_id, "4.01.00.00.00"],
+        ),
+        "finance-series": reverse(
+            "finance:series", args=[published.municipality.code, "4.00.00.00.00"]
+        ),
+        "finance-calendar": reverse("finance:calendar", args=[published.period_id]),
+        "finance-compare-five": reverse("finance:compare")
+        + "?indicator=current_savings&"
+        + "&".join(
+            f"m={code}"
+            for code in Submission.objects.filter(state="published")
+            .order_by("municipality__code")
+            .values_list("municipality__code", flat=True)
+            .distinct()[:5]
+        ),
         "library": reverse("knowledge:library"),
         "case": reverse(
             "knowledge:case_detail", args=[Case.objects.filter(state="published").first().pk]
@@ -225,6 +242,10 @@ PAGES = [
     (None, "finance-compare"),
     (None, "finance-downloads"),
     (None, "finance-profile"),
+    (None, "finance-classifier"),
+    (None, "finance-series"),
+    (None, "finance-calendar"),
+    (None, "finance-compare-five"),
     (None, "library"),
     (None, "case"),
     ("coordinador", "home"),
