@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -107,6 +108,8 @@ def calendar(request, pk):
             "order": order if order in explore.CALENDAR_ORDERS else "name",
             "orders": [(key, label) for key, (label, _f) in explore.CALENDAR_ORDERS.items()],
             "overdue": explore.is_overdue(period),
+            # The calendar reads every municipality as it stands today.
+            "today": timezone.localdate(),
             "periods": FiscalPeriod.objects.all()[:20],
             **listing,
         },

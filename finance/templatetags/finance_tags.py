@@ -47,9 +47,15 @@ def attr(obj, name):
 
 @register.simple_tag
 def data_as_of(day):
-    """The "data as of" line of a public page: the latest publication among its data."""
+    """The "data as of" line of a public page: the latest publication among its data (a
+    date, or a moment read as its day in Caracas)."""
+    import datetime
+
+    from django.utils import timezone
     from django.utils.html import format_html
 
     from finance.exports import as_of_text
 
+    if isinstance(day, datetime.datetime):
+        day = timezone.localdate(day)
     return format_html('<p class="as-of" id="data-as-of">{}</p>', as_of_text(day))
