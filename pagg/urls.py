@@ -44,4 +44,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "pagg.views.bad_request"
+handler403 = "pagg.views.permission_denied"
+handler404 = "pagg.views.page_not_found"
 handler500 = "pagg.views.server_error"
