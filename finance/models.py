@@ -449,6 +449,15 @@ class Upload(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     findings = models.JSONField(_("validation report"), default=list, blank=True)
+    findings_omitted = models.JSONField(
+        _("findings counted past the limit, by check"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Past FINANCE_FINDINGS_PER_RULE findings of one check, the rest are counted, "
+            "not kept."
+        ),
+    )
     checks_run = models.PositiveIntegerField(_("checks run"), default=0)
 
     class Meta:
@@ -470,6 +479,25 @@ class Upload(models.Model):
     @property
     def warnings(self):
         return [f for f in self.findings if f["severity"] == "warning"]
+
+    def finding_count(self, severity):
+        """Findings of ``severity``, the ones counted past the limit included."""
+        from .validation import RULES
+
+        omitted = sum(
+            count
+            for rule, count in (self.findings_omitted or {}).items()
+            if RULES.get(rule, ("error",))[0] == severity
+        )
+        return sum(1 for f in self.findings if f["severity"] == severity) + omitted
+
+    @property
+    def error_count(self):
+        return self.finding_count("error")
+
+    @property
+    def warning_count(self):
+        return self.finding_count("warning")
 
 
 class Line(models.Model):

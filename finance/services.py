@@ -259,8 +259,11 @@ def _reject(upload, findings, checks_run):
         upload.result = Upload.Result.REJECTED
         upload.progress = 100
         upload.findings = [f.as_dict() for f in findings]
+        upload.findings_omitted = parsing.findings_omitted(findings)
         upload.checks_run = checks_run
-        upload.save(update_fields=["result", "progress", "findings", "checks_run"])
+        upload.save(
+            update_fields=["result", "progress", "findings", "findings_omitted", "checks_run"]
+        )
         audit.record(
             "upload.rejected",
             actor=upload.uploaded_by,
@@ -268,8 +271,8 @@ def _reject(upload, findings, checks_run):
             subject=upload,
             after={
                 "upload": upload.pk,
-                "errors": len(upload.errors),
-                "warnings": len(upload.warnings),
+                "errors": upload.error_count,
+                "warnings": upload.warning_count,
                 "first_error": upload.errors[0]["message"] if upload.errors else "",
             },
         )
@@ -281,8 +284,14 @@ def _accept(upload, parsed):
 
     submission = upload.submission
     warnings = [f for f in parsed.findings if f.severity == parsing.WARNING]
+    warning_count = (
+        parsed.findings.of_severity(parsing.WARNING)
+        if isinstance(parsed.findings, parsing.Findings)
+        else len(warnings)
+    )
     quality = (
-        Decimal(parsed.checks_run - len(parsed.findings)) / Decimal(parsed.checks_run)
+        Decimal(parsed.checks_run - parsing.findings_total(parsed.findings))
+        / Decimal(parsed.checks_run)
         if parsed.checks_run
         else Decimal(1)
     ).quantize(Decimal("0.0001"))
@@ -310,9 +319,19 @@ def _accept(upload, parsed):
         upload.result = Upload.Result.ACCEPTED
         upload.progress = 100
         upload.findings = [f.as_dict() for f in parsed.findings]
+        upload.findings_omitted = parsing.findings_omitted(parsed.findings)
         upload.checks_run = parsed.checks_run
         upload.line_count = len(parsed.lines)
-        upload.save(update_fields=["result", "progress", "findings", "checks_run", "line_count"])
+        upload.save(
+            update_fields=[
+                "result",
+                "progress",
+                "findings",
+                "findings_omitted",
+                "checks_run",
+                "line_count",
+            ]
+        )
         transitions.apply(
             locked,
             "validate",
@@ -324,7 +343,7 @@ def _accept(upload, parsed):
             upload=upload,
             quality=quality,
             checks_run=parsed.checks_run,
-            checks_failed=len(warnings),
+            checks_failed=warning_count,
         )
         if before is not None:
             after = selectors.content_summary(
