@@ -6,6 +6,7 @@ import io
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from workflows.exports import safe_row
 
@@ -224,3 +225,65 @@ def datapackage(request):
             },
         },
     }
+
+
+def finding_columns():
+    return [
+        _("Check"),
+        _("Finding"),
+        _("Severity"),
+        _("Row"),
+        _("Column"),
+        _("Budget code"),
+        _("Message"),
+    ]
+
+
+def finding_rows(upload):
+    """Every finding kept, in the report's order; then, per check past the cap, how many
+    more there were."""
+    from workflows import numbers
+
+    from .selectors import findings_groups, findings_listed
+
+    severities = {
+        "error": pgettext("finding severity", "Error"),
+        "warning": pgettext("finding severity", "Warning"),
+    }
+    for finding in findings_listed(upload):
+        yield [
+            finding.get("rule"),
+            finding["label"],
+            severities.get(finding.get("severity"), finding.get("severity")),
+            finding.get("row"),
+            finding.get("column"),
+            finding.get("code"),
+            finding.get("message"),
+        ]
+    for group in findings_groups(upload):
+        if group.more:
+            yield [
+                group.rule,
+                group.label,
+                severities.get(group.severity, group.severity),
+                None,
+                None,
+                None,
+                _(
+                    "And %(more)s more findings of this check, counted but not kept "
+                    "(%(cap)s are kept per check)."
+                )
+                % {
+                    "more": numbers.format_count(group.more),
+                    "cap": numbers.format_count(group.kept),
+                },
+            ]
+
+
+def findings_response(upload, fmt):
+    """An uploaded file's findings as CSV or XLSX, through the same writers as open data."""
+    name = f"hallazgos-archivo-{upload.pk}.{fmt}"
+    rows = list(finding_rows(upload))  # in the request's language, not the stream's
+    if fmt == "xlsx":
+        return _xlsx_response(finding_columns(), rows, name)
+    return _csv_response(finding_columns(), rows, name)

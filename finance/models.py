@@ -454,8 +454,7 @@ class Upload(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            "Past FINANCE_FINDINGS_PER_RULE findings of one check, the rest are counted, "
-            "not kept."
+            "Past FINANCE_FINDINGS_PER_RULE findings of one check, the rest are counted, not kept."
         ),
     )
     checks_run = models.PositiveIntegerField(_("checks run"), default=0)

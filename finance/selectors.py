@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -465,8 +466,8 @@ def prepare_panel(*, task, subject, user):
     )
     last = uploads.order_by("-uploaded_at", "-pk").first()
     context["last_upload"] = last
-    context["errors"] = (
-        _findings(last, "error") if last and last.result == Upload.Result.REJECTED else []
+    context["error_report"] = (
+        findings_summary(last) if last and last.result == Upload.Result.REJECTED else None
     )
     municipality = submission.municipality
     context["can_upload"] = (
@@ -481,3 +482,99 @@ def prepare_panel(*, task, subject, user):
         and user.has_perm(FACILITATE, municipality)
     )
     return context
+
+
+# The findings report of an uploaded file ------------------------------------
+
+FINDINGS_PER_PAGE = 100
+
+
+@dataclass
+class FindingGroup:
+    """The findings of one check in a file: what they found, how many, how many more."""
+
+    rule: str
+    label: str
+    severity: str
+    kept: int = 0
+    more: int = 0
+
+    @property
+    def total(self):
+        return self.kept + self.more
+
+
+def _finding_order(finding):
+    """Errors before warnings, then by check, then as the file reads."""
+    return (finding.get("severity") != "error", finding.get("rule") or "")
+
+
+def findings_groups(upload):
+    """``upload``'s findings by check, in the report's order, with the counts past the cap."""
+    from .validation import RULES, found_label
+
+    groups = {}
+    for finding in upload.findings:
+        rule = finding.get("rule") or ""
+        group = groups.get(rule)
+        if group is None:
+            group = groups[rule] = FindingGroup(rule, found_label(rule), finding.get("severity"))
+        group.kept += 1
+    for rule, more in (upload.findings_omitted or {}).items():
+        group = groups.get(rule)
+        if group is None:
+            severity = RULES.get(rule, ("error",))[0]
+            group = groups[rule] = FindingGroup(rule, found_label(rule), severity)
+        group.more = more
+    return sorted(groups.values(), key=lambda g: (g.severity != "error", g.rule))
+
+
+def findings_listed(upload, rule=None):
+    """The findings kept, in the report's order, each with what it found in words."""
+    from .validation import found_label
+
+    labels = {}
+    chosen = [f for f in upload.findings if rule is None or f.get("rule") == rule]
+    chosen.sort(key=_finding_order)  # stable: within a check, the file's order stays
+    for finding in chosen:
+        code = finding.get("rule") or ""
+        if code not in labels:
+            labels[code] = found_label(code)
+        finding["label"] = labels[code]
+    return chosen
+
+
+def findings_report(upload, *, page=None, rule=None, per_page=FINDINGS_PER_PAGE):
+    """A page of ``upload``'s findings (one check's, with ``rule``) and the groups."""
+    from django.core.paginator import Paginator
+
+    groups = findings_groups(upload)
+    if rule is not None and rule not in {g.rule for g in groups}:
+        rule = None
+    listed = Paginator(findings_listed(upload, rule), per_page).get_page(page)
+    return {
+        "groups": groups,
+        "rule": rule,
+        "page": listed,
+        "more": {g.rule: g.more for g in groups if g.more},
+        "kept": len(upload.findings),
+        "total": sum(g.total for g in groups),
+        "cap": settings.FINANCE_FINDINGS_PER_RULE,
+    }
+
+
+def findings_summary(upload, *, limit=20):
+    """What a submission's page and its task page show of a file's findings: the groups,
+    the first ``limit`` findings and the way to the full report."""
+    if upload is None or not upload.findings:
+        return None
+    listed = findings_listed(upload)
+    groups = findings_groups(upload)
+    return {
+        "upload": upload,
+        "groups": groups,
+        "first": listed[:limit],
+        "kept": len(listed),
+        "total": sum(g.total for g in groups),
+        "complete": len(listed) <= limit and not upload.findings_omitted,
+    }

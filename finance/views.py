@@ -132,7 +132,8 @@ def submission_detail(request, pk):
             .first()
         )
     may_submit = can_submit(request.user, submission.municipality)
-    uploads = list(submission.uploads.select_related("uploaded_by")[:10])
+    # A file's findings are read for the last one only, and once.
+    uploads = list(submission.uploads.select_related("uploaded_by").defer("findings")[:10])
     return render(
         request,
         "finance/submission_detail.html",
@@ -146,10 +147,7 @@ def submission_detail(request, pk):
             "last_pending": (
                 uploads[0].pk if uploads and uploads[0].result == Upload.Result.PENDING else None
             ),
-            "last_findings": [
-                {**finding, "label": validation.found_label(finding.get("rule"))}
-                for finding in (uploads[0].findings if uploads else [])
-            ],
+            "last_findings": selectors.findings_summary(uploads[0] if uploads else None),
             # Linked for those who may open them: a reviewer who reads the submission
             # may have no part in the officer's task.
             "process": process
@@ -228,7 +226,7 @@ def _announce(request, upload):
         messages.error(
             request,
             _("The file was refused: %(errors)s error(s). Nothing was stored; see the report.")
-            % {"errors": len(upload.errors)},
+            % {"errors": upload.error_count},
         )
     else:
         messages.info(request, _("The file is being checked; this page shows its progress."))
@@ -241,8 +239,8 @@ def upload_status_data(upload, url=None):
         "result_label": upload.get_result_display(),
         "progress": upload.progress,
         "lines": upload.line_count,
-        "errors": len(upload.errors),
-        "warnings": len(upload.warnings),
+        "errors": upload.error_count,
+        "warnings": upload.warning_count,
         "url": url or reverse("finance:submission_detail", args=[upload.submission_id]),
     }
 
@@ -254,6 +252,49 @@ def upload_status(request, pk):
     if not can_view(request.user, upload.submission):
         raise Http404
     return JsonResponse(upload_status_data(upload))
+
+
+def _working_upload(request, pk):
+    """An upload for those who may see its submission's working material; 404 otherwise."""
+    upload = get_object_or_404(
+        Upload.objects.select_related(
+            "submission__municipality", "submission__period", "uploaded_by"
+        ),
+        pk=pk,
+    )
+    if not can_view_working(request.user, upload.submission):
+        raise Http404
+    return upload
+
+
+@login_required
+@require_safe
+def upload_findings(request, pk):
+    """The findings of a file, grouped by check and paginated (one check's with ``rule``)."""
+    upload = _working_upload(request, pk)
+    report = selectors.findings_report(
+        upload, page=request.GET.get("page"), rule=request.GET.get("rule") or None
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "finance/upload_findings.html",
+        {
+            "upload": upload,
+            "submission": upload.submission,
+            "querystring": params.urlencode(),
+            **report,
+        },
+    )
+
+
+@login_required
+@require_safe
+def upload_findings_download(request, pk, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    return exports.findings_response(_working_upload(request, pk), fmt)
 
 
 @login_required
