@@ -449,8 +449,10 @@ class Upload(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     findings = models.JSONField(_("validation report"), default=list, blank=True)
-    findings_omitted = models.JSONField(
-        _("findings counted past the limit, by check"),
+    # {rule: {"severity", "kept", "more"}}: what the report's groups and pages are made
+    # of without reading ``findings``, which is stored in the report's order.
+    findings_counts = models.JSONField(
+        _("findings by check"),
         default=dict,
         blank=True,
         help_text=_(
@@ -481,14 +483,13 @@ class Upload(models.Model):
 
     def finding_count(self, severity):
         """Findings of ``severity``, the ones counted past the limit included."""
-        from .validation import RULES
-
-        omitted = sum(
-            count
-            for rule, count in (self.findings_omitted or {}).items()
-            if RULES.get(rule, ("error",))[0] == severity
-        )
-        return sum(1 for f in self.findings if f["severity"] == severity) + omitted
+        if self.findings_counts:
+            return sum(
+                group["kept"] + group["more"]
+                for group in self.findings_counts.values()
+                if group["severity"] == severity
+            )
+        return sum(1 for f in self.findings if f["severity"] == severity)
 
     @property
     def error_count(self):

@@ -155,9 +155,26 @@ def findings_total(findings):
     return findings.total if isinstance(findings, Findings) else len(findings)
 
 
-def findings_omitted(findings):
-    """Rule -> findings counted past the cap, for the record of an upload."""
-    return dict(findings.omitted) if isinstance(findings, Findings) else {}
+def report_order(finding):
+    """The order of a findings report: errors first, then by check; within a check the
+    file's order stays (sorts are stable)."""
+    return (finding.severity != ERROR, finding.rule)
+
+
+def findings_record(findings):
+    """What an upload keeps of its findings: the list in the report's order, and per
+    check its severity, how many were kept and how many more were only counted."""
+    ordered = sorted(findings, key=report_order)
+    counts = {}
+    for finding in ordered:
+        group = counts.setdefault(
+            finding.rule, {"severity": finding.severity, "kept": 0, "more": 0}
+        )
+        group["kept"] += 1
+    if isinstance(findings, Findings):
+        for rule, more in findings.omitted.items():
+            counts[rule]["more"] = more  # a rule past the cap has kept some
+    return [finding.as_dict() for finding in ordered], counts
 
 
 @dataclass

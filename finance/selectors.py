@@ -464,7 +464,7 @@ def prepare_panel(*, task, subject, user):
         if returned
         else None
     )
-    last = uploads.order_by("-uploaded_at", "-pk").first()
+    last = uploads.defer("findings").order_by("-uploaded_at", "-pk").first()
     context["last_upload"] = last
     context["error_report"] = (
         findings_summary(last) if last and last.result == Upload.Result.REJECTED else None
@@ -485,6 +485,10 @@ def prepare_panel(*, task, subject, user):
 
 
 # The findings report of an uploaded file ------------------------------------
+#
+# An upload keeps its findings in the report's order (``parsing.findings_record``) and
+# their counts per check, so that a page of the report is a slice of that list: on
+# PostgreSQL the slice is cut by the database, and the page never reads the rest.
 
 FINDINGS_PER_PAGE = 100
 
@@ -498,66 +502,125 @@ class FindingGroup:
     severity: str
     kept: int = 0
     more: int = 0
+    start: int = 0  # where its findings begin in the stored list
 
     @property
     def total(self):
         return self.kept + self.more
 
 
-def _finding_order(finding):
-    """Errors before warnings, then by check, then as the file reads."""
-    return (finding.get("severity") != "error", finding.get("rule") or "")
+def _group_order(rule, severity):
+    return (severity != "error", rule or "")
 
 
 def findings_groups(upload):
     """``upload``'s findings by check, in the report's order, with the counts past the cap."""
-    from .validation import RULES, found_label
+    from .validation import found_label
 
-    groups = {}
-    for finding in upload.findings:
-        rule = finding.get("rule") or ""
-        group = groups.get(rule)
-        if group is None:
-            group = groups[rule] = FindingGroup(rule, found_label(rule), finding.get("severity"))
-        group.kept += 1
-    for rule, more in (upload.findings_omitted or {}).items():
-        group = groups.get(rule)
-        if group is None:
-            severity = RULES.get(rule, ("error",))[0]
-            group = groups[rule] = FindingGroup(rule, found_label(rule), severity)
-        group.more = more
-    return sorted(groups.values(), key=lambda g: (g.severity != "error", g.rule))
+    counts = upload.findings_counts
+    if not counts:  # kept before the counts were: read from the findings themselves
+        counts = {}
+        for finding in upload.findings:
+            group = counts.setdefault(
+                finding.get("rule") or "",
+                {"severity": finding.get("severity"), "kept": 0, "more": 0},
+            )
+            group["kept"] += 1
+    groups = []
+    start = 0
+    for rule, group in sorted(
+        counts.items(), key=lambda item: _group_order(item[0], item[1]["severity"])
+    ):
+        groups.append(
+            FindingGroup(
+                rule, found_label(rule), group["severity"], group["kept"], group["more"], start
+            )
+        )
+        start += group["kept"]
+    return groups
 
 
-def findings_listed(upload, rule=None):
-    """The findings kept, in the report's order, each with what it found in words."""
+def _labelled(findings):
     from .validation import found_label
 
     labels = {}
-    chosen = [f for f in upload.findings if rule is None or f.get("rule") == rule]
-    chosen.sort(key=_finding_order)  # stable: within a check, the file's order stays
-    for finding in chosen:
+    for finding in findings:
         code = finding.get("rule") or ""
         if code not in labels:
             labels[code] = found_label(code)
         finding["label"] = labels[code]
-    return chosen
+    return findings
+
+
+def findings_listed(upload):
+    """Every finding kept, in the report's order, each with what it found in words."""
+    findings = list(upload.findings)
+    if not upload.findings_counts:  # kept before the report's order was
+        findings.sort(key=lambda f: _group_order(f.get("rule"), f.get("severity")))
+    return _labelled(findings)
+
+
+def _findings_slice(upload, start, stop):
+    """Findings ``start`` to ``stop`` of ``upload``, as stored, read alone on PostgreSQL."""
+    from django.db import connection
+    from django.db.models import CharField, Func, JSONField, Value
+
+    if stop <= start:
+        return []
+    if not upload.findings_counts:
+        return findings_listed(upload)[start:stop]
+    if connection.vendor != "postgresql":
+        return list(upload.findings[start:stop])
+    path = Func(
+        Value(f"$[{start} to {stop - 1}]", output_field=CharField()),
+        template="(%(expressions)s)::jsonpath",
+    )
+    part = Func(F("findings"), path, function="jsonb_path_query_array", output_field=JSONField())
+    return (
+        Upload.objects.filter(pk=upload.pk).annotate(part=part).values_list("part", flat=True).get()
+    )
+
+
+class StoredFindings:
+    """Findings ``offset`` to ``offset + count`` of an upload, as a paginator reads them."""
+
+    def __init__(self, upload, offset, count):
+        self.upload, self.offset, self.count_ = upload, offset, count
+
+    def count(self):
+        return self.count_
+
+    def __len__(self):
+        return self.count_
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("StoredFindings is read by slices")
+        start, stop, _step = index.indices(self.count_)
+        return _labelled(_findings_slice(self.upload, self.offset + start, self.offset + stop))
 
 
 def findings_report(upload, *, page=None, rule=None, per_page=FINDINGS_PER_PAGE):
-    """A page of ``upload``'s findings (one check's, with ``rule``) and the groups."""
+    """A page of ``upload``'s findings (one check's, with ``rule``) and the groups.
+
+    ``upload`` may come with ``findings`` deferred: only the page's findings are read.
+    """
     from django.core.paginator import Paginator
 
     groups = findings_groups(upload)
-    if rule is not None and rule not in {g.rule for g in groups}:
-        rule = None
-    listed = Paginator(findings_listed(upload, rule), per_page).get_page(page)
+    chosen = next((g for g in groups if g.rule == rule), None)
+    kept = sum(g.kept for g in groups)
+    stored = (
+        StoredFindings(upload, chosen.start, chosen.kept)
+        if chosen
+        else StoredFindings(upload, 0, kept)
+    )
     return {
         "groups": groups,
-        "rule": rule,
-        "page": listed,
+        "rule": chosen.rule if chosen else None,
+        "page": Paginator(stored, per_page).get_page(page),
         "more": {g.rule: g.more for g in groups if g.more},
-        "kept": len(upload.findings),
+        "kept": kept,
         "total": sum(g.total for g in groups),
         "cap": settings.FINANCE_FINDINGS_PER_RULE,
     }
@@ -566,15 +629,17 @@ def findings_report(upload, *, page=None, rule=None, per_page=FINDINGS_PER_PAGE)
 def findings_summary(upload, *, limit=20):
     """What a submission's page and its task page show of a file's findings: the groups,
     the first ``limit`` findings and the way to the full report."""
-    if upload is None or not upload.findings:
+    if upload is None:
         return None
-    listed = findings_listed(upload)
     groups = findings_groups(upload)
+    if not groups:
+        return None
+    kept = sum(g.kept for g in groups)
     return {
         "upload": upload,
         "groups": groups,
-        "first": listed[:limit],
-        "kept": len(listed),
+        "first": StoredFindings(upload, 0, kept)[:limit],
+        "kept": kept,
         "total": sum(g.total for g in groups),
-        "complete": len(listed) <= limit and not upload.findings_omitted,
+        "complete": kept <= limit and not any(g.more for g in groups),
     }

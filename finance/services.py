@@ -258,11 +258,10 @@ def _reject(upload, findings, checks_run):
     with transaction.atomic():
         upload.result = Upload.Result.REJECTED
         upload.progress = 100
-        upload.findings = [f.as_dict() for f in findings]
-        upload.findings_omitted = parsing.findings_omitted(findings)
+        upload.findings, upload.findings_counts = parsing.findings_record(findings)
         upload.checks_run = checks_run
         upload.save(
-            update_fields=["result", "progress", "findings", "findings_omitted", "checks_run"]
+            update_fields=["result", "progress", "findings", "findings_counts", "checks_run"]
         )
         audit.record(
             "upload.rejected",
@@ -318,8 +317,7 @@ def _accept(upload, parsed):
         store_lines(locked, parsed.lines)
         upload.result = Upload.Result.ACCEPTED
         upload.progress = 100
-        upload.findings = [f.as_dict() for f in parsed.findings]
-        upload.findings_omitted = parsing.findings_omitted(parsed.findings)
+        upload.findings, upload.findings_counts = parsing.findings_record(parsed.findings)
         upload.checks_run = parsed.checks_run
         upload.line_count = len(parsed.lines)
         upload.save(
@@ -327,7 +325,7 @@ def _accept(upload, parsed):
                 "result",
                 "progress",
                 "findings",
-                "findings_omitted",
+                "findings_counts",
                 "checks_run",
                 "line_count",
             ]

@@ -259,7 +259,7 @@ def _working_upload(request, pk):
     upload = get_object_or_404(
         Upload.objects.select_related(
             "submission__municipality", "submission__period", "uploaded_by"
-        ),
+        ).defer("findings"),  # a page of the report reads its own findings only
         pk=pk,
     )
     if not can_view_working(request.user, upload.submission):

@@ -163,7 +163,7 @@ def test_an_upload_keeps_the_cap_and_records_how_many_more(capped):
     capped.refresh_from_db()
     assert capped.result == Upload.Result.REJECTED
     assert sum(1 for f in capped.findings if f["rule"] == "FIN-006") == 12
-    assert capped.findings_omitted == {"FIN-006": 18}
+    assert capped.findings_counts["FIN-006"] == {"severity": "error", "kept": 12, "more": 18}
     assert capped.error_count == len(capped.errors) + 18
 
 
