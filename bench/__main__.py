@@ -13,6 +13,7 @@ BENCHMARKS = {
     "audit": "bench.audit",
     "audit_verify": "bench.audit_verify",
     "finance": "bench.finance",
+    "finance_findings": "bench.finance_findings",
     "knowledge": "bench.knowledge",
     "national": "bench.national",
     "http": "bench.http",
@@ -22,6 +23,7 @@ SIZES = {
     "audit": 2_000_000,
     "audit_verify": 2_000_000,
     "finance": 200_000,
+    "finance_findings": 200_000,
     "knowledge": 100_000,
     "http": 1_800,
 }

@@ -170,6 +170,7 @@ class UploadSerializer(serializers.ModelSerializer):
             "line_count",
             "checks_run",
             "findings",
+            "findings_counts",
             "uploaded_at",
         ]
 

@@ -188,9 +188,10 @@ def indicator_rows():
         yield [*head, indicator, BY_KEY[indicator].unit if indicator in BY_KEY else "", value]
 
 
-def _xlsx_response(header, rows, filename, *, as_of, title):
+def _xlsx_response(header, rows, filename, *, as_of=None, title=None):
     """An XLSX download: the data on its first sheet, header first, each number cell
-    with its format; a second sheet says what the data is and as of when.
+    with its format; for open data (``title`` given) a second sheet says what the data
+    is, as of when and under which licence.
 
     ``rows``: (values, {column index: number format}) pairs."""
     from openpyxl import Workbook
@@ -216,13 +217,14 @@ def _xlsx_response(header, rows, filename, *, as_of, title):
                 cell.number_format = number_formats[index]
             cells.append(cell)
         sheet.append(cells)
-    about = workbook.create_sheet(_("About these data"))
-    about.append([WriteOnlyCell(about, value=str(title))])
-    about.append([as_of_text(as_of)])
-    day = WriteOnlyCell(about, value=as_of)
-    day.number_format = DATE_FORMAT
-    about.append([_("Data as of"), day])
-    about.append([_("Licence"), "CC-BY-4.0"])
+    if title is not None:
+        about = workbook.create_sheet(_("About these data"))
+        about.append([WriteOnlyCell(about, value=str(title))])
+        about.append([as_of_text(as_of)])
+        day = WriteOnlyCell(about, value=as_of)
+        day.number_format = DATE_FORMAT
+        about.append([_("Data as of"), day])
+        about.append([_("Licence"), "CC-BY-4.0"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
@@ -370,3 +372,69 @@ def datapackage(request):
             },
         },
     }
+
+
+def finding_columns():
+    return [
+        _("Check"),
+        _("Finding"),
+        _("Severity"),
+        _("Row"),
+        _("Column"),
+        _("Budget code"),
+        _("Message"),
+    ]
+
+
+def finding_rows(upload):
+    """Every finding kept, in the report's order; then, per check past the cap, how many
+    more there were."""
+    from workflows import numbers
+
+    from .selectors import findings_groups, findings_listed
+
+    severities = {
+        "error": pgettext("finding severity", "Error"),
+        "warning": pgettext("finding severity", "Warning"),
+    }
+    for finding in findings_listed(upload):
+        yield [
+            finding.get("rule"),
+            finding["label"],
+            severities.get(finding.get("severity"), finding.get("severity")),
+            finding.get("row"),
+            finding.get("column"),
+            finding.get("code"),
+            finding.get("message"),
+        ]
+    for group in findings_groups(upload):
+        if group.more:
+            yield [
+                group.rule,
+                group.label,
+                severities.get(group.severity, group.severity),
+                None,
+                None,
+                None,
+                _(
+                    "And %(more)s more findings of this check, counted but not kept "
+                    "(%(cap)s are kept per check)."
+                )
+                % {
+                    "more": numbers.format_count(group.more),
+                    "cap": numbers.format_count(group.kept),
+                },
+            ]
+
+
+def findings_response(upload, fmt, dialect=csvfiles.SPANISH):
+    """An uploaded file's findings as CSV (in ``dialect``) or XLSX, through the same
+    writers as open data; working material, so without the open data's licence sheet."""
+    name = f"hallazgos-archivo-{upload.pk}.{fmt}"
+    rows = list(finding_rows(upload))  # in the request's language, not the stream's
+    if fmt == "xlsx":
+        row_number = finding_columns().index(_("Row"))
+        return _xlsx_response(
+            finding_columns(), [(row, {row_number: WHOLE_FORMAT}) for row in rows], name
+        )
+    return csvfiles.response(finding_columns(), rows, name, dialect)

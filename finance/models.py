@@ -527,6 +527,16 @@ class Upload(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     findings = models.JSONField(_("validation report"), default=list, blank=True)
+    # {rule: {"severity", "kept", "more"}}: what the report's groups and pages are made
+    # of without reading ``findings``, which is stored in the report's order.
+    findings_counts = models.JSONField(
+        _("findings by check"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Past FINANCE_FINDINGS_PER_RULE findings of one check, the rest are counted, not kept."
+        ),
+    )
     checks_run = models.PositiveIntegerField(_("checks run"), default=0)
 
     class Meta:
@@ -548,6 +558,24 @@ class Upload(models.Model):
     @property
     def warnings(self):
         return [f for f in self.findings if f["severity"] == "warning"]
+
+    def finding_count(self, severity):
+        """Findings of ``severity``, the ones counted past the limit included."""
+        if self.findings_counts:
+            return sum(
+                group["kept"] + group["more"]
+                for group in self.findings_counts.values()
+                if group["severity"] == severity
+            )
+        return sum(1 for f in self.findings if f["severity"] == severity)
+
+    @property
+    def error_count(self):
+        return self.finding_count("error")
+
+    @property
+    def warning_count(self):
+        return self.finding_count("warning")
 
 
 class Line(models.Model):

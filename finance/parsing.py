@@ -102,6 +102,81 @@ def _storable(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+class Findings(list):
+    """The findings of one file, at most ``FINANCE_FINDINGS_PER_RULE`` of each rule.
+
+    Past the cap a finding is counted in ``omitted`` and dropped, so that a file with
+    a mistake on every one of 200,000 rows neither fills the memory nor the report.
+    """
+
+    def __init__(self, items=(), cap=None):
+        super().__init__()
+        self.cap = settings.FINANCE_FINDINGS_PER_RULE if cap is None else cap
+        self.kept = {}
+        self.omitted = {}
+        self.severities = {}
+        self.extend(items)
+
+    def append(self, finding):
+        self.severities[finding.rule] = finding.severity
+        kept = self.kept.get(finding.rule, 0)
+        if self.cap and kept >= self.cap:
+            self.omitted[finding.rule] = self.omitted.get(finding.rule, 0) + 1
+            return
+        self.kept[finding.rule] = kept + 1
+        super().append(finding)
+
+    def extend(self, findings):
+        for finding in findings:
+            self.append(finding)
+
+    def __iadd__(self, findings):
+        self.extend(findings)
+        return self
+
+    @property
+    def total(self):
+        """Every finding, kept or counted only."""
+        return len(self) + sum(self.omitted.values())
+
+    def of_rule(self, rule):
+        """How many findings of ``rule`` there were, kept or not."""
+        return self.kept.get(rule, 0) + self.omitted.get(rule, 0)
+
+    def of_severity(self, severity):
+        """How many findings of ``severity`` there were, kept or not."""
+        return sum(
+            self.of_rule(rule) for rule, level in self.severities.items() if level == severity
+        )
+
+
+def findings_total(findings):
+    """Every finding of a list, counting those past the cap when it is a ``Findings``."""
+    return findings.total if isinstance(findings, Findings) else len(findings)
+
+
+def report_order(finding):
+    """The order of a findings report: errors first, then by check; within a check the
+    file's order stays (sorts are stable)."""
+    return (finding.severity != ERROR, finding.rule)
+
+
+def findings_record(findings):
+    """What an upload keeps of its findings: the list in the report's order, and per
+    check its severity, how many were kept and how many more were only counted."""
+    ordered = sorted(findings, key=report_order)
+    counts = {}
+    for finding in ordered:
+        group = counts.setdefault(
+            finding.rule, {"severity": finding.severity, "kept": 0, "more": 0}
+        )
+        group["kept"] += 1
+    if isinstance(findings, Findings):
+        for rule, more in findings.omitted.items():
+            counts[rule]["more"] = more  # a rule past the cap has kept some
+    return [finding.as_dict() for finding in ordered], counts
+
+
 @dataclass
 class ParsedLine:
     row: int
@@ -113,7 +188,7 @@ class ParsedLine:
 @dataclass
 class Parsed:
     lines: list = field(default_factory=list)
-    findings: list = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
     columns: dict = field(default_factory=dict)  # column key -> label shown in messages
     checks_run: int = 0
 
@@ -276,7 +351,28 @@ def csv_rows(data):
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
         dialect = type("SpreadsheetCsv", (csv.excel,), {"delimiter": delimiter})
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    yield from enumerate(reader, start=1)
+    for number, row in enumerate(reader, start=1):
+        yield number, [csv_cell(cell) for cell in row]
+
+
+FORMULA_STARTS = ("=", "+", "@", "-")
+
+
+def csv_cell(text):
+    """A CSV cell that a spreadsheet would run as a formula comes back as ``Formula``.
+
+    ``=``, ``+`` and ``@`` always start one; ``-`` does unless the cell is a number
+    ("-1.234,56") or a lone dash, which accounting systems write for zero.
+    """
+    if not text or not text.startswith(FORMULA_STARTS):
+        return text
+    if text[0] == "-":
+        try:
+            parse_amount(text)
+        except ValueError:
+            return Formula(text)
+        return text
+    return Formula(text)
 
 
 def check_zip(data):
@@ -330,11 +426,12 @@ def xlsx_rows(data):
 
 def _cell_value(cell):
     value = getattr(cell, "value", None)
-    if getattr(cell, "data_type", None) == "f" or not isinstance(
-        value, str | int | float | Decimal | type(None) | bool
-    ):
+    if getattr(cell, "data_type", None) == "f" or hasattr(value, "text"):
+        # array and data-table formulas come as objects holding their text
         text = value if isinstance(value, str) else getattr(value, "text", None) or str(value)
         return Formula(text)
+    if not isinstance(value, str | int | float | Decimal | type(None) | bool):
+        return str(value)  # a date or a time: text, judged like any other text
     return value
 
 
@@ -363,7 +460,7 @@ def find_header(rows):
 
 def formula_finding(row, column, key, formula, code=None):
     return Finding(
-        "FIN-006",
+        "FIN-017",
         ERROR,
         _(
             "Row %(row)s, column %(column)s (%(label)s): the cell holds the formula "
@@ -375,6 +472,29 @@ def formula_finding(row, column, key, formula, code=None):
         column=column,
         code=code,
     )
+
+
+def formula_findings(number, row, skip=()):
+    """Every formula in ``row`` outside the columns in ``skip`` (which report their own):
+    the text columns (denomination, programme) and the unknown ones."""
+    found = []
+    for index, cell in enumerate(row):
+        if isinstance(cell, Formula) and index not in skip:
+            found.append(
+                Finding(
+                    "FIN-017",
+                    ERROR,
+                    _(
+                        "Row %(row)s, column %(column)s: the cell holds the formula "
+                        "“%(formula)s”. Formulas are not calculated here: copy the cells "
+                        "and paste them as values."
+                    )
+                    % {"row": number, "column": letter(index), "formula": cell[:40]},
+                    row=number,
+                    column=letter(index),
+                )
+            )
+    return found
 
 
 def read_table(rows, fmt, parsed):
@@ -422,9 +542,12 @@ def read_table(rows, fmt, parsed):
     code_index = labels["code"][0]
     program_index = labels.get("program", (None,))[0]
     amount_columns = [(key, *labels[key]) for key in STAGES if key in labels]
+    read_cells = {code_index, *(index for _key, index, _shown in amount_columns)}
+    parsed.findings.extend(formula_findings(header_row, header))
     for number, row in rows:
         if not row or all(cell is None or str(cell).strip() == "" for cell in row):
             continue
+        parsed.findings.extend(formula_findings(number, row, read_cells))
         raw_code = row[code_index] if code_index < len(row) else None
         if isinstance(raw_code, Formula):
             parsed.findings.append(formula_finding(number, labels["code"][1], "code", raw_code))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -478,10 +479,10 @@ def prepare_panel(*, task, subject, user):
         if returned
         else None
     )
-    last = uploads.order_by("-uploaded_at", "-pk").first()
+    last = uploads.defer("findings").order_by("-uploaded_at", "-pk").first()
     context["last_upload"] = last
-    context["errors"] = (
-        _findings(last, "error") if last and last.result == Upload.Result.REJECTED else []
+    context["error_report"] = (
+        findings_summary(last) if last and last.result == Upload.Result.REJECTED else None
     )
     municipality = submission.municipality
     context["can_upload"] = (
@@ -522,3 +523,164 @@ def part_status(submission):
             }
         )
     return rows
+
+
+# The findings report of an uploaded file ------------------------------------
+#
+# An upload keeps its findings in the report's order (``parsing.findings_record``) and
+# their counts per check, so that a page of the report is a slice of that list: on
+# PostgreSQL the slice is cut by the database, and the page never reads the rest.
+
+FINDINGS_PER_PAGE = 100
+
+
+@dataclass
+class FindingGroup:
+    """The findings of one check in a file: what they found, how many, how many more."""
+
+    rule: str
+    label: str
+    severity: str
+    kept: int = 0
+    more: int = 0
+    start: int = 0  # where its findings begin in the stored list
+
+    @property
+    def total(self):
+        return self.kept + self.more
+
+
+def _group_order(rule, severity):
+    return (severity != "error", rule or "")
+
+
+def findings_groups(upload):
+    """``upload``'s findings by check, in the report's order, with the counts past the cap."""
+    from .validation import found_label
+
+    counts = upload.findings_counts
+    if not counts:  # kept before the counts were: read from the findings themselves
+        counts = {}
+        for finding in upload.findings:
+            group = counts.setdefault(
+                finding.get("rule") or "",
+                {"severity": finding.get("severity"), "kept": 0, "more": 0},
+            )
+            group["kept"] += 1
+    groups = []
+    start = 0
+    for rule, group in sorted(
+        counts.items(), key=lambda item: _group_order(item[0], item[1]["severity"])
+    ):
+        groups.append(
+            FindingGroup(
+                rule, found_label(rule), group["severity"], group["kept"], group["more"], start
+            )
+        )
+        start += group["kept"]
+    return groups
+
+
+def _labelled(findings):
+    from .validation import found_label
+
+    labels = {}
+    for finding in findings:
+        code = finding.get("rule") or ""
+        if code not in labels:
+            labels[code] = found_label(code)
+        finding["label"] = labels[code]
+    return findings
+
+
+def findings_listed(upload):
+    """Every finding kept, in the report's order, each with what it found in words."""
+    findings = list(upload.findings)
+    if not upload.findings_counts:  # kept before the report's order was
+        findings.sort(key=lambda f: _group_order(f.get("rule"), f.get("severity")))
+    return _labelled(findings)
+
+
+def _findings_slice(upload, start, stop):
+    """Findings ``start`` to ``stop`` of ``upload``, as stored, read alone on PostgreSQL."""
+    from django.db import connection
+    from django.db.models import CharField, Func, JSONField, Value
+
+    if stop <= start:
+        return []
+    if not upload.findings_counts:
+        return findings_listed(upload)[start:stop]
+    if connection.vendor != "postgresql":
+        return list(upload.findings[start:stop])
+    path = Func(
+        Value(f"$[{start} to {stop - 1}]", output_field=CharField()),
+        template="(%(expressions)s)::jsonpath",
+    )
+    part = Func(F("findings"), path, function="jsonb_path_query_array", output_field=JSONField())
+    return (
+        Upload.objects.filter(pk=upload.pk).annotate(part=part).values_list("part", flat=True).get()
+    )
+
+
+class StoredFindings:
+    """Findings ``offset`` to ``offset + count`` of an upload, as a paginator reads them."""
+
+    def __init__(self, upload, offset, count):
+        self.upload, self.offset, self.count_ = upload, offset, count
+
+    def count(self):
+        return self.count_
+
+    def __len__(self):
+        return self.count_
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("StoredFindings is read by slices")
+        start, stop, _step = index.indices(self.count_)
+        return _labelled(_findings_slice(self.upload, self.offset + start, self.offset + stop))
+
+
+def findings_report(upload, *, page=None, rule=None, per_page=FINDINGS_PER_PAGE):
+    """A page of ``upload``'s findings (one check's, with ``rule``) and the groups.
+
+    ``upload`` may come with ``findings`` deferred: only the page's findings are read.
+    """
+    from django.core.paginator import Paginator
+
+    groups = findings_groups(upload)
+    chosen = next((g for g in groups if g.rule == rule), None)
+    kept = sum(g.kept for g in groups)
+    stored = (
+        StoredFindings(upload, chosen.start, chosen.kept)
+        if chosen
+        else StoredFindings(upload, 0, kept)
+    )
+    return {
+        "groups": groups,
+        "rule": chosen.rule if chosen else None,
+        "page": Paginator(stored, per_page).get_page(page),
+        "more": {g.rule: g.more for g in groups if g.more},
+        "kept": kept,
+        "total": sum(g.total for g in groups),
+        "cap": settings.FINANCE_FINDINGS_PER_RULE,
+    }
+
+
+def findings_summary(upload, *, limit=20):
+    """What a submission's page and its task page show of a file's findings: the groups,
+    the first ``limit`` findings and the way to the full report."""
+    if upload is None:
+        return None
+    groups = findings_groups(upload)
+    if not groups:
+        return None
+    kept = sum(g.kept for g in groups)
+    return {
+        "upload": upload,
+        "groups": groups,
+        "first": StoredFindings(upload, 0, kept)[:limit],
+        "kept": kept,
+        "total": sum(g.total for g in groups),
+        "complete": kept <= limit and not any(g.more for g in groups),
+    }

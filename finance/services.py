@@ -277,9 +277,18 @@ def _reject(upload, findings, checks_run):
     with transaction.atomic():
         upload.result = Upload.Result.REJECTED
         upload.progress = 100
-        upload.findings = [f.as_dict() for f in findings]
+        upload.findings, upload.findings_counts = parsing.findings_record(findings)
         upload.checks_run = checks_run
-        upload.save(update_fields=["result", "progress", "findings", "checks_run", "part"])
+        upload.save(
+            update_fields=[
+                "result",
+                "progress",
+                "findings",
+                "findings_counts",
+                "checks_run",
+                "part",
+            ]
+        )
         audit.record(
             "upload.rejected",
             actor=upload.uploaded_by,
@@ -287,8 +296,8 @@ def _reject(upload, findings, checks_run):
             subject=upload,
             after={
                 "upload": upload.pk,
-                "errors": len(upload.errors),
-                "warnings": len(upload.warnings),
+                "errors": upload.error_count,
+                "warnings": upload.warning_count,
                 "first_error": upload.errors[0]["message"] if upload.errors else "",
             },
         )
@@ -325,11 +334,19 @@ def _accept(upload, parsed):
         store_lines(locked, parsed.lines)
         upload.result = Upload.Result.ACCEPTED
         upload.progress = 100
-        upload.findings = [f.as_dict() for f in parsed.findings]
+        upload.findings, upload.findings_counts = parsing.findings_record(parsed.findings)
         upload.checks_run = parsed.checks_run
         upload.line_count = len(parsed.lines)
         upload.save(
-            update_fields=["result", "progress", "findings", "checks_run", "line_count", "part"]
+            update_fields=[
+                "result",
+                "progress",
+                "findings",
+                "findings_counts",
+                "checks_run",
+                "line_count",
+                "part",
+            ]
         )
         in_force = {p: upload.pk if p in filled else locked.part_upload_id(p) for p in PARTS}
         checks_run, failed, warnings = _quality_counts(upload, set(in_force.values()) - {None})
@@ -363,15 +380,19 @@ def _accept(upload, parsed):
 
 
 def _quality_counts(upload, ids):
-    """Checks run, findings and warnings over the files in force (``upload`` among them)."""
+    """Checks run, findings and warnings over the files in force (``upload`` among them),
+    the findings counted past the cap included."""
     files = [
         upload,
-        *Upload.objects.filter(pk__in=ids - {upload.pk}).only("checks_run", "findings"),
+        *Upload.objects.filter(pk__in=ids - {upload.pk}).only(
+            "checks_run", "findings", "findings_counts"
+        ),
     ]
+    warnings = sum(f.finding_count(parsing.WARNING) for f in files)
     return (
         sum(f.checks_run for f in files),
-        sum(len(f.findings) for f in files),
-        sum(len(f.warnings) for f in files),
+        sum(f.finding_count(parsing.ERROR) for f in files) + warnings,
+        warnings,
     )
 
 

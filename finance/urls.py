@@ -36,5 +36,11 @@ urlpatterns = [
     path("submissions/<int:pk>/correct/", views.submission_correct, name="submission_correct"),
     path("uploads/<int:pk>/status/", views.upload_status, name="upload_status"),
     path("uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
+    path("uploads/<int:pk>/findings/", views.upload_findings, name="upload_findings"),
+    path(
+        "uploads/<int:pk>/findings.<str:fmt>",
+        views.upload_findings_download,
+        name="upload_findings_download",
+    ),
     path("api-token/", views.api_token, name="api_token"),
 ]

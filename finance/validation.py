@@ -22,6 +22,7 @@ of checks passed.
 | FIN-014 | error    | cumulative amounts do not decrease from the previous quarter |
 | FIN-015 | warning  | no large change from the same quarter last year |
 | FIN-016 | error    | the file has at least one line |
+| FIN-017 | error    | no cell holds a formula, in any column |
 
 A submission comes in two parts, expenditure and revenue, as accounting systems export
 them; a file may carry one part or both. Each file is checked alone against its part's
@@ -38,7 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import EXPENDITURE_STAGES, PART_PREFIX, REVENUE_STAGES, ClassifierEntry, Part
-from .parsing import ERROR, WARNING, Finding, column_label
+from .parsing import ERROR, WARNING, Finding, Findings, column_label, findings_total
 from .templates_xlsx import stages_for
 
 EXECUTION_ORDER = ("paid", "caused", "committed", "modified")
@@ -60,6 +61,7 @@ RULES = {
     "FIN-014": (ERROR, gettext_lazy("Cumulative amounts do not decrease")),
     "FIN-015": (WARNING, gettext_lazy("No large change from the same quarter last year")),
     "FIN-016": (ERROR, gettext_lazy("At least one line")),
+    "FIN-017": (ERROR, gettext_lazy("Values, not formulas, in every cell")),
 }
 
 # What a finding of each check says it found: a check is named by what it wants ("No
@@ -81,6 +83,7 @@ FOUND = {
     "FIN-014": gettext_lazy("Cumulative amount that decreased"),
     "FIN-015": gettext_lazy("Large change from the same quarter last year"),
     "FIN-016": gettext_lazy("File without lines"),
+    "FIN-017": gettext_lazy("Formula in a cell"),
 }
 
 
@@ -167,7 +170,11 @@ class Checker:
         parsed = self.parsed
         # Parsing already checked each cell it read.
         self.checks += sum(len(line.amounts) + 1 for line in parsed.lines)
-        self.checks += len([f for f in parsed.findings if f.rule == "FIN-004"])
+        self.checks += (
+            parsed.findings.of_rule("FIN-004")
+            if isinstance(parsed.findings, Findings)
+            else len([f for f in parsed.findings if f.rule == "FIN-004"])
+        )
         self.required_columns()
         self.checks += 1
         if not parsed.lines:
@@ -185,7 +192,7 @@ class Checker:
         return self.finish()
 
     def finish(self):
-        failed = len(self.parsed.findings)
+        failed = findings_total(self.parsed.findings)
         self.parsed.checks_run = max(self.checks, failed)
         return self.parsed
 

@@ -8,7 +8,6 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
@@ -17,6 +16,7 @@ from agreements.models import Municipality, Region
 from workflows import audit, csvfiles, permissions
 from workflows.models import Task
 from workflows.pagination import paginate
+from workflows.redirects import safe_next
 
 from . import (
     explore,
@@ -151,7 +151,8 @@ def submission_detail(request, pk):
             .first()
         )
     may_submit = can_submit(request.user, submission.municipality)
-    uploads = list(submission.uploads.select_related("uploaded_by")[:10])
+    # A file's findings are read for the last one only, and once.
+    uploads = list(submission.uploads.select_related("uploaded_by").defer("findings")[:10])
     return render(
         request,
         "finance/submission_detail.html",
@@ -165,10 +166,7 @@ def submission_detail(request, pk):
             "last_pending": (
                 uploads[0].pk if uploads and uploads[0].result == Upload.Result.PENDING else None
             ),
-            "last_findings": [
-                {**finding, "label": validation.found_label(finding.get("rule"))}
-                for finding in (uploads[0].findings if uploads else [])
-            ],
+            "last_findings": selectors.findings_summary(uploads[0] if uploads else None),
             # Linked for those who may open them: a reviewer who reads the submission
             # may have no part in the officer's task.
             "process": process
@@ -204,12 +202,7 @@ def indicator_rows(submission):
 
 def _back_to(request, submission):
     """Where an upload returns: the page it was sent from (the task page), if it is ours."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return submission.get_absolute_url()
+    return safe_next(request, submission.get_absolute_url())
 
 
 @login_required
@@ -255,7 +248,7 @@ def _announce(request, upload):
         messages.error(
             request,
             _("The file was refused: %(errors)s error(s). Nothing was stored; see the report.")
-            % {"errors": len(upload.errors)},
+            % {"errors": upload.error_count},
         )
     else:
         messages.info(request, _("The file is being checked; this page shows its progress."))
@@ -270,8 +263,8 @@ def upload_status_data(upload, url=None):
         "part": upload.part,
         "part_label": upload.get_part_display(),
         "lines": upload.line_count,
-        "errors": len(upload.errors),
-        "warnings": len(upload.warnings),
+        "errors": upload.error_count,
+        "warnings": upload.warning_count,
         "url": url or reverse("finance:submission_detail", args=[upload.submission_id]),
     }
 
@@ -283,6 +276,51 @@ def upload_status(request, pk):
     if not can_view(request.user, upload.submission):
         raise Http404
     return JsonResponse(upload_status_data(upload))
+
+
+def _working_upload(request, pk):
+    """An upload for those who may see its submission's working material; 404 otherwise."""
+    upload = get_object_or_404(
+        Upload.objects.select_related(
+            "submission__municipality", "submission__period", "uploaded_by"
+        ).defer("findings"),  # a page of the report reads its own findings only
+        pk=pk,
+    )
+    if not can_view_working(request.user, upload.submission):
+        raise Http404
+    return upload
+
+
+@login_required
+@require_safe
+def upload_findings(request, pk):
+    """The findings of a file, grouped by check and paginated (one check's with ``rule``)."""
+    upload = _working_upload(request, pk)
+    report = selectors.findings_report(
+        upload, page=request.GET.get("page"), rule=request.GET.get("rule") or None
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "finance/upload_findings.html",
+        {
+            "upload": upload,
+            "submission": upload.submission,
+            "querystring": params.urlencode(),
+            **report,
+        },
+    )
+
+
+@login_required
+@require_safe
+def upload_findings_download(request, pk, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    return exports.findings_response(
+        _working_upload(request, pk), fmt, csvfiles.dialect_for(request, csvfiles.SPANISH)
+    )
 
 
 @login_required

@@ -375,3 +375,6 @@ FINANCE_MAX_UPLOAD_SIZE = int(os.environ.get("FINANCE_MAX_UPLOAD_SIZE", str(50 *
 FINANCE_MAX_UNPACKED_SIZE = 200 * 1024 * 1024
 FINANCE_BACKGROUND_BYTES = int(os.environ.get("FINANCE_BACKGROUND_BYTES", str(1024 * 1024)))
 FINANCE_LARGE_CHANGE = 0.5
+# Findings kept per check: past this many, a file's report counts the rest of that
+# check's findings without keeping them (a 200,000-row file of one mistake is one story).
+FINANCE_FINDINGS_PER_RULE = int(os.environ.get("FINANCE_FINDINGS_PER_RULE", "1000"))

@@ -48,7 +48,7 @@ def _paths():
     from agreements.flows import OnboardingFlow
     from agreements.models import Agreement, Municipality
     from finance.flows import FinanceSubmissionFlow
-    from finance.models import Submission
+    from finance.models import Submission, Upload
     from knowledge.flows import CaseFlow
     from knowledge.models import Case
     from networks.models import Network
@@ -98,6 +98,10 @@ def _paths():
         "submission": reverse(
             "finance:submission_detail",
             args=[Submission.objects.filter(state="returned").first().pk],
+        ),
+        "upload-findings": reverse(
+            "finance:upload_findings",
+            args=[Upload.objects.exclude(findings=[]).order_by("pk").first().pk],
         ),
         "project": reverse(
             "specialprojects:project_detail",
@@ -251,6 +255,7 @@ PAGES = [
     ("coordinador", "home"),
     ("coordinador", "case-file"),
     ("coordinador", "submission"),
+    ("coordinador", "upload-findings"),
     ("coordinador", "project"),
     ("coordinador", "report"),
     ("coordinador", "notifications"),

@@ -66,7 +66,11 @@ def test_the_submission_page_names_checks_people_and_the_version_in_words(
     text = readable(html)
     title = f"{member_a.name}, 1.er trimestre de 2026 (versión 1)"
     assert f"<h1>{title}</h1>" in unescape(html)
-    assert "Columna desconocida" in text and "FIN-" not in text
+    assert "Columna desconocida" in text
+    # A check's code is shown only beside what it found, in words.
+    for code in re.findall(r"FIN-\d{3}", text):
+        with translation.override("es-ve"):
+            assert validation.found_label(code) in text, code
     assert "No coincide con la nómina — Laura Martínez" in text
     assert "— esp" not in text
     # The lines scroll inside their own box, not the page.

@@ -70,7 +70,9 @@ def test_the_officer_uploads_sees_the_checks_justifies_and_sends_on_the_task_pag
     assert "Corrija estas celdas y cárguelo de nuevo" in panel
     assert "Pagado, causado, comprometido y presupuesto modificado fuera de orden" in panel
     assert re.search(r"Fila \d+ \(4\.\d\d\.\d\d\.\d\d\.\d\d\), columna [A-Z]+ \(Pagado\)", panel)
-    assert "FIN-" not in panel
+    # A check's code is shown only beside what it found, in words.
+    assert set(re.findall(r"FIN-\d{3}", panel)) == {"FIN-012"}
+    assert "fuera de orden FIN-012" in panel and "(Pagado): " in panel
     assert not submission.lines.exists()
 
     # A file with a warning is accepted; the warning asks for the justification below.
@@ -180,7 +182,8 @@ def test_the_upload_page_reads_as_many_rows_for_one_error_as_for_many(
         client.get(task_url(task))
         with CaptureQueriesContext(connection) as queries:
             html = client.get(task_url(task)).content.decode()
-        assert text_of(html).count("fuera de orden") == len(upload.errors)
+        listed = html.split('id="check-errors"', 1)[1].split("</ul>", 1)[0]
+        assert listed.count("fuera de orden") == len(upload.errors)
         errors.append(len(upload.errors))
         counts.append(len(queries))
     assert errors[0] < errors[1]

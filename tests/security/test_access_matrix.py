@@ -329,6 +329,14 @@ EXPECTED = {
         rule(OK, anon=LOGIN, curator=404, team_member=404, facilitator_b=404, officer_b=404),
         None,
     ),
+    "finance:upload_findings": (
+        rule(OK, anon=LOGIN, curator=404, team_member=404, facilitator_b=404, officer_b=404),
+        None,
+    ),
+    "finance:upload_findings_download": (
+        rule(OK, anon=LOGIN, curator=404, team_member=404, facilitator_b=404, officer_b=404),
+        None,
+    ),
     "finance:api_token": (
         rule(403, anon=LOGIN, facilitator=OK, officer=OK, facilitator_b=OK, officer_b=OK),
         rule(403, anon=LOGIN, facilitator=OK, officer=OK, facilitator_b=OK, officer_b=OK),
@@ -727,6 +735,8 @@ SHOWS = {
     "finance:template": lambda w: XLSX,
     "finance:upload_status": lambda w: '"result"',
     "finance:upload_file": lambda w: "4.02.01.01.00",
+    "finance:upload_findings": lambda w: "4.02.01.01.00",
+    "finance:upload_findings_download": lambda w: "4.02.01.01.00",
     "knowledge:case_detail": lambda w: w.case_public.title,
     "knowledge:case_pdf": lambda w: PDF,
     "knowledge:systematise": lambda w: w.case_a.title,
