@@ -616,9 +616,12 @@ def _findings_slice(upload, start, stop):
         Value(f"$[{start} to {stop - 1}]", output_field=CharField()),
         template="(%(expressions)s)::jsonpath",
     )
-    part = Func(F("findings"), path, function="jsonb_path_query_array", output_field=JSONField())
+    page = Func(F("findings"), path, function="jsonb_path_query_array", output_field=JSONField())
     return (
-        Upload.objects.filter(pk=upload.pk).annotate(part=part).values_list("part", flat=True).get()
+        Upload.objects.filter(pk=upload.pk)
+        .annotate(findings_page=page)
+        .values_list("findings_page", flat=True)
+        .get()
     )
 
 

@@ -53,6 +53,14 @@ def values(w, name):
         "reports:download": {"pk": w.report.pk},
         "finance:profile": {"code": w.mun_b.code},
         "finance:board": {"pk": w.period.pk},
+        "finance:calendar": {"pk": w.period_published.pk},
+        # The exploration pages read published data: A's published quarter.
+        "finance:classifier": {
+            "code": w.mun_a.code,
+            "period": w.period_published.pk,
+            "node": "4.01.00.00.00",
+        },
+        "finance:series": {"code": w.mun_a.code, "node": "4.01.01.01.00"},
         "finance:period_close": {"pk": w.period.pk},
         "finance:submission": {"pk": w.submission_a.pk},
         "finance:template": {"pk": w.submission_a.pk},
