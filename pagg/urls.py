@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from agreements.api import AgreementViewSet, MunicipalityViewSet
 from finance import api as finance_api
 from knowledge.api import CaseViewSet
+from pagg import health
 from workflows.api import ProcessViewSet, TaskViewSet
 
 # The admin is part of the programme's site, not "Django's": its header says whose it is.
@@ -27,6 +28,8 @@ router.register("finance/submissions", finance_api.SubmissionViewSet, basename="
 router.register("knowledge/cases", CaseViewSet, basename="knowledge-case")
 
 urlpatterns = [
+    path("health/", health.alive, name="health"),
+    path("health/ready/", health.ready, name="health_ready"),
     path("", include("workflows.urls")),
     path("municipalities/", include("agreements.urls")),
     path("notifications/", include("notifications.urls")),

@@ -713,6 +713,9 @@ EXPECTED = {
     "knowledge-case-detail": (rule(OK), None),
     "api-root": (rule(OK, anon=403), None),
     "schema": (rule(OK), None),
+    # Operators' probes: no session, nothing in them but the service's own health.
+    "health": (rule(OK), None),
+    "health_ready": (rule(OK), None),
 }
 
 # Admin pages: only staff users (none of the roles here) may enter; others go to its login.
@@ -767,6 +770,8 @@ SHOWS = {
     "finance-submission-detail": lambda w: f'"id":{w.submission_a.pk}',
     "knowledge-case-detail": lambda w: w.case_public.title,
     "schema": lambda w: "openapi",
+    "health": lambda w: "status",
+    "health_ready": lambda w: "database",
 }
 
 # Lists must show region A's object exactly to those who may open it (its detail route).
