@@ -61,9 +61,8 @@ UNIT_LABELS = {
 }
 
 
-def line_titles():
-    from .templates_xlsx import COLUMN_TITLES
-
+def _where_and_when_titles():
+    """The columns every open-data row starts with: the municipality and its period."""
     return [
         _("Municipality code (INE)"),
         _("Municipality"),
@@ -71,6 +70,14 @@ def line_titles():
         _("Year"),
         _("Quarter"),
         _("Currency"),
+    ]
+
+
+def line_titles():
+    from .templates_xlsx import COLUMN_TITLES
+
+    return [
+        *_where_and_when_titles(),
         _("Version"),
         _("Programme"),
         _("Code"),
@@ -81,12 +88,7 @@ def line_titles():
 
 def indicator_titles():
     return [
-        _("Municipality code (INE)"),
-        _("Municipality"),
-        _("Federal entity"),
-        _("Year"),
-        _("Quarter"),
-        _("Currency"),
+        *_where_and_when_titles(),
         _("Indicator"),
         _("Unit"),
         _("Value"),

@@ -377,10 +377,8 @@ class Checker:
                 top.append(line)
         return top
 
-    def balance(self, lines):
-        if self.part != Part.BOTH or not {"initial", "estimated"} <= set(self.parsed.columns):
-            return
-        self.checks += 1
+    def budget_totals(self, lines):
+        """Estimated revenue and initial expenditure, summed over the top lines only."""
         top = self.top_lines(lines)
         revenue = sum(
             (line.amounts.get("estimated") or 0 for line in top if line.code.startswith("3")),
@@ -390,6 +388,13 @@ class Checker:
             (line.amounts.get("initial") or 0 for line in top if line.code.startswith("4")),
             Decimal(0),
         )
+        return revenue, spending
+
+    def balance(self, lines):
+        if self.part != Part.BOTH or not {"initial", "estimated"} <= set(self.parsed.columns):
+            return
+        self.checks += 1
+        revenue, spending = self.budget_totals(lines)
         if revenue != spending:
             self.add(
                 "FIN-011",
@@ -537,15 +542,7 @@ def check_whole(lines, period, classifier):
     )
     checker = Checker(parsed, period, classifier, part=Part.BOTH)
     known = [line for line in parsed.lines if line.code in classifier]
-    top = checker.top_lines(known)
-    revenue = sum(
-        (line.amounts.get("estimated") or 0 for line in top if line.code.startswith("3")),
-        Decimal(0),
-    )
-    spending = sum(
-        (line.amounts.get("initial") or 0 for line in top if line.code.startswith("4")),
-        Decimal(0),
-    )
+    revenue, spending = checker.budget_totals(known)
     if revenue != spending:
         checker.add(
             "FIN-011",
