@@ -398,6 +398,21 @@ def _join(network, user, role, municipality):
     return membership
 
 
+STATE_CHANGES = ("pause", "resume", "close")
+
+
+def can_change_state(user, network):
+    """The network's lead specialist or the coordination pauses, resumes or closes it."""
+    return network.specialist_id == user.pk or is_coordination_staff(user)
+
+
+def change_state(network, *, user, action, comment=""):
+    """Pause, resume or close an active network, with the reason in its history."""
+    if action not in STATE_CHANGES or not can_change_state(user, network):
+        raise PermissionDenied
+    return transitions.apply(network, action, actor=user, comment=comment, check_perm=False)
+
+
 def add_member(network, actor, user, role=Membership.Role.MEMBER, municipality=None):
     if not can_moderate(actor, network) and not is_coordination_staff(actor):
         raise PermissionDenied(_("Only the network's coordinators add members."))

@@ -332,6 +332,24 @@ def decide_closure(project, user, data, task):
     )
 
 
+STATE_CHANGES = ("suspend", "resume", "cancel")
+
+
+def change_state(project, *, user, action, comment=""):
+    """The coordination suspends, resumes or cancels a project, with a reason.
+
+    A cancelled project's open work is cancelled in the same transaction, so the project
+    never stands cancelled with tasks still waiting on someone.
+    """
+    if action not in STATE_CHANGES or not user.has_perm(APPROVE):
+        raise PermissionDenied
+    with transaction.atomic():
+        transitions.apply(project, action, actor=user, comment=comment)
+        if action == "cancel":
+            cancel_open_work(project, user)
+    return project
+
+
 def cancel_open_work(project, user):
     """A cancelled project's open tasks are cancelled with it, so nobody is reminded of them."""
     from workflows.models import Task
