@@ -284,13 +284,11 @@ def audit_verify(request):
 @require_safe
 @permission_required("workflows.view_auditevent", raise_exception=True)
 def audit_search(request):
-    from django.apps import apps
-    from django.conf import settings
-
     from .actions import LABELS
     from .display import read_events
+    from .models import scope_model
 
-    Region = apps.get_model(settings.WORKFLOWS_SCOPE_MODEL)._meta.get_field("region").related_model
+    Region = scope_model()._meta.get_field("region").related_model
 
     form = AuditSearchForm(
         request.GET or None,
