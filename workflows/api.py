@@ -80,7 +80,7 @@ class FormFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     type = serializers.ChoiceField(
-        choices=sorted({name for _klass, name in api_forms._TYPES} | {"text", "string"})
+        choices=sorted({name for _klass, name in api_forms.TYPES} | {"text", "string"})
     )
     required = serializers.BooleanField()
     help_text = serializers.CharField()

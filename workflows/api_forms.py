@@ -7,17 +7,20 @@ the data the form reads; its errors come back under the field they belong to.
 """
 
 import datetime
+import json
 from decimal import Decimal
 
 from django import forms
 from django.db.models import Model, QuerySet
 from django.forms.formsets import BaseFormSet
+from django.utils import formats
+from django.utils.datastructures import MultiValueDict
 
 MULTIPART = "multipart/form-data"
 JSON = "application/json"
 
 # (field class, type name), most specific first: the type a client should send.
-_TYPES = [
+TYPES = [
     (forms.FileField, "file"),
     (forms.BooleanField, "boolean"),
     (forms.NullBooleanField, "boolean"),
@@ -28,16 +31,16 @@ _TYPES = [
     (forms.DateTimeField, "datetime"),
     (forms.DateField, "date"),
     (forms.TimeField, "time"),
-    (forms.IntegerField, "integer"),
-    (forms.DecimalField, "number"),
+    (forms.DecimalField, "number"),  # Django's DecimalField and FloatField are IntegerFields
     (forms.FloatField, "number"),
+    (forms.IntegerField, "integer"),
     (forms.EmailField, "email"),
     (forms.URLField, "url"),
 ]
 
 
 def field_type(field):
-    for klass, name in _TYPES:
+    for klass, name in TYPES:
         if isinstance(field, klass):
             return name
     if isinstance(field.widget, forms.Textarea):
@@ -122,30 +125,43 @@ def describe_form(form):
     }
 
 
-def _value(value):
-    if isinstance(value, float):  # read as written, never through a binary fraction
-        return Decimal(repr(value))
-    if isinstance(value, list):
-        return [_value(item) for item in value]
-    return value
+def _text(value):
+    """A JSON value as a page's form sends it: text, numbers with the language's marks."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        # Read as written, never through a binary fraction, and with no thousands
+        # marks, so that the number fields read exactly the number sent.
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        return format(number, "f").replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+    return json.dumps(value, ensure_ascii=False)  # an object where text is expected
 
 
 def data_from_json(payload):
-    """A JSON object as the data a form reads.
+    """A JSON object as the data a page's form sends: every value text, lists for choices.
 
-    A list of objects under a name is a table's rows: they become the formset's fields
-    (``name-0-field``...) and its count, as a page's table sends them.
+    The form then reads it as it reads a page's (a date field never meets a number). A
+    list of objects under a name is a table's rows: they become the formset's fields
+    (``name-0-field``...) and its count, as a page's table sends them. ``null`` is a
+    field left out.
     """
-    data = {}
+    data = MultiValueDict()
     for key, value in payload.items():
         if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
             data[f"{key}-TOTAL_FORMS"] = str(len(value))
             data[f"{key}-INITIAL_FORMS"] = "0"
             for index, row in enumerate(value):
                 for name, cell in row.items():
-                    data[f"{key}-{index}-{name}"] = _value(cell)
-        else:
-            data[key] = _value(value)
+                    if cell is not None:
+                        data[f"{key}-{index}-{name}"] = _text(cell)
+        elif isinstance(value, list):
+            data.setlist(key, [_text(item) for item in value if item is not None])
+        elif value is not None:
+            data[key] = _text(value)
     return data
 
 

@@ -150,3 +150,47 @@ def test_the_coordination_opens_a_period_for_every_member(coordinator, region_a)
     again = post_json(api, "/api/processes/finance/", {"year": 2026, "quarter": 2})
     assert again.status_code == 400 and again.json()["non_field_errors"]
     assert Process.objects.filter(pk__in=answer["processes"]).count() == len(members)
+
+
+def test_a_proposal_with_rows_and_amounts_completes_from_json(coordinator):
+    """The lead drafts the proposal through the API: its tables as lists of objects,
+    the budget as a JSON number, read exactly; a number where a date goes is refused."""
+    lead = make_user("lider", Role.SPECIALIST)
+    answer = started(
+        basic_client("coord"),
+        "projects",
+        {"new_line": "Finanzas", "title": "Datos abiertos", "lead": lead.pk},
+    )
+    api = basic_client("lider")
+    task = answer["tasks"][0]["id"]
+    form = api.get(f"/api/tasks/{task}/form/").json()
+    assert {rows["name"] for rows in form["rows"]} == {"indicators", "milestones"}
+    milestone_fields = next(r for r in form["rows"] if r["name"] == "milestones")["fields"]
+    assert [f["name"] for f in milestone_fields] == ["title", "deliverable", "starts_on", "due_on"]
+    budget = next(f for f in form["fields"] if f["name"] == "budget")
+    assert budget["type"] == "number" and budget["required"]
+
+    body = {
+        "objectives": "Publicar los datos fiscales.",
+        "expected_results": "Cuarenta municipios con datos publicados.",
+        "budget": 180000.5,
+        "risks": "Conectividad",
+        "indicators": [{"name": "Municipios", "unit": "municipios", "baseline": 0, "target": 40}],
+        "milestones": [
+            {"title": "Plantilla", "deliverable": "XLSX", "starts_on": 20260201, "due_on": None}
+        ],
+    }
+    events = AuditEvent.objects.count()
+    refused = post_json(api, f"/api/tasks/{task}/complete/", body)
+    assert refused.status_code == 400, refused.content
+    assert "Hito 1" in " ".join(refused.json()["non_field_errors"])
+    assert AuditEvent.objects.count() == events
+
+    body["milestones"][0].update(starts_on="2026-02-01", due_on="2026-03-31")
+    done = post_json(api, f"/api/tasks/{task}/complete/", body)
+    assert done.status_code == 200, done.content
+    project = Project.objects.get()
+    assert str(project.budget) == "180000.50"
+    assert [(i.name, i.target) for i in project.indicators.all()] == [("Municipios", 40)]
+    (milestone,) = project.milestones.all()
+    assert milestone.title == "Plantilla" and str(milestone.due_on) == "2026-03-31"
