@@ -7,14 +7,16 @@ as it was.
 """
 
 import base64
+import datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from agreements import scope
 from agreements.models import Agreement, Municipality
 from finance.models import Part, Submission
-from tests.conftest import AUTHORITIES, draft_post, make_user, open_task
+from tests.conftest import AUTHORITIES, draft_post, make_user, open_task, signed_pdf
 from tests.finance import conftest as finance
 from tests.finance.test_api import lines_payload
 from tests.finance.test_parts import part_rows
@@ -278,3 +280,31 @@ def test_onboarding_start_errors_are_the_forms(facilitator_a, member_a, facilita
     assert again.status_code == 400 and again.json()["municipality"]
     assert Process.objects.count() == 1
     assert Municipality.objects.get(pk=municipality.pk).is_member is False
+
+
+def test_a_form_with_a_file_is_sent_as_multipart(onboarding_a, facilitator_a, coordinator):
+    from workflows import services as tasks
+
+    tasks.complete(open_task(onboarding_a), facilitator_a, draft_post())
+    tasks.take_and_complete(open_task(onboarding_a), coordinator, {"decision": "approve"})
+    upload = open_task(onboarding_a)
+    api = basic_client("fac_a")
+    form = api.get(f"/api/tasks/{upload.pk}/form/").json()
+    assert form["content_type"] == "multipart/form-data"
+    document = next(f for f in form["fields"] if f["name"] == "signed_document")
+    assert document["type"] == "file" and document["required"]
+    assert document["label"] == "Convenio firmado (PDF)"
+
+    events = AuditEvent.objects.count()
+    url = f"/api/tasks/{upload.pk}/complete/"
+    signed_on = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    fake = signed_pdf(content=b"not a pdf")
+    refused = api.post(url, {"signed_document": fake, "signed_on": signed_on})
+    assert refused.status_code == 400 and list(refused.json()) == ["signed_document"]
+    assert AuditEvent.objects.count() == events
+
+    done = api.post(url, {"signed_document": signed_pdf(), "signed_on": signed_on})
+    assert done.status_code == 200, done.content
+    agreement = Agreement.objects.get(pk=onboarding_a.subject_id)
+    assert agreement.state == Agreement.State.SIGNED and agreement.signed_document
+    assert agreement.signed_on.isoformat() == signed_on
