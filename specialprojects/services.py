@@ -22,10 +22,17 @@ from workflows import audit, transitions
 from workflows.forms import DecisionForm
 from workflows.roles import Role
 
-from .models import Indicator, Milestone, Project, TeamMember
+from .models import Indicator, Milestone, Project, ProjectLine, TeamMember
 
 WORK = "specialprojects.work_on_project"
 APPROVE = "specialprojects.approve_project"
+
+
+def define(user, data):
+    """The definition form's data: its line (an existing one, or a new one named) and project."""
+    with transaction.atomic():  # a new line stays only with the project defined in it
+        line = data["line"] or ProjectLine.objects.get_or_create(name=data["new_line"].strip())[0]
+        return define_project(user, line, data["title"], data["lead"])
 
 
 def define_project(user, line, title, lead):

@@ -47,9 +47,7 @@ def define(request):
         raise PermissionDenied
     form = ProjectDefinitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        line = data["line"] or ProjectLine.objects.get_or_create(name=data["new_line"].strip())[0]
-        project = services.define_project(request.user, line, data["title"], data["lead"])
+        project = services.define(request.user, form.cleaned_data)
         messages.success(request, _("Project defined; its lead drafts the proposal."))
         return redirect(project)
     return render(request, "specialprojects/define.html", {"form": form})

@@ -122,6 +122,13 @@ def process_tasks(process):
     return tasks
 
 
+def processes_about(subject):
+    """The processes about ``subject`` (an agreement, a network...), oldest first."""
+    return Process.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+    ).order_by("pk")
+
+
 def subject_kind(process):
     """What the process is about, as a noun ("agreement", "submission"), or ""."""
     model = process.subject_type.model_class() if process.subject_type_id else None

@@ -70,9 +70,13 @@ EXPECTED = {
             facilitator_b=404,
             officer_b=404,
         ),
+        # Sent empty to the activation, unclaimed: those who may take it are sent back
+        # to the task page to claim it first; the others may never do it.
         rule(
             403,
             anon=LOGIN,
+            coordinator=GO,
+            deputy=GO,
             specialist=404,
             curator=404,
             team_member=404,
@@ -605,6 +609,50 @@ EXPECTED = {
             facilitator=403,
         ),
     ),
+    "task-form": (
+        rule(
+            404,
+            anon=403,
+            coordinator=OK,
+            deputy=OK,
+            logistics=403,
+            assistant=403,
+            auditor=403,
+            facilitator=403,
+        ),
+        None,
+    ),
+    # Sent empty: the task waits to be claimed (409) by those who may claim it.
+    "task-complete": (
+        rule(405, anon=403),
+        rule(
+            404,
+            anon=403,
+            coordinator=409,
+            deputy=409,
+            logistics=403,
+            assistant=403,
+            auditor=403,
+            facilitator=403,
+        ),
+    ),
+    # Starting a process: GET describes the start form, POST (sent empty) answers the
+    # form's errors (400) to whoever may start one, as the start page does.
+    "process-start-onboarding": (
+        rule(403, facilitator=OK, facilitator_b=OK),
+        rule(403, facilitator=400, facilitator_b=400),
+    ),
+    "process-start-hiring": (rule(403, coordinator=OK), rule(403, coordinator=400)),
+    "process-start-network": (rule(403, specialist=OK), rule(403, specialist=400)),
+    "process-start-project": (rule(403, coordinator=OK), rule(403, coordinator=400)),
+    "process-start-case": (
+        rule(403, specialist=OK, facilitator=OK, officer=OK, facilitator_b=OK, officer_b=OK),
+        rule(403, specialist=400, facilitator=400, officer=400, facilitator_b=400, officer_b=400),
+    ),
+    "process-start-finance": (
+        rule(403, coordinator=OK, deputy=OK),
+        rule(403, coordinator=400, deputy=400),
+    ),
     "task-release": (
         rule(405, anon=403),
         rule(
@@ -761,6 +809,13 @@ SHOWS = {
     "specialprojects:one_pager": lambda w: PDF,
     "specialprojects:milestone_file": lambda w: PDF,
     "task-detail": lambda w: f'"id":{w.task_a.pk}',
+    "task-form": lambda w: '"name":"decision"',
+    "process-start-onboarding": lambda w: '"name":"mayor_name"',
+    "process-start-hiring": lambda w: '"name":"term_months"',
+    "process-start-network": lambda w: '"name":"target_municipalities"',
+    "process-start-project": lambda w: '"name":"lead"',
+    "process-start-case": lambda w: '"name":"summary"',
+    "process-start-finance": lambda w: '"name":"quarter"',
     "process-detail": lambda w: f'"id":{w.process_a.pk}',
     "process-history": lambda w: "agreement.approve",
     "municipality-detail": lambda w: w.mun_a.name,
