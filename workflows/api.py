@@ -2,12 +2,12 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from . import permissions, selectors, services
+from . import permissions, rest, selectors, services
 from .models import AuditEvent, Process, Task
 
 
@@ -65,6 +65,17 @@ class ProcessSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "flow", "status", "municipality", "created", "finished"]
 
 
+class TaskListQuery(rest.QueryParameters):
+    """The task list's parameters: which list, due state, municipality and order."""
+
+    list = serializers.ChoiceField(
+        ["queue", "inbox", "archive"], default="inbox", help_text="Which of the caller's lists."
+    )
+    due = serializers.ChoiceField(["overdue", "soon", "later"], required=False)
+    municipality = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    sort = serializers.ChoiceField(["due", "-due", "created"], default="due")
+
+
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     queryset = Task.objects.none()
@@ -73,25 +84,18 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
         if self.action == "list":
-            kind = self.request.query_params.get("list", "inbox")
+            query = TaskListQuery.read(self.request)
             selector = {"queue": selectors.queue, "archive": selectors.archive}.get(
-                kind, selectors.inbox
+                query["list"], selectors.inbox
             )
-            return selectors.filter_tasks(selector(self.request.user), self.request.query_params)
+            return selectors.filter_tasks(selector(self.request.user), query)
         return (
             Task.objects.human()
             .filter(permissions.task_visibility_filter(self.request.user))
             .select_related("process", "municipality", "owner")
         )
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("list", str, enum=["queue", "inbox", "archive"]),
-            OpenApiParameter("due", str, enum=["overdue", "soon", "later"]),
-            OpenApiParameter("municipality", int),
-            OpenApiParameter("sort", str, enum=["due", "-due", "created"]),
-        ]
-    )
+    @extend_schema(parameters=[TaskListQuery])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
