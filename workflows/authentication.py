@@ -36,7 +36,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
     """
 
     def authenticate(self, request):
-        if request.META.get("HTTP_AUTHORIZATION"):
+        if "HTTP_AUTHORIZATION" in request.META:  # sent, even empty, and read by none
             raise exceptions.AuthenticationFailed(
                 _("Invalid credentials in the Authorization header.")
             )
