@@ -16,10 +16,13 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.test import Client, RequestFactory
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.settings import api_settings
 
 from pagg import views
 from tests.conftest import make_user, open_task
 from workflows.roles import Role
+
+from .conftest import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -199,15 +202,17 @@ def concrete(path):
 def test_without_credentials_an_operation_that_needs_them_answers_401(client, path, verb):
     response = getattr(client, verb)(concrete(path))
     assert response.status_code == 401, response.content[:300]
-    assert response["WWW-Authenticate"] == "Token"
+    # Named by the first authentication class: the token, not the session (which has none).
+    first = api_settings.DEFAULT_AUTHENTICATION_CLASSES[0]()
+    assert response["WWW-Authenticate"] == first.authenticate_header(None) == "Token"
     assert is_error_json(response)["detail"]
 
 
 def test_wrong_credentials_answer_401_too(client, coordinator):
-    from rest_framework.authtoken.models import Token
-
-    Token.objects.create(user=coordinator)
-    wrong_token = client.get("/api/tasks/", HTTP_AUTHORIZATION="Token " + "0" * 40)
+    keyword, key = api_token(coordinator)
+    right = client.get("/api/tasks/", HTTP_AUTHORIZATION=f"{keyword} {key}")
+    assert right.status_code == 200
+    wrong_token = client.get("/api/tasks/", HTTP_AUTHORIZATION=f"{keyword} {'0' * len(key)}")
     basic = base64.b64encode(b"coord:wrong").decode()
     wrong_password = client.get("/api/tasks/", HTTP_AUTHORIZATION=f"Basic {basic}")
     for response in (wrong_token, wrong_password):
@@ -370,3 +375,14 @@ def test_the_schema_documents_the_error_answers():
         assert "Retry-After" in responses["429"]["headers"]
         if verb == "post":
             assert {"409", "413", "415"} <= responses.keys(), (path, verb)
+
+
+@pytest.mark.parametrize("header", ["", "garbage", "Bearer abc"])
+def test_an_authorization_header_no_scheme_reads_is_refused_beside_a_session(
+    client, coordinator, header
+):
+    client.force_login(coordinator)
+    assert client.get("/api/tasks/").status_code == 200
+    response = client.get("/api/tasks/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert is_error_json(response)["detail"]
