@@ -304,7 +304,7 @@ CACHES = {
 # without valid credentials answers 401 with WWW-Authenticate (the first class names the
 # scheme) while a signed-in browser still works, its writes CSRF-checked; JSON only,
 # errors included; strict parameters; a rate per caller (429 with Retry-After past it).
-# API_THROTTLE_ANON / API_THROTTLE_USER set the rates ("120/minute"; "none" for no limit);
+# API_THROTTLE_ANON / API_THROTTLE_USER set the rates ("300/minute"; "none" for no limit);
 # the counts live in the default cache, shared by every process where REDIS_URL is set.
 def _rate(name, default):
     value = os.environ.get(name, default).strip()
@@ -334,7 +334,7 @@ REST_FRAMEWORK = {
         "workflows.rest.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": _rate("API_THROTTLE_ANON", "120/minute"),
+        "anon": _rate("API_THROTTLE_ANON", "300/minute"),
         "user": _rate("API_THROTTLE_USER", "1200/minute"),
     },
     # The caller's address for the anonymous rate: REMOTE_ADDR, or behind N proxies the
