@@ -2,17 +2,14 @@
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from workflows import rest
+
 from . import selectors
-from .models import Case
+from .models import SIZE_BANDS, Case
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -67,17 +64,24 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
 
-FILTERS = [
-    OpenApiParameter("q", str, description="Full-text search (Spanish, accents ignored)"),
-    OpenApiParameter("theme", str, description="Theme slug"),
-    OpenApiParameter("region", int, description="State id"),
-    OpenApiParameter("year", int, description="Year the experience started"),
-    OpenApiParameter("size", str, enum=["small", "medium", "large"]),
-    OpenApiParameter("results", str, enum=list(Case.ResultsType.values)),
-]
+class LibraryQuery(rest.QueryParameters):
+    """The library's search and filters, as the public library page takes them."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, help_text="Full-text search (Spanish, accents ignored)"
+    )
+    theme = serializers.SlugField(required=False, allow_blank=True, help_text="Theme slug")
+    region = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="State id"
+    )
+    year = serializers.IntegerField(
+        required=False, min_value=1, max_value=9999, help_text="Year the experience started"
+    )
+    size = serializers.ChoiceField([key for key, *_rest in SIZE_BANDS], required=False)
+    results = serializers.ChoiceField(Case.ResultsType.values, required=False)
 
 
-@extend_schema_view(list=extend_schema(parameters=FILTERS))
+@extend_schema_view(list=extend_schema(parameters=[LibraryQuery]))
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     """Published innovation cases: the library as open data."""
 
@@ -94,7 +98,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         """A page of the library's entries, best first, then those cases in that order."""
-        params = {k: request.query_params.get(k, "") for k in selectors.LIBRARY_PARAMS}
+        query = LibraryQuery.read(request)
+        params = {k: str(query.get(k, "")) for k in selectors.LIBRARY_PARAMS}
         with selectors.through_the_index(bool(params["q"].strip())):
             page = self.paginate_queryset(selectors.matching(params).values_list("pk", flat=True))
         by_pk = self.get_queryset().in_bulk(page)

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import api_forms, permissions, selectors, services
+from . import api_forms, permissions, rest, selectors, services
 from .models import AuditEvent, Process, Task
 
 
@@ -163,6 +163,17 @@ def visible_open_tasks(process, user):
     ]
 
 
+class TaskListQuery(rest.QueryParameters):
+    """The task list's parameters: which list, due state, municipality and order."""
+
+    list = serializers.ChoiceField(
+        ["queue", "inbox", "archive"], default="inbox", help_text="Which of the caller's lists."
+    )
+    due = serializers.ChoiceField(["overdue", "soon", "later"], required=False)
+    municipality = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    sort = serializers.ChoiceField(["due", "-due", "created"], default="due")
+
+
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     lookup_value_regex = r"[0-9]+"  # anything else is no task: 404, not a failed lookup
@@ -172,25 +183,18 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
         if self.action == "list":
-            kind = self.request.query_params.get("list", "inbox")
+            query = TaskListQuery.read(self.request)
             selector = {"queue": selectors.queue, "archive": selectors.archive}.get(
-                kind, selectors.inbox
+                query["list"], selectors.inbox
             )
-            return selectors.filter_tasks(selector(self.request.user), self.request.query_params)
+            return selectors.filter_tasks(selector(self.request.user), query)
         return (
             Task.objects.human()
             .filter(permissions.task_visibility_filter(self.request.user))
             .select_related("process", "municipality", "owner")
         )
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("list", str, enum=["queue", "inbox", "archive"]),
-            OpenApiParameter("due", str, enum=["overdue", "soon", "later"]),
-            OpenApiParameter("municipality", int),
-            OpenApiParameter("sort", str, enum=["due", "-due", "created"]),
-        ]
-    )
+    @extend_schema(parameters=[TaskListQuery])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -582,11 +582,11 @@ EXPECTED = {
     "login": (rule(OK), rule(OK)),
     "logout": (rule(405), rule(LOGIN)),
     "set_language": (rule(GO), rule(GO)),
-    "task-list": (rule(OK, anon=403), None),
+    "task-list": (rule(OK, anon=401), None),
     "task-detail": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -597,10 +597,10 @@ EXPECTED = {
         None,
     ),
     "task-claim": (
-        rule(405, anon=403),
+        rule(405, anon=401),
         rule(
             404,
-            anon=403,
+            anon=401,
             coordinator=OK,
             deputy=OK,
             logistics=403,
@@ -654,10 +654,10 @@ EXPECTED = {
         rule(403, coordinator=400, deputy=400),
     ),
     "task-release": (
-        rule(405, anon=403),
+        rule(405, anon=401),
         rule(
             409,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -666,11 +666,11 @@ EXPECTED = {
             officer_b=404,
         ),
     ),
-    "process-list": (rule(OK, anon=403), None),
+    "process-list": (rule(OK, anon=401), None),
     "process-detail": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -683,7 +683,7 @@ EXPECTED = {
     "process-history": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -693,11 +693,11 @@ EXPECTED = {
         ),
         None,
     ),
-    "municipality-list": (rule(OK, anon=403), None),
+    "municipality-list": (rule(OK, anon=401), None),
     "municipality-detail": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -706,11 +706,11 @@ EXPECTED = {
         ),
         None,
     ),
-    "agreement-list": (rule(OK, anon=403), None),
+    "agreement-list": (rule(OK, anon=401), None),
     "agreement-detail": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -728,15 +728,16 @@ EXPECTED = {
     "finance-indicator-detail": (rule(404), None),
     "finance-line-list": (rule(OK), None),
     "finance-line-detail": (rule(404), None),
-    "finance-submission-list": (rule(OK, anon=403), None),
+    "finance-submission-list": (rule(OK, anon=401), None),
     "finance-submission-detail": (
-        rule(OK, anon=403, curator=404, team_member=404, facilitator_b=404, officer_b=404),
+        rule(OK, anon=401, curator=404, team_member=404, facilitator_b=404, officer_b=404),
         None,
     ),
     "finance-submission-submit": (
-        rule(405, anon=403),
+        rule(405, anon=401),
         rule(
             403,
+            anon=401,
             curator=404,
             team_member=404,
             facilitator=409,
@@ -746,9 +747,10 @@ EXPECTED = {
         ),
     ),
     "finance-submission-upload": (
-        rule(405, anon=403),
+        rule(405, anon=401),
         rule(
             403,
+            anon=401,
             curator=404,
             team_member=404,
             facilitator=422,
@@ -759,7 +761,7 @@ EXPECTED = {
     ),
     "knowledge-case-list": (rule(OK), None),
     "knowledge-case-detail": (rule(OK), None),
-    "api-root": (rule(OK, anon=403), None),
+    "api-root": (rule(OK, anon=401), None),
     "schema": (rule(OK), None),
     # Operators' probes: no session, nothing in them but the service's own health.
     "health": (rule(OK), None),
