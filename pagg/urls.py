@@ -7,8 +7,11 @@ from rest_framework.routers import DefaultRouter
 
 from agreements.api import AgreementViewSet, MunicipalityViewSet
 from finance import api as finance_api
-from knowledge.api import CaseViewSet
+from knowledge.api import CaseFileViewSet, CaseViewSet
+from networks.api import NetworkViewSet
 from pagg import health
+from specialprojects.api import ProjectViewSet
+from staffing.api import PositionViewSet
 from workflows.api import ProcessViewSet, TaskViewSet
 
 # The admin is part of the programme's site, not "Django's": its header says whose it is.
@@ -26,6 +29,10 @@ router.register("finance/indicators", finance_api.IndicatorViewSet, basename="fi
 router.register("finance/lines", finance_api.LineViewSet, basename="finance-line")
 router.register("finance/submissions", finance_api.SubmissionViewSet, basename="finance-submission")
 router.register("knowledge/cases", CaseViewSet, basename="knowledge-case")
+router.register("knowledge/case-files", CaseFileViewSet, basename="knowledge-case-file")
+router.register("networks", NetworkViewSet, basename="network")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("staffing/positions", PositionViewSet, basename="position")
 
 urlpatterns = [
     path("health/", health.alive, name="health"),
