@@ -5,10 +5,20 @@ The programme (``world``) is built once per test module through the real service
 kind in A. Each test runs in a savepoint inside it.
 """
 
+# ruff: noqa: F811  (the imported fixtures are taken as parameters)
+
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.security.conftest import module_media, world  # noqa: F401  (fixtures, re-exported)
+
+
+@pytest.fixture(autouse=True)
+def world_media(settings, module_media):
+    """The files uploaded while building the world stay readable (a deliverable, a CV)."""
+    settings.MEDIA_ROOT = module_media
+
 
 # The roles the API tests read as: the world's people, and None for an anonymous caller.
 ROLES = ["coordinator", "facilitator", "facilitator_b", "auditor", "specialist", "anon"]

@@ -1,9 +1,20 @@
 """The networks API: listed and opened as the network pages are, members only to insiders."""
 
+# The shared fixtures are imported by name and taken as parameters.
+# ruff: noqa: F811
+
 import pytest
 
 from networks.models import Membership, Network, Theme
-from tests.api_reads import as_, conforms, listed, module_media, queries, world  # noqa: F401
+from tests.api_reads import (  # noqa: F401  (fixtures)
+    as_,
+    conforms,
+    listed,
+    module_media,
+    queries,
+    world,
+    world_media,
+)
 
 pytestmark = pytest.mark.django_db
 
