@@ -7,7 +7,6 @@ team they are on (``selectors.visible_projects``); another project answers 404.
 from django.db.models import Prefetch
 from django.urls import reverse
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -53,7 +52,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
     def get_responsible_name(self, milestone) -> str | None:
         return person_name(milestone.responsible) if milestone.responsible_id else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_deliverable_url(self, milestone):
         if not milestone.file:
             return None

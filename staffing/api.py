@@ -10,7 +10,6 @@ are null, and ``personal_data`` says so.
 
 from django.db.models import Prefetch
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -116,7 +115,7 @@ class CandidateSerializer(serializers.ModelSerializer):
     def get_national_id(self, candidate) -> str | None:
         return self._own(candidate, "national_id")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_cv_url(self, candidate):
         if not (self._personal(candidate) and candidate.cv):
             return None
@@ -180,7 +179,7 @@ class PositionSerializer(serializers.ModelSerializer):
 CANDIDATE = {
     "id": 31,
     "number": 1,
-    "label": "Candidato/a 1",
+    "label": "Candidatura 1",
     "anonymised": False,
     "chosen": False,
     "registered_at": "2026-02-03T10:00:00-04:00",
