@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from . import display, permissions, selectors, services
@@ -39,6 +40,14 @@ class TaskSerializer(serializers.ModelSerializer):
             "is_overdue",
             "finished",
         ]
+
+
+class HistoryPagination(PageNumberPagination):
+    """A long history is read page by page; ``page_size`` up to 1,000 events a page."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
 
 
 # An event's before/after: the values it recorded, by key, or null.
@@ -207,7 +216,7 @@ class ProcessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses=AuditEventSerializer(many=True),
         examples=[OpenApiExample("A page of a process's history", value=EVENT, response_only=True)],
     )
-    @action(detail=True, methods=["get"], filter_backends=[])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=HistoryPagination)
     def history(self, request, pk=None, format=None):
         """Who may read a process's history is who may open its page (and its CSV and PDF):
         ``permissions.can_view_process``; anyone else is answered 404. Paginated, in the
