@@ -14,6 +14,8 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from workflows.api_filters import SlugFilter
+
 from . import selectors
 from .models import Case
 
@@ -199,10 +201,8 @@ class CaseFileSerializer(serializers.ModelSerializer):
 
 
 class CaseFileFilter(filters.FilterSet):
-    theme = filters.CharFilter(field_name="theme__slug", help_text="Theme slug")
-    municipality = filters.CharFilter(
-        field_name="municipality__code", help_text="Municipality code"
-    )
+    theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")
+    municipality = SlugFilter(field_name="municipality__code", help_text="Municipality code")
 
     class Meta:
         model = Case

@@ -17,6 +17,8 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from workflows.api_filters import SlugFilter
+
 from . import services
 from .models import Membership, Network
 
@@ -104,7 +106,7 @@ class NetworkSerializer(serializers.ModelSerializer):
 
 
 class NetworkFilter(filters.FilterSet):
-    theme = filters.CharFilter(field_name="theme__slug", help_text="Theme slug")
+    theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")
 
     class Meta:
         model = Network

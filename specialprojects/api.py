@@ -15,8 +15,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 
+from workflows.api_filters import IdFilter
+
 from . import selectors
-from .models import Milestone, Project, ProjectLine, TeamMember
+from .models import Milestone, Project, TeamMember
 
 
 def person_name(user):
@@ -143,7 +145,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 class ProjectFilter(filters.FilterSet):
     """The portfolio's filters: line, state, and only those with late milestones."""
 
-    line = filters.ModelChoiceFilter(queryset=ProjectLine.objects.all())
+    # A line by its id; an id no line has lists nothing (it is not a malformed request).
+    line = IdFilter(field_name="line_id", help_text="Project line id")
     late = filters.BooleanFilter(method="filter_late", help_text="Only projects running late.")
 
     class Meta:

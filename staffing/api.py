@@ -10,6 +10,7 @@ are null, and ``personal_data`` says so.
 
 from django.db.models import Prefetch
 from django.urls import reverse
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -18,6 +19,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
+
+from workflows.api_filters import IdFilter, SlugFilter
 
 from .models import Candidate, Position
 from .permissions import can_see_personal_data
@@ -235,6 +238,17 @@ def _examples():
     ]
 
 
+class PositionFilter(filters.FilterSet):
+    """The position list's filter (state), and what a position serves."""
+
+    theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")
+    network = IdFilter(field_name="network_id", help_text="Network id")
+
+    class Meta:
+        model = Position
+        fields = ["state", "theme", "network"]
+
+
 @extend_schema_view(
     list=extend_schema(summary="Specialist positions", examples=_examples()),
     retrieve=extend_schema(summary="One position with its candidates", examples=_examples()),
@@ -244,7 +258,7 @@ class PositionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PositionSerializer
     permission_classes = [IsAuthenticated, MayViewPositions]
-    filterset_fields = ["state", "theme", "network"]
+    filterset_class = PositionFilter
     lookup_value_regex = r"[0-9]+"
     queryset = Position.objects.none()
 
