@@ -99,6 +99,11 @@ def test_filters_as_the_portfolio(client, world):
     other_line = ProjectLine.objects.create(name="Catastro")
     assert listed(client.get(LIST, {"line": other_line.pk})) == []
     assert len(listed(client.get(LIST, {"line": world.project.line_id}))) == 2
+    # An id no line has lists nothing; a value that is no id is a malformed request.
+    assert listed(client.get(LIST, {"line": 10**9})) == []
+    for wrong in ("0", "abc", "1e400", str(2**63)):
+        assert client.get(LIST, {"line": wrong}).status_code == 400, wrong
+    assert client.get(LIST, {"state": "lost"}).status_code == 400
 
 
 @pytest.mark.parametrize("role", ["coordinator", "team_member"])

@@ -103,6 +103,10 @@ def test_states_read_as_labels_and_filter(client, world):
     assert body["created"] == timezone.localtime(world.position.created).isoformat()
     assert listed(client.get(LIST, {"state": "open"})) == [world.position.pk]
     assert listed(client.get(LIST, {"state": "filled"})) == []
+    assert listed(client.get(LIST, {"theme": "servicios-publicos"})) == [world.position.pk]
+    assert listed(client.get(LIST, {"network": world.network.pk})) == []
+    for name, wrong in (("network", "-1"), ("network", "1.5"), ("theme", "a b")):
+        assert client.get(LIST, {name: wrong}).status_code == 400, (name, wrong)
 
 
 @pytest.mark.parametrize("role", ["coordinator", "auditor"])
