@@ -1,7 +1,6 @@
 """The public library as a read-only API: published cases, searchable and filterable."""
 
 from django.urls import reverse
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -14,7 +13,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
-from workflows.api_filters import SlugFilter
+from workflows.api_filters import SlugFilter, StrictFilterSet
 
 from . import selectors
 from .models import Case
@@ -200,7 +199,7 @@ class CaseFileSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseFileFilter(filters.FilterSet):
+class CaseFileFilter(StrictFilterSet):
     theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")
     municipality = SlugFilter(field_name="municipality__code", help_text="Municipality code")
 

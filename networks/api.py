@@ -7,7 +7,6 @@ private content: it is listed only to those who read a network's private content
 """
 
 from django.db.models import Prefetch
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -17,7 +16,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
-from workflows.api_filters import SlugFilter
+from workflows.api_filters import SlugFilter, StrictFilterSet
 
 from . import services
 from .models import Membership, Network
@@ -105,7 +104,7 @@ class NetworkSerializer(serializers.ModelSerializer):
         return MemberSerializer(network.memberships.all(), many=True).data
 
 
-class NetworkFilter(filters.FilterSet):
+class NetworkFilter(StrictFilterSet):
     theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")
 
     class Meta:

@@ -6,7 +6,6 @@ team they are on (``selectors.visible_projects``); another project answers 404.
 
 from django.db.models import Prefetch
 from django.urls import reverse
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -15,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 
-from workflows.api_filters import IdFilter
+from workflows.api_filters import BooleanFilter, IdFilter, StrictFilterSet
 
 from . import selectors
 from .models import Milestone, Project, TeamMember
@@ -142,12 +141,15 @@ class ProjectSerializer(serializers.ModelSerializer):
         return person_name(project.lead)
 
 
-class ProjectFilter(filters.FilterSet):
+class ProjectFilter(StrictFilterSet):
     """The portfolio's filters: line, state, and only those with late milestones."""
 
     # A line by its id; an id no line has lists nothing (it is not a malformed request).
     line = IdFilter(field_name="line_id", help_text="Project line id")
-    late = filters.BooleanFilter(method="filter_late", help_text="Only projects running late.")
+    late = BooleanFilter(
+        method="filter_late",
+        help_text="true: only projects with a milestone past due; false: only those without.",
+    )
 
     class Meta:
         model = Project

@@ -10,7 +10,6 @@ are null, and ``personal_data`` says so.
 
 from django.db.models import Prefetch
 from django.urls import reverse
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -20,7 +19,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from workflows.api_filters import IdFilter, SlugFilter
+from workflows.api_filters import IdFilter, SlugFilter, StrictFilterSet
 
 from .models import Candidate, Position
 from .permissions import can_see_personal_data
@@ -238,7 +237,7 @@ def _examples():
     ]
 
 
-class PositionFilter(filters.FilterSet):
+class PositionFilter(StrictFilterSet):
     """The position list's filter (state), and what a position serves."""
 
     theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")

@@ -31,3 +31,26 @@ class SlugFilter(filters.CharFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validators", [RegexValidator(SLUG)])
         super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "boolean"})
+class BooleanFilter(filters.TypedChoiceFilter):
+    """``true`` or ``false``, nothing else (django-filter's own reads any other word as
+    "no filter")."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
+
+
+class StrictFilterSet(filters.FilterSet):
+    """A filter given with no value (``?state=``) is a malformed request, not "no filter":
+    the schema says what a value must be, and an empty one is none of them."""
+
+    def is_valid(self):
+        if self.is_bound:
+            for name, field in self.form.fields.items():
+                if name in self.data and not any(v.strip() for v in self.data.getlist(name)):
+                    self.form.add_error(name, field.error_messages["required"])
+        return super().is_valid()

@@ -114,6 +114,10 @@ def test_filters_by_state_theme_and_visibility(client, world):
     assert world.network.pk in listed(client.get(LIST, {"theme": "finanzas-municipales"}))
     assert public.pk not in listed(client.get(LIST, {"theme": "finanzas-municipales"}))
     assert listed(client.get(LIST, {"state": "proposed"})) == []
+    for name, wrong in (("theme", ""), ("theme", "a b"), ("state", "lost"), ("visibility", "")):
+        response = client.get(LIST, {name: wrong})
+        assert response.status_code == 400, (name, wrong)
+        assert name in response.json()
 
 
 @pytest.mark.parametrize("role", ["coordinator", "facilitator", "anon"])

@@ -104,6 +104,9 @@ def test_filters_as_the_portfolio(client, world):
     for wrong in ("0", "abc", "1e400", str(2**63)):
         assert client.get(LIST, {"line": wrong}).status_code == 400, wrong
     assert client.get(LIST, {"state": "lost"}).status_code == 400
+    # A filter given with no value, or a yes/no that is neither, is no filter to guess.
+    for name, wrong in (("state", ""), ("late", "null"), ("late", ""), ("line", " ")):
+        assert client.get(LIST, {name: wrong}).status_code == 400, (name, wrong)
 
 
 @pytest.mark.parametrize("role", ["coordinator", "team_member"])
