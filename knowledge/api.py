@@ -116,10 +116,11 @@ class CaseFileSerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     municipality_code = serializers.CharField(source="municipality.code", read_only=True)
     municipality = serializers.CharField(source="municipality.name", read_only=True)
-    state_name = serializers.CharField(
+    # Named apart from ``state``, the case's standing: the municipality's entidad federal.
+    federal_entity = serializers.CharField(
         source="municipality.region.name",
         read_only=True,
-        help_text="The federal entity (estado) of the municipality.",
+        help_text="The federal entity (entidad federal) of the municipality.",
     )
     theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     theme_name = serializers.CharField(source="theme.name", read_only=True)
@@ -142,7 +143,7 @@ class CaseFileSerializer(serializers.ModelSerializer):
             "revises",
             "municipality_code",
             "municipality",
-            "state_name",
+            "federal_entity",
             "theme",
             "theme_name",
             "summary",
@@ -218,7 +219,7 @@ CASE_FILE = {
     "revises": None,
     "municipality_code": "1501",
     "municipality": "Acevedo",
-    "state_name": "Miranda",
+    "federal_entity": "Miranda",
     "theme": "servicios-publicos",
     "theme_name": "Servicios públicos",
     "summary": "Vecinos censistas actualizan el catastro.",

@@ -70,7 +70,7 @@ def test_a_case_at_work_reads_with_its_state_label_and_working_fields(client, wo
     labels = {"registered": "Registrado", "in_systematisation": "En sistematización"}
     assert body["state_label"] == labels[case.state]
     assert body["municipality_code"] == world.mun_a.code
-    assert body["state_name"] == world.region_a.name
+    assert body["federal_entity"] == world.region_a.name
     assert body["registered_by"] == "off_a"
     assert body["published_at"] is None
     assert body["url"].endswith(f"/knowledge/cases/{case.pk}/")
