@@ -136,3 +136,21 @@ def test_answers_match_the_openapi_schema(client, world):
     as_(client, world, "coordinator")
     conforms(client, "/api/networks/", LIST)
     conforms(client, "/api/networks/{id}/", f"{LIST}{world.network.pk}/")
+
+
+@pytest.mark.parametrize("role", ["coordinator", "facilitator", "facilitator_b", "specialist"])
+def test_members_show_exactly_where_the_page_shows_them(client, world, role):
+    """``members_visible`` is the page's ``services.sees_private_content``, network by network."""
+    from django.contrib.auth import get_user_model
+
+    from networks import services
+
+    public = public_network(world)
+    as_(client, world, role)
+    user = get_user_model().objects.get(pk=getattr(world.people, role).pk)
+    rows = {row["id"]: row for row in client.get(LIST).json()["results"]}
+    for network in (world.network, public):
+        if network.pk in rows:
+            expected = services.sees_private_content(user, network)
+            assert rows[network.pk]["members_visible"] is expected, network.name
+            assert bool(rows[network.pk]["members"]) is expected, network.name
