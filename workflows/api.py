@@ -1,6 +1,8 @@
 """The engine's REST API: the same queues, tasks and histories, with the same scoping."""
 
+from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -10,6 +12,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -48,6 +51,25 @@ class HistoryPagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request):
+        """The size asked for, from 1 to 1,000; anything else is a malformed request (400),
+        not silently another size."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        field = forms.IntegerField(min_value=1, max_value=self.max_page_size)
+        try:
+            return field.clean(value)
+        except DjangoValidationError as error:
+            raise ValidationError({self.page_size_query_param: error.messages}) from error
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
 # An event's before/after: the values it recorded, by key, or null.

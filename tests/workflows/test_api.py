@@ -74,6 +74,11 @@ def test_the_history_pages_in_the_trails_order_without_overlap(client, world):
     for event in events:
         by_chain.setdefault(event["chain_key"], []).append(event["seq"])
     assert all(seqs == sorted(seqs) for seqs in by_chain.values())
+    # A page size that is none (too big, zero, a word) is refused, not replaced by another.
+    for wrong in ("0", "1001", "false", ""):
+        response = client.get(history(world.process_a.pk), {"page_size": wrong})
+        assert response.status_code == 400, wrong
+        assert "page_size" in response.json()
 
 
 def test_an_event_reads_as_recorded_with_its_hash(client, world):
