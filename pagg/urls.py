@@ -9,11 +9,14 @@ from agreements.api import AgreementViewSet, MunicipalityViewSet
 from agreements.api_start import StartOnboarding
 from finance import api as finance_api
 from finance.api_start import OpenPeriod
-from knowledge.api import CaseViewSet
+from knowledge.api import CaseFileViewSet, CaseViewSet
 from knowledge.api_start import RegisterCase
+from networks.api import NetworkViewSet
 from networks.api_start import ProposeNetwork
 from pagg import health
+from specialprojects.api import ProjectViewSet
 from specialprojects.api_start import DefineProject
+from staffing.api import PositionViewSet
 from staffing.api_start import OpenPosition
 from workflows.api import ProcessViewSet, TaskViewSet
 
@@ -32,6 +35,10 @@ router.register("finance/indicators", finance_api.IndicatorViewSet, basename="fi
 router.register("finance/lines", finance_api.LineViewSet, basename="finance-line")
 router.register("finance/submissions", finance_api.SubmissionViewSet, basename="finance-submission")
 router.register("knowledge/cases", CaseViewSet, basename="knowledge-case")
+router.register("knowledge/case-files", CaseFileViewSet, basename="knowledge-case-file")
+router.register("networks", NetworkViewSet, basename="network")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("staffing/positions", PositionViewSet, basename="position")
 
 # Starting a process through the API, wherever a person starts one on a page: GET
 # describes the start form, POST starts (see ``workflows.api.StartProcessView``).

@@ -761,6 +761,38 @@ EXPECTED = {
     ),
     "knowledge-case-list": (rule(OK), None),
     "knowledge-case-detail": (rule(OK), None),
+    # The API's reads, scoped as the pages they mirror (anonymous callers: 401).
+    "knowledge-case-file-list": (rule(OK, anon=401), None),
+    "knowledge-case-file-detail": (
+        rule(OK, anon=401, team_member=404, facilitator_b=404, officer_b=404),
+        None,
+    ),
+    "network-list": (rule(OK), None),
+    "network-detail": (
+        rule(OK, anon=404, curator=404, team_member=404, facilitator_b=404, officer_b=404),
+        None,
+    ),
+    "project-list": (rule(OK, anon=401), None),
+    "project-detail": (
+        rule(
+            OK,
+            anon=401,
+            curator=404,
+            facilitator=404,
+            officer=404,
+            facilitator_b=404,
+            officer_b=404,
+        ),
+        None,
+    ),
+    "position-list": (
+        rule(403, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
+        None,
+    ),
+    "position-detail": (
+        rule(403, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
+        None,
+    ),
     "api-root": (rule(OK, anon=401), None),
     "schema": (rule(OK), None),
     # Operators' probes: no session, nothing in them but the service's own health.
@@ -826,6 +858,10 @@ SHOWS = {
     "finance-classifier-detail": lambda w: "4.02.01.01.00",
     "finance-submission-detail": lambda w: f'"id":{w.submission_a.pk}',
     "knowledge-case-detail": lambda w: w.case_public.title,
+    "knowledge-case-file-detail": lambda w: w.case_a.title,
+    "network-detail": lambda w: w.network.name,
+    "project-detail": lambda w: w.project.title,
+    "position-detail": lambda w: w.position.title,
     "schema": lambda w: "openapi",
     "health": lambda w: "status",
     "health_ready": lambda w: "database",
@@ -837,6 +873,10 @@ LISTED = {
     "process-list": ("process-detail", lambda w: ListedId(w.process_a.pk)),
     "agreement-list": ("agreement-detail", lambda w: ListedId(w.agreement_a.pk)),
     "finance-submission-list": ("finance-submission-detail", lambda w: ListedId(w.submission_a.pk)),
+    "knowledge-case-file-list": ("knowledge-case-file-detail", lambda w: ListedId(w.case_a.pk)),
+    "network-list": ("network-detail", lambda w: ListedId(w.network.pk)),
+    "project-list": ("project-detail", lambda w: ListedId(w.project.pk)),
+    "position-list": ("position-detail", lambda w: ListedId(w.position.pk)),
     "networks:network_list": ("networks:network_detail", lambda w: w.network.name),
     "specialprojects:portfolio": ("specialprojects:project_detail", lambda w: w.project.title),
 }
@@ -1067,3 +1107,18 @@ def test_published_submission_is_public_on_public_pages_only(client, world, acto
     got, content = request(client, "get", "/api/finance/submissions/?page_size=1000")
     listed = shows(content, ListedId(world.published_a.pk))
     assert listed == (EXPECTED["finance-submission-detail"][0][actor] == OK)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_candidates_personal_data_in_the_api_as_on_the_pages(client, world, actor):
+    """The positions API names a candidate exactly to those who may download their CV."""
+    act_as(client, world, actor)
+    personal = EXPECTED["staffing:candidate_cv"][0][actor] == OK
+    for url in ("/api/staffing/positions/", f"/api/staffing/positions/{world.position.pk}/"):
+        got, content = request(client, "get", url)
+        if got != OK:
+            assert not personal, url
+            continue
+        text = content.decode()
+        assert ("Ana Salcedo" in text) is personal, url
+        assert ("ana@correo.example" in text) is personal, url
