@@ -13,7 +13,6 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
 from workflows import rest
-from workflows.api_filters import SlugFilter, StrictFilterSet
 
 from . import selectors
 from .models import SIZE_BANDS, Case
@@ -208,9 +207,9 @@ class CaseFileSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseFileFilter(StrictFilterSet):
-    theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")
-    municipality = SlugFilter(field_name="municipality__code", help_text="Municipality code")
+class CaseFileFilter(rest.FilterSet):
+    theme = rest.SlugFilter(field_name="theme__slug", help_text="Theme slug")
+    municipality = rest.SlugFilter(field_name="municipality__code", help_text="Municipality code")
 
     class Meta:
         model = Case

@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
-from workflows.api_filters import SlugFilter, StrictFilterSet
+from workflows import rest
 
 from . import services
 from .models import Membership, Network
@@ -104,8 +104,8 @@ class NetworkSerializer(serializers.ModelSerializer):
         return MemberSerializer(network.memberships.all(), many=True).data
 
 
-class NetworkFilter(StrictFilterSet):
-    theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")
+class NetworkFilter(rest.FilterSet):
+    theme = rest.SlugFilter(field_name="theme__slug", help_text="Theme slug")
 
     class Meta:
         model = Network

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 
-from workflows.api_filters import BooleanFilter, IdFilter, StrictFilterSet
+from workflows import rest
 
 from . import selectors
 from .models import Milestone, Project, TeamMember
@@ -141,12 +141,12 @@ class ProjectSerializer(serializers.ModelSerializer):
         return person_name(project.lead)
 
 
-class ProjectFilter(StrictFilterSet):
+class ProjectFilter(rest.FilterSet):
     """The portfolio's filters: line, state, and only those with late milestones."""
 
     # A line by its id; an id no line has lists nothing (it is not a malformed request).
-    line = IdFilter(field_name="line_id", help_text="Project line id")
-    late = BooleanFilter(
+    line = rest.IdFilter(field_name="line_id", help_text="Project line id")
+    late = rest.BooleanFilter(
         method="filter_late",
         help_text="true: only projects with a milestone past due; false: only those without.",
     )

@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from workflows.api_filters import IdFilter, SlugFilter, StrictFilterSet
+from workflows import rest
 
 from .models import Candidate, Position
 from .permissions import can_see_personal_data
@@ -237,11 +237,11 @@ def _examples():
     ]
 
 
-class PositionFilter(StrictFilterSet):
+class PositionFilter(rest.FilterSet):
     """The position list's filter (state), and what a position serves."""
 
-    theme = SlugFilter(field_name="theme__slug", help_text="Theme slug")
-    network = IdFilter(field_name="network_id", help_text="Network id")
+    theme = rest.SlugFilter(field_name="theme__slug", help_text="Theme slug")
+    network = rest.IdFilter(field_name="network_id", help_text="Network id")
 
     class Meta:
         model = Position

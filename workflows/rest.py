@@ -9,9 +9,11 @@ the limit answers 413; a caller over its rate answers 429 with ``Retry-After``.
 from django import forms
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, parsers, serializers, throttling
 from rest_framework.settings import api_settings
 
@@ -35,14 +37,15 @@ def exception_handler(exc, context):
 
 
 def refuse_misshapen(query_params, may_be_blank):
-    """``{name: [message]}`` for each parameter sent more than once, or sent empty when it
-    is no text (``may_be_blank`` maps each parameter's name to whether "" is a value)."""
+    """``{name: [message]}`` for each parameter sent more than once, or sent empty (or only
+    spaces) when it is no free text (``may_be_blank`` maps each parameter's name to whether
+    "" is a value): the schema says what a value must be, and an empty one is none of them."""
     errors = {}
     for name, blank in may_be_blank.items():
         values = query_params.getlist(name)
         if len(values) > 1:
             errors[name] = [SEND_ONCE]
-        elif values == [""] and not blank:
+        elif values and not blank and not values[0].strip():
             errors[name] = [SEND_A_VALUE]
     return errors
 
@@ -97,9 +100,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 # Filters: django-filter's own fields are lenient where a form is (a number filter takes
-# 0.5, a boolean filter reads "null" or "banana" as "no filter"); these refuse instead.
+# 0.5, a boolean filter reads "null" or "banana" as "no filter"); these refuse instead, and
+# the schema says exactly what each accepts. A malformed value answers 400; a well-formed
+# one that names nothing lists nothing; no value reaches the database as a number its
+# column cannot hold.
 
 INT32 = (-(2**31), 2**31 - 1)
+LARGEST_ID = 2**63 - 1
+SLUG = r"^[-a-zA-Z0-9_]{1,100}$"
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -134,6 +142,27 @@ class BooleanFilter(filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", forms.TextInput)
         super().__init__(*args, **kwargs)
+
+
+class IdFilter(IntegerFilter):
+    """A record's id: a whole number from 1 to the largest a database key holds."""
+
+    def __init__(self, *args, min_value=1, max_value=LARGEST_ID, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG})
+class SlugFilter(filters.CharFilter):
+    """A slug or a code: a short run of letters, digits, dashes and underscores."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [RegexValidator(SLUG)])
+        super().__init__(*args, **kwargs)
+
+
+def _may_be_blank(filter_):
+    """Only free text takes "" as a value; a slug, a number or a yes/no needs one."""
+    return isinstance(filter_, filters.CharFilter) and not isinstance(filter_, SlugFilter)
 
 
 def _integer_range(model_field):
@@ -178,7 +207,7 @@ class FilterSet(filters.FilterSet):
             return {}
         return refuse_misshapen(
             self.data,
-            {name: isinstance(f, filters.CharFilter) for name, f in self.filters.items()},
+            {name: _may_be_blank(f) for name, f in self.filters.items()},
         )
 
 

@@ -612,7 +612,7 @@ EXPECTED = {
     "task-form": (
         rule(
             404,
-            anon=403,
+            anon=401,
             coordinator=OK,
             deputy=OK,
             logistics=403,
@@ -624,10 +624,10 @@ EXPECTED = {
     ),
     # Sent empty: the task waits to be claimed (409) by those who may claim it.
     "task-complete": (
-        rule(405, anon=403),
+        rule(405, anon=401),
         rule(
             404,
-            anon=403,
+            anon=401,
             coordinator=409,
             deputy=409,
             logistics=403,
@@ -639,19 +639,38 @@ EXPECTED = {
     # Starting a process: GET describes the start form, POST (sent empty) answers the
     # form's errors (400) to whoever may start one, as the start page does.
     "process-start-onboarding": (
-        rule(403, facilitator=OK, facilitator_b=OK),
-        rule(403, facilitator=400, facilitator_b=400),
+        rule(403, anon=401, facilitator=OK, facilitator_b=OK),
+        rule(403, anon=401, facilitator=400, facilitator_b=400),
     ),
-    "process-start-hiring": (rule(403, coordinator=OK), rule(403, coordinator=400)),
-    "process-start-network": (rule(403, specialist=OK), rule(403, specialist=400)),
-    "process-start-project": (rule(403, coordinator=OK), rule(403, coordinator=400)),
+    "process-start-hiring": (
+        rule(403, anon=401, coordinator=OK),
+        rule(403, anon=401, coordinator=400),
+    ),
+    "process-start-network": (
+        rule(403, anon=401, specialist=OK),
+        rule(403, anon=401, specialist=400),
+    ),
+    "process-start-project": (
+        rule(403, anon=401, coordinator=OK),
+        rule(403, anon=401, coordinator=400),
+    ),
     "process-start-case": (
-        rule(403, specialist=OK, facilitator=OK, officer=OK, facilitator_b=OK, officer_b=OK),
-        rule(403, specialist=400, facilitator=400, officer=400, facilitator_b=400, officer_b=400),
+        rule(
+            403, anon=401, specialist=OK, facilitator=OK, officer=OK, facilitator_b=OK, officer_b=OK
+        ),
+        rule(
+            403,
+            anon=401,
+            specialist=400,
+            facilitator=400,
+            officer=400,
+            facilitator_b=400,
+            officer_b=400,
+        ),
     ),
     "process-start-finance": (
-        rule(403, coordinator=OK, deputy=OK),
-        rule(403, coordinator=400, deputy=400),
+        rule(403, anon=401, coordinator=OK, deputy=OK),
+        rule(403, anon=401, coordinator=400, deputy=400),
     ),
     "task-release": (
         rule(405, anon=401),
@@ -786,11 +805,11 @@ EXPECTED = {
         None,
     ),
     "position-list": (
-        rule(403, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
+        rule(403, anon=401, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
         None,
     ),
     "position-detail": (
-        rule(403, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
+        rule(403, anon=401, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
         None,
     ),
     "api-root": (rule(OK, anon=401), None),
