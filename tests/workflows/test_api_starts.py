@@ -46,7 +46,7 @@ def first_task(answer, subject, *, shown=True):
     return process, task
 
 
-def test_hiring_starts_with_a_position(coordinator):
+def test_hiring_starts_with_a_position(coordinator, auditor):
     api = basic_client("coord")
     described = {f["name"]: f for f in api.get("/api/processes/hiring/").json()["fields"]}
     assert described["term_months"]["type"] == "integer"
