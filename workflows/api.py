@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import api_forms, display, permissions, rest, selectors, services
-from .models import AuditEvent, Process, Task
+from .models import LARGEST_ID, AuditEvent, Process, Task
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -275,7 +275,7 @@ class TaskListQuery(rest.QueryParameters):
         ["queue", "inbox", "archive"], default="inbox", help_text="Which of the caller's lists."
     )
     due = serializers.ChoiceField(["overdue", "soon", "later"], required=False)
-    municipality = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    municipality = serializers.IntegerField(min_value=1, max_value=LARGEST_ID, required=False)
     sort = serializers.ChoiceField(["due", "-due", "created"], default="due")
 
 

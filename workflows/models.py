@@ -19,6 +19,8 @@ from viewflow.workflow.status import STATUS
 from .fields import CanonicalJSONField
 from .roles import Role
 
+LARGEST_ID = 2**63 - 1  # the largest key a bigint column holds: beyond it, no row and no query
+
 
 def scope_model():
     """The model a process and its tasks are scoped to (``settings.WORKFLOWS_SCOPE_MODEL``)."""

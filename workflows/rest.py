@@ -17,6 +17,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, parsers, serializers, throttling
 from rest_framework.settings import api_settings
 
+from .models import LARGEST_ID
+
 SEND_ONCE = _("Send this parameter once.")
 SEND_A_VALUE = _("Send a value, or leave the parameter out.")
 
@@ -106,7 +108,6 @@ class PageNumberPagination(pagination.PageNumberPagination):
 # column cannot hold.
 
 INT32 = (-(2**31), 2**31 - 1)
-LARGEST_ID = 2**63 - 1
 SLUG = r"^[-a-zA-Z0-9_]{1,100}$"
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from . import audit, locks, rounds
+from .models import LARGEST_ID
 from .permissions import can_execute, can_manage, can_take, can_view_task
 from .signals import task_assigned
 
@@ -179,6 +180,8 @@ def complete_with_form(task_pk, user, data=None, files=None, *, request=None):
     ``TaskUnavailable`` (see ``why_not_executable``), and ``TransitionNotAllowed`` (the
     subject's state refuses the step).
     """
+    if not 0 < int(task_pk) <= LARGEST_ID:  # no such task, and no query could hold the number
+        raise TaskNotFound
     form = None
     try:
         with locks.holding_process_of_task(task_pk):

@@ -250,6 +250,18 @@ def test_not_found_method_not_allowed_and_not_acceptable_are_json(coordinator_cl
     assert html_only.status_code == 406 and is_error_json(html_only)["detail"]
 
 
+@pytest.mark.parametrize("action", ["claim", "release", "form", "complete"])
+def test_a_task_id_beyond_any_key_is_not_found_in_json(coordinator_client, action):
+    """No row has it and the database could not compare it: 404, as for any absent task."""
+    path = f"/api/tasks/{2**63}/{action}/"
+    response = (
+        coordinator_client.get(path)
+        if action == "form"
+        else coordinator_client.post(path, {"decision": "approve"}, content_type="application/json")
+    )
+    assert response.status_code == 404 and is_error_json(response)["detail"]
+
+
 def test_a_conflict_is_409_in_json(client, facilitator_a, onboarding_a):
     client.force_login(facilitator_a)
     task = open_task(onboarding_a)

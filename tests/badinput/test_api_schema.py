@@ -111,11 +111,23 @@ def server(tmp_path):
 # content the finance checks refuse (an unknown classifier code, an unbalanced budget)
 # answers 422 with the findings, as the schema documents. No JSON Schema can say which
 # codes the classifier holds, so schema-valid data may rightly be refused there.
+#
+# The same for a task's completion and a process's start: their body is the page's form,
+# whose choices depend on who sends it (a facilitator may choose only the municipalities
+# of their territory), so the schema declares an object and the form answers 400 with its
+# errors for a value outside the caller's choices, as the schema documents.
 CONFIG = """
 [[operations]]
 include-path = "/api/finance/submissions/{id}/upload/"
 checks.positive_data_acceptance.expected-statuses = [
     "2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx",
+]
+
+[[operations]]
+include-path-regex = "^/api/(tasks/[^/]+/complete|processes/[a-z]+)/$"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx",
 ]
 """
 
