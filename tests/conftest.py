@@ -30,6 +30,13 @@ def _eager_celery():
     yield
 
 
+def api_key(user, name="Pruebas", days=90):
+    """A personal API token for ``user``, issued by the service; returns the plain key."""
+    from workflows import tokens
+
+    return tokens.issue(user=user, name=name, days=days)[1]
+
+
 def make_user(username, role, **extra):
     user = get_user_model().objects.create_user(username, f"{username}@example.org", "pw", **extra)
     user.groups.add(Group.objects.get(name=role))

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from finance import services as finance
+from tests.conftest import api_key
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -122,7 +122,7 @@ def test_the_api_answers_as_its_schema_says(
     from tests.finance.test_public import publish
     from workflows.roles import Role
 
-    token = Token.objects.create(user=officer_a).key
+    token = api_key(officer_a)
     finance.current_submission(member_a, period)  # open, for uploads
     specialist = make_user("esp", Role.SPECIALIST)
     publish(member_b, period, officer_b, facilitator_b, specialist)  # lines and indicators
