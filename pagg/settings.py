@@ -320,7 +320,14 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "PAGG Municipal API",
     "DESCRIPTION": (
         "Task queues, processes, municipalities and agreements of PAGGMunicipal, "
-        "and the open data of municipal public finance."
+        "and the open data of municipal public finance.\n\n"
+        "**Authentication.** The open data (finance periods, classifier, indicators, "
+        "lines; the case library) needs none. Everything else answers to a person and "
+        "shows exactly what that person sees on the pages: a personal token "
+        "(`Authorization: Token <key>`, created on the profile page, /accounts/profile/, "
+        "with a name and an expiry, and revocable there), HTTP Basic with the sign-in "
+        "password, or the signed-in browser's session (with the CSRF token on writes). "
+        "Programs should use a token. Objects outside the person's scope answer 404."
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

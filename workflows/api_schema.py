@@ -18,10 +18,28 @@ ERROR_SCHEMA = {
 }
 
 
-def _error(description):
+# What each refusal looks like, shown beside it in the documentation. The API answers in
+# the request's language (Accept-Language); these are its Spanish, the site's default.
+ERROR_EXAMPLES = {
+    "400": {"part": ["Envíe expenditure, revenue o both como parte, u omítala."]},
+    "401": {"detail": "Las credenciales de autenticación no se proveyeron."},
+    "403": {"detail": "Usted no tiene permiso para realizar esta acción."},
+    "404": {"detail": "No encontrado."},
+    "409": {"detail": "Otra persona ya tomó esta tarea."},
+    "413": {"detail": ["El archivo pesa más que el límite de 50,0\u00a0MB."]},
+}
+
+
+def _error(status, description):
+    example = {"value": ERROR_EXAMPLES[status], "summary": description}
     return {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "examples": {"Error": example},
+            }
+        },
     }
 
 
@@ -44,5 +62,5 @@ def add_error_responses(result, generator, request, public):
             if path.endswith("/upload/"):
                 errors["413"] = "The upload is over the size limit."
             for status, description in errors.items():
-                responses.setdefault(status, _error(description))
+                responses.setdefault(status, _error(status, description))
     return result
