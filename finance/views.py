@@ -382,6 +382,8 @@ def submission_correct(request, pk):
     return redirect(correction)
 
 
+@login_required
+@require_safe
 def api_token(request):
     """The old single-token page: tokens are now personal, on each person's profile."""
     return redirect("workflows:profile", permanent=True)

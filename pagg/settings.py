@@ -335,8 +335,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # No validator badge: it would ask a third-party server about our schema.
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # No validator badge (it would ask a third-party server about our schema); no deep
+    # links (they put links inside each operation's button, which screen readers cannot
+    # reach); no colouring of examples (its colours are too faint on its dark background).
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": False,
+        "validatorUrl": None,
+        "syntaxHighlight": {"activated": False},
+    },
     # The schema documents the public open-data API too, so anyone may read it.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "POSTPROCESSING_HOOKS": [
