@@ -851,6 +851,7 @@ POST_DATA = {
     "networks:hide_post": {"hidden": "1"},
     "knowledge:moderate": {"hidden": "1"},
     "workflows:token_create": {"name": "Integración", "days": "90"},
+    "workflows:token_revoke": {},  # no fields: the button is the whole form
     "specialprojects:change_state": {"comment": "Sin presupuesto este año"},
 }
 
