@@ -62,7 +62,7 @@ HISTORY_EXAMPLE = OpenApiExample(
         "seq": 3,
         "at": "2026-11-30T14:05:11-04:00",
         "actor_label": "facilitador.capital",
-        "action": "agreement.submit_for_review",
+        "action": "agreement.submit",
         "task": 4811,
         "subject_repr": "Convenio de Sucre (Miranda)",
         "before": {"state": "draft"},

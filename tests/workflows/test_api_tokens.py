@@ -232,3 +232,18 @@ def test_drf_tokens_are_carried_over_as_digests(db):
     assert token.digest == tokens.digest(plain) and token.prefix == plain[:12]
     assert token.is_usable and token.name == "Token anterior"
     assert api(plain).get(TASKS).status_code == 200  # the old key keeps working
+
+
+def test_an_administrator_revokes_a_leaked_token_in_the_admin(client, facilitator_a):
+    from django.contrib.auth import get_user_model
+
+    token, key = tokens.issue(user=facilitator_a, name="Filtrado")
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin)
+    changelist = reverse("admin:workflows_apitoken_changelist")
+    listed = client.get(changelist).content.decode()
+    assert "Filtrado" in listed and key not in listed
+    response = client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
+    assert response.status_code == 302
+    refused(api(key).get(TASKS), "Este token fue revocado.")
+    assert AuditEvent.objects.get(action="api_token.revoked").actor == admin
