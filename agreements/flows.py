@@ -5,9 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
+from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.locks import ProcessLock
-from workflows.models import Process, Task
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
@@ -16,16 +15,13 @@ from .forms import ActivationForm, AgreementDraftForm, FollowUpForm, SignedAgree
 from .models import Agreement
 
 
-class OnboardingFlow(flow.Flow):
+class OnboardingFlow(Flow):
     """Municipal onboarding
 
     A facilitator registers the municipality and drafts its cooperation agreement;
     the coordination approves it; the signed agreement makes it a member.
     """
 
-    process_class = Process
-    task_class = Task
-    lock_impl = ProcessLock()
     process_title = _("Municipal onboarding")
 
     start = (
@@ -144,15 +140,12 @@ class OnboardingFlow(flow.Flow):
             services.activate_membership(agreement, user, activation.task, comment)
 
 
-class FollowUpFlow(flow.Flow):
+class FollowUpFlow(Flow):
     """Contact follow-up
 
     A task agreed in a contact with a municipal government, due on a set date.
     """
 
-    process_class = Process
-    task_class = Task
-    lock_impl = ProcessLock()
     process_title = _("Contact follow-up")
 
     start = Start(this.start_follow_up).Next(this.follow_up)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
-from workflows.fsm import ConcurrentTransitionMixin
+from workflows.fsm import ConcurrentTransitionMixin, ReviewCycle
 
 from .validators import validate_pdf_document
 
@@ -104,7 +104,7 @@ class Authority(models.Model):
         return f"{self.name} ({self.get_kind_display()})"
 
 
-class Agreement(ConcurrentTransitionMixin, models.Model):
+class Agreement(ConcurrentTransitionMixin, ReviewCycle):
     """The cooperation agreement that makes a municipality a member of the programme."""
 
     class State(models.TextChoices):
@@ -144,7 +144,6 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
         validators=[FileExtensionValidator(["pdf"]), validate_pdf_document],
     )
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
-    review_comment = models.TextField(_("reviewer's comments"), blank=True)
     renewal_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -201,7 +200,7 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
         conditions=[is_complete],
     )
     def submit(self, by=None, comment=""):
-        self.review_comment = ""
+        self.sent_for_review()
 
     @transition(
         field=state,
@@ -210,7 +209,7 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
         permission="agreements.review_agreement",
     )
     def approve(self, by=None, comment=""):
-        self.review_comment = comment
+        self.approved(comment)
 
     @transition(
         field=state,
@@ -219,9 +218,7 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
         permission="agreements.review_agreement",
     )
     def return_for_changes(self, by=None, comment=""):
-        if not comment:
-            raise ValidationError({"comment": _("Say what must change when returning.")})
-        self.review_comment = comment
+        self.returned_for_changes(comment)
 
     @transition(
         field=state, source=State.APPROVED, target=State.SIGNED, conditions=[has_signed_document]

@@ -19,6 +19,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from workflows import rest
 from workflows.services import TaskUnavailable
 
 from . import services
@@ -256,20 +257,20 @@ class LineSerializer(serializers.ModelSerializer):
         ]
 
 
-class IndicatorFilter(filters.FilterSet):
+class IndicatorFilter(rest.FilterSet):
     municipality = filters.CharFilter(field_name="municipality__code")
     region = filters.CharFilter(field_name="municipality__region__code")
-    year = filters.NumberFilter(field_name="period__year")
-    quarter = filters.NumberFilter(field_name="period__quarter")
+    year = rest.IntegerFilter(field_name="period__year", min_value=1, max_value=9999)
+    quarter = rest.IntegerFilter(field_name="period__quarter", min_value=0, max_value=4)
 
     class Meta:
         model = IndicatorValue
         fields = ["municipality", "region", "year", "quarter", "indicator"]
 
 
-class LineFilter(filters.FilterSet):
+class LineFilter(rest.FilterSet):
     municipality = filters.CharFilter(field_name="submission__municipality__code")
-    period = filters.NumberFilter(field_name="submission__period")
+    period = rest.IntegerFilter(field_name="submission__period", min_value=1)
     code = filters.CharFilter(field_name="code", lookup_expr="startswith")
 
     class Meta:
@@ -441,7 +442,10 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         request={
             "application/json": inline_serializer(
                 "FinanceUploadInput",
-                {"lines": serializers.ListField(child=line_input), "part": part_input},
+                {
+                    "lines": serializers.ListField(child=line_input, min_length=1),
+                    "part": part_input,
+                },
             ),
             "multipart/form-data": inline_serializer(
                 "FinanceUploadFile", {"file": serializers.FileField(), "part": part_input}

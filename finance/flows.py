@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
+from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.locks import ProcessLock
-from workflows.models import Process, Task
+from workflows.models import Process
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
@@ -30,7 +30,7 @@ def submission_due(process):
     return due
 
 
-class FinanceSubmissionFlow(flow.Flow):
+class FinanceSubmissionFlow(Flow):
     """Municipal finance data
 
     The municipality uploads its budget or its execution for a fiscal period;
@@ -38,9 +38,6 @@ class FinanceSubmissionFlow(flow.Flow):
     approval it is published with its indicators.
     """
 
-    process_class = Process
-    task_class = Task
-    lock_impl = ProcessLock()
     process_title = _("Finance data")
 
     start = Start(this.start_submission).Next(this.prepare_data)

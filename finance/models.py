@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from workflows.fsm import ConcurrentTransitionMixin
+from workflows.fsm import ConcurrentTransitionMixin, ReviewCycle
 
 AMOUNT = {"max_digits": 24, "decimal_places": 2}
 
@@ -228,7 +228,7 @@ PARTS = (Part.EXPENDITURE, Part.REVENUE)
 PART_PREFIX = {Part.EXPENDITURE: "4", Part.REVENUE: "3"}
 
 
-class Submission(ConcurrentTransitionMixin, models.Model):
+class Submission(ConcurrentTransitionMixin, ReviewCycle):
     """One municipality's data for one period, in one version.
 
     Its data comes in two parts, expenditure and revenue, each from the last file of
@@ -279,7 +279,6 @@ class Submission(ConcurrentTransitionMixin, models.Model):
     checks_run = models.PositiveIntegerField(_("checks run"), default=0)
     checks_failed = models.PositiveIntegerField(_("checks failed"), default=0)
     justification = models.TextField(_("justification of the warnings"), blank=True)
-    review_comment = models.TextField(_("reviewer's comments"), blank=True)
     accepted_upload = models.ForeignKey(
         "Upload",
         on_delete=models.PROTECT,
@@ -456,13 +455,11 @@ class Submission(ConcurrentTransitionMixin, models.Model):
             )
         self.submitted_at = timezone.now()
         self.submitted_by = by
-        self.review_comment = ""
+        self.sent_for_review()
 
     @transition(field=state, source=State.IN_REVIEW, target=State.RETURNED)
     def return_for_changes(self, by=None, comment=""):
-        if not comment:
-            raise ValidationError({"comment": _("Say what must change when returning.")})
-        self.review_comment = comment
+        self.returned_for_changes(comment)
 
     @transition(
         field=state,
@@ -471,7 +468,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
         permission="finance.review_finance",
     )
     def approve(self, by=None, comment=""):
-        self.review_comment = comment
+        self.approved(comment)
 
     @transition(field=state, source=State.APPROVED, target=State.PUBLISHED)
     def publish(self, by=None, comment=""):

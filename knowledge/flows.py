@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
+from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.locks import ProcessLock
-from workflows.models import Process, Task
+from workflows.models import Process
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
@@ -18,7 +18,7 @@ from .models import Case
 process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
-class CaseFlow(flow.Flow):
+class CaseFlow(Flow):
     """Innovation case
 
     A case registered by a facilitator, specialist or municipal officer is
@@ -26,9 +26,6 @@ class CaseFlow(flow.Flow):
     against the inclusion criteria and published with the coordinator's approval.
     """
 
-    process_class = Process
-    task_class = Task
-    lock_impl = ProcessLock()
     process_title = _("Innovation case")
 
     start = Start(this.start_case).Annotation(title=_("Case registered")).Next(this.systematise)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
-from workflows.fsm import ConcurrentTransitionMixin
+from workflows.fsm import ConcurrentTransitionMixin, ReviewCycle
 
 from .validators import validate_evidence_file
 
@@ -82,7 +82,7 @@ class ReplicationState(models.TextChoices):
     ABANDONED = "abandoned", pgettext_lazy("replication state", "Abandoned")
 
 
-class Case(ConcurrentTransitionMixin, models.Model):
+class Case(ConcurrentTransitionMixin, ReviewCycle):
     class State(models.TextChoices):
         REGISTERED = "registered", pgettext_lazy("case state", "Registered")
         IN_SYSTEMATISATION = "in_systematisation", pgettext_lazy("case state", "In systematisation")
@@ -161,7 +161,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="revision",
         verbose_name=_("revises"),
     )
-    review_comment = models.TextField(_("reviewer's comments"), blank=True)
     criteria = models.JSONField(_("inclusion criteria met"), default=dict, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
@@ -254,13 +253,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
         conditions=[is_systematised],
     )
     def submit_for_curation(self, by=None, comment=""):
-        self.review_comment = ""
+        self.sent_for_review()
 
     @transition(field=state, source=[State.IN_CURATION, State.APPROVED], target=State.RETURNED)
     def return_for_changes(self, by=None, comment=""):
-        if not comment:
-            raise ValidationError({"comment": _("Say what must change when returning.")})
-        self.review_comment = comment
+        self.returned_for_changes(comment)
 
     @transition(
         field=state,
@@ -275,7 +272,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 {"criteria": _("A case is approved only when it meets every inclusion criterion.")}
             )
         self.criteria = criteria
-        self.review_comment = comment
+        self.approved(comment)
 
     @transition(
         field=state,

@@ -6,9 +6,9 @@ from viewflow import this
 from viewflow.workflow import flow
 
 from agreements.models import Municipality
+from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.locks import ProcessLock
-from workflows.models import Process, Task
+from workflows.models import Process
 from workflows.nodes import FanOut, HumanTask, Start
 from workflows.roles import Role
 
@@ -28,7 +28,7 @@ def first_invited_municipality(process, data):
     return Municipality.objects.get(pk=data["municipalities"][0])
 
 
-class NetworkFlow(flow.Flow):
+class NetworkFlow(Flow):
     """Thematic network
 
     A specialist proposes a network; the coordination approves it; the
@@ -36,9 +36,6 @@ class NetworkFlow(flow.Flow):
     of their territory; the network is launched with those that accepted.
     """
 
-    process_class = Process
-    task_class = Task
-    lock_impl = ProcessLock()
     process_title = _("Network setup")
 
     start = Start(this.start_network).Next(this.review_proposal)

@@ -1,7 +1,6 @@
 """Thematic networks: themes, the networks built around them and their community."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
-from workflows.fsm import ConcurrentTransitionMixin
+from workflows.fsm import ConcurrentTransitionMixin, ReviewCycle
 
 
 class Theme(models.Model):
@@ -46,7 +45,7 @@ class Theme(models.Model):
         return self.name
 
 
-class Network(ConcurrentTransitionMixin, models.Model):
+class Network(ConcurrentTransitionMixin, ReviewCycle):
     """A thematic or sectoral network of municipalities, led by a specialist."""
 
     class State(models.TextChoices):
@@ -92,7 +91,6 @@ class Network(ConcurrentTransitionMixin, models.Model):
     state = FSMField(
         _("state"), default=State.PROPOSED, choices=State.choices, protected=True, db_index=True
     )
-    review_comment = models.TextField(_("reviewer's comments"), blank=True)
     launched_on = models.DateField(_("launched on"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -156,9 +154,7 @@ class Network(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=State.PROPOSED, target=State.PROPOSED)
     def return_for_changes(self, by=None, comment=""):
-        if not comment:
-            raise ValidationError({"comment": _("Say what must change when returning.")})
-        self.review_comment = comment
+        self.returned_for_changes(comment)
 
     @transition(
         field=state,
@@ -167,7 +163,7 @@ class Network(ConcurrentTransitionMixin, models.Model):
         permission="networks.approve_network",
     )
     def approve(self, by=None, comment=""):
-        self.review_comment = comment
+        self.approved(comment)
 
     @transition(field=state, source=State.APPROVED, target=State.IN_DESIGN)
     def start_design(self, by=None, comment=""):

@@ -104,10 +104,28 @@ def can_see_network(user, network):
 
 
 def sees_private_content(user, network):
-    """Members, the lead and coordination staff read everything; others only public items."""
+    """Members, the lead and coordination staff read everything; others only public items.
+
+    ``private_content_networks`` is the same rule for many networks at once.
+    """
     if not user.is_authenticated:
         return False
     return network.specialist_id == user.pk or is_member(user, network) or sees_everything(user)
+
+
+def _insiders(user):
+    """The networks ``user`` is inside of: those they lead and those they are a member of."""
+    return Q(specialist=user) | Q(memberships__user=user)
+
+
+def private_content_networks(user):
+    """The networks whose private content (members, private posts) ``user`` reads:
+    ``sees_private_content`` for a list, in one query."""
+    if not user.is_authenticated:
+        return Network.objects.none()
+    if sees_everything(user):
+        return Network.objects.all()
+    return Network.objects.filter(_insiders(user)).distinct()
 
 
 def visible_items(queryset, user, network):
@@ -133,9 +151,7 @@ def visible_networks(user):
         return Network.objects.filter(public)
     if sees_everything(user):
         return Network.objects.all()
-    return Network.objects.filter(
-        public | Q(specialist=user) | Q(memberships__user=user)
-    ).distinct()
+    return Network.objects.filter(public | _insiders(user)).distinct()
 
 
 # Setup ----------------------------------------------------------------------------
@@ -396,6 +412,21 @@ def _join(network, user, role, municipality):
             after={"user": user.get_username(), "role": role},
         )
     return membership
+
+
+STATE_CHANGES = ("pause", "resume", "close")
+
+
+def can_change_state(user, network):
+    """The network's lead specialist or the coordination pauses, resumes or closes it."""
+    return network.specialist_id == user.pk or is_coordination_staff(user)
+
+
+def change_state(network, *, user, action, comment=""):
+    """Pause, resume or close an active network, with the reason in its history."""
+    if action not in STATE_CHANGES or not can_change_state(user, network):
+        raise PermissionDenied
+    return transitions.apply(network, action, actor=user, comment=comment, check_perm=False)
 
 
 def add_member(network, actor, user, role=Membership.Role.MEMBER, municipality=None):

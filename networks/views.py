@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from django_fsm import TransitionNotAllowed
 
-from workflows.roles import Role, has_role, is_coordination_staff
+from workflows.roles import Role, has_role
 
 from . import services
 from .flows import process_of
@@ -87,8 +88,7 @@ def network_detail(request, pk):
             "solution_form": SolutionForm() if contribute else None,
             "resource_form": ResourceForm() if contribute else None,
             "may_moderate": user.is_authenticated and services.can_moderate(user, network),
-            "can_change_state": user.is_authenticated
-            and (network.specialist_id == user.pk or is_coordination_staff(user)),
+            "can_change_state": user.is_authenticated and services.can_change_state(user, network),
             "member_form": MemberForm()
             if user.is_authenticated and services.can_moderate(user, network)
             else None,
@@ -268,22 +268,14 @@ def add_member(request, pk):
 @require_POST
 def change_state(request, pk, action):
     """The lead or the coordination pauses, resumes or closes an active network."""
-    from workflows import transitions
-
     network = _network(request, pk)
-    if action not in ("pause", "resume", "close"):
+    if action not in services.STATE_CHANGES:
         raise Http404
-    if not (network.specialist_id == request.user.pk or is_coordination_staff(request.user)):
-        raise PermissionDenied
     try:
-        transitions.apply(
-            network,
-            action,
-            actor=request.user,
-            comment=request.POST.get("comment", ""),
-            check_perm=False,
+        services.change_state(
+            network, user=request.user, action=action, comment=request.POST.get("comment", "")
         )
-    except Exception as error:  # an illegal transition for the network's state
+    except TransitionNotAllowed as error:  # the network's state does not allow it
         messages.error(request, str(error))
     else:
         messages.success(request, _("Network: %(state)s.") % {"state": network.get_state_display()})

@@ -304,17 +304,47 @@ CACHES = {
     )
 }
 
+
+# The API's rules (workflows/rest.py): token and Basic before the session, so that a call
+# without valid credentials answers 401 with WWW-Authenticate (the first class names the
+# scheme) while a signed-in browser still works, its writes CSRF-checked; JSON only,
+# errors included; strict parameters; a rate per caller (429 with Retry-After past it).
+# API_THROTTLE_ANON / API_THROTTLE_USER set the rates ("300/minute"; "none" for no limit);
+# the counts live in the default cache, shared by every process where REDIS_URL is set.
+def _rate(name, default):
+    value = os.environ.get(name, default).strip()
+    return None if value.lower() in {"", "none", "off"} else value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "workflows.authentication.SafeBasicAuthentication",
         "workflows.authentication.ApiTokenAuthentication",
+        "workflows.authentication.SafeBasicAuthentication",
+        "workflows.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "workflows.rest.JSONParser",
+        "workflows.rest.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "workflows.rest.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["workflows.rest.FilterBackend"],
+    "EXCEPTION_HANDLER": "workflows.rest.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "workflows.rest.AnonRateThrottle",
+        "workflows.rest.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _rate("API_THROTTLE_ANON", "300/minute"),
+        "user": _rate("API_THROTTLE_USER", "1200/minute"),
+    },
+    # The caller's address for the anonymous rate: REMOTE_ADDR, or behind N proxies the
+    # address they saw (the same count django-axes trusts), never a header a client sets.
+    "NUM_PROXIES": int(os.environ.get("AXES_PROXY_COUNT", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PAGG Municipal API",

@@ -6,9 +6,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from agreements.api import AgreementViewSet, MunicipalityViewSet
+from agreements.api_start import StartOnboarding
 from finance import api as finance_api
-from knowledge.api import CaseViewSet
+from finance.api_start import OpenPeriod
+from knowledge.api import CaseFileViewSet, CaseViewSet
+from knowledge.api_start import RegisterCase
+from networks.api import NetworkViewSet
+from networks.api_start import ProposeNetwork
 from pagg import health
+from specialprojects.api import ProjectViewSet
+from specialprojects.api_start import DefineProject
+from staffing.api import PositionViewSet
+from staffing.api_start import OpenPosition
 from workflows.api import ProcessViewSet, TaskViewSet
 
 # The admin is part of the programme's site, not "Django's": its header says whose it is.
@@ -26,6 +35,21 @@ router.register("finance/indicators", finance_api.IndicatorViewSet, basename="fi
 router.register("finance/lines", finance_api.LineViewSet, basename="finance-line")
 router.register("finance/submissions", finance_api.SubmissionViewSet, basename="finance-submission")
 router.register("knowledge/cases", CaseViewSet, basename="knowledge-case")
+router.register("knowledge/case-files", CaseFileViewSet, basename="knowledge-case-file")
+router.register("networks", NetworkViewSet, basename="network")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("staffing/positions", PositionViewSet, basename="position")
+
+# Starting a process through the API, wherever a person starts one on a page: GET
+# describes the start form, POST starts (see ``workflows.api.StartProcessView``).
+api_starts = [
+    path("onboarding/", StartOnboarding.as_view(), name="process-start-onboarding"),
+    path("hiring/", OpenPosition.as_view(), name="process-start-hiring"),
+    path("networks/", ProposeNetwork.as_view(), name="process-start-network"),
+    path("projects/", DefineProject.as_view(), name="process-start-project"),
+    path("cases/", RegisterCase.as_view(), name="process-start-case"),
+    path("finance/", OpenPeriod.as_view(), name="process-start-finance"),
+]
 
 urlpatterns = [
     path("health/", health.alive, name="health"),
@@ -42,6 +66,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/processes/", include(api_starts)),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -3,13 +3,16 @@
 A partner system reading ``/api/`` must be able to parse every answer, errors included,
 so a path Django itself cannot match there (``/api/tasks/0.5/claim/``) or a failure
 before DRF's own handler answers ``{"detail": ...}`` with the same status, never an HTML
-page. The server error carries a reference the person can quote, and the log the same one.
+page. A body over DATA_UPLOAD_MAX_MEMORY_SIZE, which Django refuses as a bad request, is
+the 413 it is there. The server error carries a reference the person can quote, and the
+log the same one.
 """
 
 import logging
 import secrets
 import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -28,6 +31,8 @@ def _json_error(status, detail, **extra):
 
 def bad_request(request, exception):
     if is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _json_error(413, _("The request body is over the size limit."))
         return _json_error(400, _("Bad request."))
     return defaults.bad_request(request, exception)
 

@@ -6,9 +6,9 @@ from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.status import STATUS
 
+from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.locks import ProcessLock
-from workflows.models import Process, Task
+from workflows.models import Process
 from workflows.nodes import FanOut, HumanTask, Start
 from workflows.roles import Role
 
@@ -27,7 +27,7 @@ def no_scope(process):
     return None
 
 
-class ProjectFlow(flow.Flow):
+class ProjectFlow(Flow):
     """Special project
 
     The coordination defines a project in a line and names its lead; the lead
@@ -36,9 +36,6 @@ class ProjectFlow(flow.Flow):
     the coordination closes it.
     """
 
-    process_class = Process
-    task_class = Task
-    lock_impl = ProcessLock()
     process_title = _("Special project")
 
     start = Start(this.start_project).Next(this.draft_proposal)

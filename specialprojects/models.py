@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
-from workflows.fsm import ConcurrentTransitionMixin
+from workflows.fsm import ConcurrentTransitionMixin, ReviewCycle
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 
@@ -35,7 +35,7 @@ class ProjectLine(models.Model):
         return self.name
 
 
-class Project(ConcurrentTransitionMixin, models.Model):
+class Project(ConcurrentTransitionMixin, ReviewCycle):
     class State(models.TextChoices):
         DRAFT = "draft", pgettext_lazy("project state", "Draft")
         IN_REVIEW = "in_review", pgettext_lazy("project state", "In review")
@@ -85,7 +85,6 @@ class Project(ConcurrentTransitionMixin, models.Model):
     state = FSMField(
         _("state"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
     )
-    review_comment = models.TextField(_("reviewer's comments"), blank=True)
     results_summary = models.TextField(_("results against targets"), blank=True)
     lessons = models.TextField(_("lessons learned"), blank=True)
     suggest_case = models.BooleanField(_("register an innovation case from it"), default=False)
@@ -179,13 +178,11 @@ class Project(ConcurrentTransitionMixin, models.Model):
         conditions=[has_proposal],
     )
     def submit(self, by=None, comment=""):
-        self.review_comment = ""
+        self.sent_for_review()
 
     @transition(field=state, source=State.IN_REVIEW, target=State.RETURNED)
     def return_for_changes(self, by=None, comment=""):
-        if not comment:
-            raise ValidationError({"comment": _("Say what must change when returning.")})
-        self.review_comment = comment
+        self.returned_for_changes(comment)
 
     @transition(
         field=state,
@@ -194,7 +191,7 @@ class Project(ConcurrentTransitionMixin, models.Model):
         permission="specialprojects.approve_project",
     )
     def approve(self, by=None, comment=""):
-        self.review_comment = comment
+        self.approved(comment)
 
     @transition(field=state, source=State.APPROVED, target=State.LAUNCHED)
     def launch(self, by=None, comment=""):

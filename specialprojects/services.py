@@ -22,10 +22,17 @@ from workflows import audit, transitions
 from workflows.forms import DecisionForm
 from workflows.roles import Role
 
-from .models import Indicator, Milestone, Project, TeamMember
+from .models import Indicator, Milestone, Project, ProjectLine, TeamMember
 
 WORK = "specialprojects.work_on_project"
 APPROVE = "specialprojects.approve_project"
+
+
+def define(user, data):
+    """The definition form's data: its line (an existing one, or a new one named) and project."""
+    with transaction.atomic():  # a new line stays only with the project defined in it
+        line = data["line"] or ProjectLine.objects.get_or_create(name=data["new_line"].strip())[0]
+        return define_project(user, line, data["title"], data["lead"])
 
 
 def define_project(user, line, title, lead):
@@ -330,6 +337,24 @@ def decide_closure(project, user, data, task):
         url=reverse("specialprojects:project_detail", args=[project.pk]),
         task=task,
     )
+
+
+STATE_CHANGES = ("suspend", "resume", "cancel")
+
+
+def change_state(project, *, user, action, comment=""):
+    """The coordination suspends, resumes or cancels a project, with a reason.
+
+    A cancelled project's open work is cancelled in the same transaction, so the project
+    never stands cancelled with tasks still waiting on someone.
+    """
+    if action not in STATE_CHANGES or not user.has_perm(APPROVE):
+        raise PermissionDenied
+    with transaction.atomic():
+        transitions.apply(project, action, actor=user, comment=comment)
+        if action == "cancel":
+            cancel_open_work(project, user)
+    return project
 
 
 def cancel_open_work(project, user):

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from django_fsm import TransitionNotAllowed
 
 from workflows.files import attachment
 
@@ -46,9 +47,7 @@ def define(request):
         raise PermissionDenied
     form = ProjectDefinitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        line = data["line"] or ProjectLine.objects.get_or_create(name=data["new_line"].strip())[0]
-        project = services.define_project(request.user, line, data["title"], data["lead"])
+        project = services.define(request.user, form.cleaned_data)
         messages.success(request, _("Project defined; its lead drafts the proposal."))
         return redirect(project)
     return render(request, "specialprojects/define.html", {"form": form})
@@ -102,19 +101,15 @@ def milestone_file(request, pk):
 @require_POST
 def change_state(request, pk, action):
     """The coordination suspends, resumes or cancels a project, with a reason."""
-    from workflows import transitions
-
     project = _project(request, pk)
-    if action not in ("suspend", "resume", "cancel") or not request.user.has_perm(services.APPROVE):
-        raise PermissionDenied
     try:
-        transitions.apply(
-            project, action, actor=request.user, comment=request.POST.get("comment", "")
+        services.change_state(
+            project, user=request.user, action=action, comment=request.POST.get("comment", "")
         )
-        if action == "cancel":
-            services.cancel_open_work(project, request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except Exception as error:  # a transition the project's state does not allow
+    except TransitionNotAllowed as error:  # the project's state does not allow it
         messages.error(request, str(error))
+    else:
+        messages.success(request, _("Project: %(state)s.") % {"state": project.get_state_display()})
     return redirect(project)

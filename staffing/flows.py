@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from workflows.locks import ProcessLock
-from workflows.models import Process, Task
+from workflows.flow import Flow
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
@@ -16,7 +15,7 @@ from .models import Position
 process_of = services.process_of
 
 
-class HiringFlow(flow.Flow):
+class HiringFlow(Flow):
     """Specialist hiring
 
     The coordinator opens a position; the coordination assistant registers the
@@ -25,9 +24,6 @@ class HiringFlow(flow.Flow):
     specialist gets an account, the specialist role, their theme and an invitation.
     """
 
-    process_class = Process
-    task_class = Task
-    lock_impl = ProcessLock()
     process_title = _("Specialist hiring")
 
     start = Start(this.start_hiring).Next(this.register_candidates)

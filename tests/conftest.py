@@ -37,6 +37,15 @@ def api_key(user, name="Pruebas", days=90):
     return tokens.issue(user=user, name=name, days=days)[1]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_api_rate():
+    """Each test starts with no API calls counted against the test client's address, so
+    that the anonymous rate (workflows.rest) counts one test's calls, not the suite's."""
+    from django.core.cache import cache
+
+    cache.delete("throttle_anon_127.0.0.1")
+
+
 def make_user(username, role, **extra):
     user = get_user_model().objects.create_user(username, f"{username}@example.org", "pw", **extra)
     user.groups.add(Group.objects.get(name=role))

@@ -1,4 +1,5 @@
-"""The API's ways in: personal tokens, and HTTP Basic that refuses impossible credentials.
+"""The API's ways in: personal tokens, HTTP Basic that refuses impossible credentials,
+and a session that does not stand in for credentials the caller got wrong.
 
 HTTP Basic authentication refuses credentials no account can have.
 
@@ -11,7 +12,7 @@ the request failed with a 500. It is refused here as any wrong password is: 401,
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import BasicScheme, SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication
 
 from . import tokens
@@ -39,10 +40,27 @@ class SafeBasicScheme(BasicScheme):
         }
 
 
-class DescribedSessionScheme(SessionScheme):
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The browser's session, unless the request also carries credentials of its own.
+
+    The token and Basic classes come first and accept an Authorization header they can
+    read; one that reaches the session unread (an unknown scheme, a malformed value) is
+    refused with 401 rather than ignored in favour of the session cookie beside it: a
+    client sending credentials means them, and a mistyped one must not pass unnoticed.
+    """
+
+    def authenticate(self, request):
+        if "HTTP_AUTHORIZATION" in request.META:  # sent, even empty, and read by none
+            raise exceptions.AuthenticationFailed(
+                _("Invalid credentials in the Authorization header.")
+            )
+        return super().authenticate(request)
+
+
+class ProjectSessionScheme(SessionScheme):
     """The browser's session, as the pages use it (documented with what it needs)."""
 
-    priority = 0
+    target_class = SessionAuthentication
 
     def get_security_definition(self, auto_schema):
         return {

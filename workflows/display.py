@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -43,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import numbers
+from .models import scope_model
 from .roles import Role
 
 EMPTY = "—"
@@ -199,10 +199,6 @@ def _capfirst(text):
     return text[:1].upper() + text[1:]
 
 
-def _scope_model():
-    return apps.get_model(settings.WORKFLOWS_SCOPE_MODEL)
-
-
 class Reader:
     """Turns recorded values into text, fetching the related names it needs at once.
 
@@ -268,9 +264,9 @@ class Reader:
 
             return Task, "pk"
         if key in ("municipality", "municipalities"):
-            return _by_natural_key(_scope_model(), sample)
+            return _by_natural_key(scope_model(), sample)
         if key == "region":
-            return _by_natural_key(_scope_model()._meta.get_field("region").related_model, sample)
+            return _by_natural_key(scope_model()._meta.get_field("region").related_model, sample)
         return None
 
     def _fetch(self):

@@ -8,7 +8,9 @@ switches it back. Here only the instance being refreshed lets the value in: the
 descriptor accepts a value the instance does not hold yet.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin as _ConcurrentTransitionMixin
 from django_fsm import FSMFieldMixin
 
@@ -38,3 +40,28 @@ class ConcurrentTransitionMixin(_ConcurrentTransitionMixin):
                 if relation.is_cached(self):
                     relation.delete_cached_value(self)
         self._update_initial_state()
+
+
+class ReviewCycle(models.Model):
+    """A subject a reviewer approves, or returns saying what must change.
+
+    The reviewer's words of the last decision stay on the subject, so returned work comes
+    back with them on its page; sending the work again clears them. Each model declares
+    its own review transitions (its states differ) and calls these from their bodies.
+    """
+
+    review_comment = models.TextField(_("reviewer's comments"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def sent_for_review(self):
+        self.review_comment = ""
+
+    def returned_for_changes(self, comment):
+        if not (comment or "").strip():
+            raise ValidationError({"comment": _("Say what must change when returning.")})
+        self.review_comment = comment
+
+    def approved(self, comment):
+        self.review_comment = comment

@@ -9,7 +9,8 @@ class SpanishFirstLocaleMiddleware:
     """Spanish unless the user chose another language (cookie); the browser's wish is ignored.
 
     The programme works in Spanish; an English browser should not switch a
-    Venezuelan facilitator's screens to English by accident.
+    Venezuelan facilitator's screens to English by accident. A program calling the API
+    asks on purpose: there ``Accept-Language`` chooses, when no cookie does.
     """
 
     def __init__(self, get_response):
@@ -17,6 +18,8 @@ class SpanishFirstLocaleMiddleware:
 
     def __call__(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if not chosen and request.path.startswith("/api/"):
+            chosen = translation.get_language_from_request(request)
         try:
             language = get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
         except LookupError:

@@ -20,6 +20,13 @@ from .fields import CanonicalJSONField
 from .roles import Role
 
 
+def scope_model():
+    """The model a process and its tasks are scoped to (``settings.WORKFLOWS_SCOPE_MODEL``)."""
+    from django.apps import apps
+
+    return apps.get_model(settings.WORKFLOWS_SCOPE_MODEL)
+
+
 class Process(AbstractProcess):
     """One run of a flow, about one subject (an agreement, a contact...) in one municipality."""
 

@@ -18,17 +18,11 @@ from viewflow.workflow.signals import flow_started, task_started
 from viewflow.workflow.status import STATUS
 
 from . import audit
+from .models import scope_model
 from .permissions import can_take
 from .roles import task_permission
 from .rounds import previous_doer
 from .signals import task_assigned
-
-
-def scope_model():
-    from django.apps import apps
-    from django.conf import settings
-
-    return apps.get_model(settings.WORKFLOWS_SCOPE_MODEL)
 
 
 def process_municipality(process):

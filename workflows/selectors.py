@@ -8,7 +8,7 @@ from django.utils import timezone
 from viewflow.workflow.fields import get_flow_ref
 from viewflow.workflow.status import STATUS
 
-from .models import AuditEvent, Process, SlaPolicy, Task
+from .models import AuditEvent, Process, SlaPolicy, Task, scope_model
 from .permissions import candidate_filter, process_filter
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -79,11 +79,10 @@ MUNICIPALITY_CHOICES = 300
 def municipality_choices(tasks, limit=None):
     """The municipalities of ``tasks`` as (id, name) choices, or None when there are more
     than ``limit`` (a national coordinator's queue): the page then asks for a name."""
-    from agreements.models import Municipality
-
     limit = limit or MUNICIPALITY_CHOICES
     rows = list(
-        Municipality.objects.filter(pk__in=tasks.values("municipality_id"))
+        scope_model()
+        .objects.filter(pk__in=tasks.values("municipality_id"))
         .order_by("name", "pk")
         .values_list("pk", "name")[: limit + 1]
     )
@@ -121,6 +120,13 @@ def process_tasks(process):
     for task in tasks:
         task.process = process
     return tasks
+
+
+def processes_about(subject):
+    """The processes about ``subject`` (an agreement, a network...), oldest first."""
+    return Process.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+    ).order_by("pk")
 
 
 def subject_kind(process):

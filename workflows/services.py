@@ -1,18 +1,22 @@
 """Operations on tasks: claim, release, reassign, complete. Each is atomic and audited."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from . import audit, rounds
-from .permissions import can_execute, can_manage, can_take
+from . import audit, locks, rounds
+from .permissions import can_execute, can_manage, can_take, can_view_task
 from .signals import task_assigned
 
 
 class TaskUnavailable(Exception):
     """The task is no longer in a state where this can be done (someone was faster)."""
+
+
+class TaskNotFound(Exception):
+    """No such task, or one the user may not see: to them it is not there."""
 
 
 def _locked(task, held=False):
@@ -123,6 +127,81 @@ def complete(task, user, cleaned_data=None, request=None, *, held=False):
     # The activation saved ``task`` itself (``Task.activation`` re-reads it in place
     # under the lock): nothing to read again.
     return task
+
+
+def visible_task(user, pk):
+    """Task ``pk`` with the rows a step uses, if ``user`` may see it; else ``TaskNotFound``."""
+    from .models import Task
+
+    task = (
+        Task.objects.select_related("process__municipality", "municipality", "owner")
+        .filter(pk=pk)
+        .first()
+    )
+    if task is None or not can_view_task(user, task):
+        raise TaskNotFound
+    return task
+
+
+def form_class_for(user, task):
+    """The task's form, if ``user`` may complete the task with it now; else None."""
+    node = task.flow_task
+    if can_execute(user, task) and node is not None:
+        return node.form_class
+    return None
+
+
+def why_not_executable(user, task):
+    """Raise what keeps ``user`` from completing ``task``, which they may see.
+
+    ``PermissionDenied``: the task is not work they could ever hold. ``TaskUnavailable``:
+    it could be, but not now: it is done, someone else holds it, or it waits to be taken.
+    """
+    if task.owner_id != user.pk and not can_take(user, task):
+        raise PermissionDenied(_("You cannot take this task."))
+    if not task.is_open:
+        raise TaskUnavailable(_("This task is no longer open."))
+    if task.owner_id is not None and task.owner_id != user.pk:
+        raise TaskUnavailable(_("This task has already been taken by someone else."))
+    raise TaskUnavailable(_("Take the task before completing it."))
+
+
+def complete_with_form(task_pk, user, data=None, files=None, *, request=None):
+    """The task's form, filled in and sent: checked and, if valid, completed. All or nothing.
+
+    The one way a person completes a task, from its page and through the API alike, so
+    that both check, lock and record the same. The task is read once, under its
+    process's lock (``locks.holding_process_of_task``). Returns ``(task, form,
+    completed)``; a form that is not valid, or that the step refuses (a
+    ``ValidationError`` from its completion, rolled back), carries the reasons.
+
+    Raises ``TaskNotFound`` (the user may not see the task), ``PermissionDenied`` or
+    ``TaskUnavailable`` (see ``why_not_executable``), and ``TransitionNotAllowed`` (the
+    subject's state refuses the step).
+    """
+    form = None
+    try:
+        with locks.holding_process_of_task(task_pk):
+            task = visible_task(user, task_pk)
+            form_class = form_class_for(user, task)
+            if not form_class:
+                why_not_executable(user, task)
+            form = form_class(data, files, task=task, user=user)
+            if not form.is_valid():
+                return task, form, False
+            complete(task, user, form.cleaned_data, request=request, held=True)
+    except ValidationError as error:  # the transaction is rolled back; the form says why
+        _attach_errors(form, error)
+        return task, form, False
+    return task, form, True
+
+
+def _attach_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 def start(flow_class, node_name="start", **kwargs):

@@ -66,13 +66,19 @@ def apply(
     return obj
 
 
+def state_label(obj):
+    """The subject's state as people read it (the transition's name is a code, not a word)."""
+    display = getattr(obj, "get_state_display", None)
+    return display() if display else getattr(obj, "state", "")
+
+
 def _check(obj, name, actor, check_perm):
     """Refuse a transition the state, its conditions or the actor's permissions forbid."""
     method = getattr(obj, name)
     if not can_proceed(method):
         raise IllegalTransition(
-            _("“%(object)s” cannot go through “%(transition)s” in its current state.")
-            % {"object": obj, "transition": name}
+            _("“%(object)s” cannot do that while its state is “%(state)s”.")
+            % {"object": obj, "state": state_label(obj)}
         )
     if check_perm and actor is not None and not has_transition_perm(method, actor):
         raise PermissionDenied(_("You are not allowed to do that."))

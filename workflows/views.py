@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
-from . import audit, display, locks, permissions, selectors, services, task_page, tokens
+from . import audit, display, permissions, selectors, services, task_page, tokens
 from .chart import process_chart
 from .forms import ApiTokenForm, AuditSearchForm, ReassignForm, SlaPolicyForm
-from .models import ApiToken, Process, SlaPolicy, Task
+from .models import ApiToken, Process, SlaPolicy
 from .pagination import paginate
 from .roles import Role, has_role
 
@@ -60,12 +60,10 @@ def task_list(request, kind):
 
 
 def _visible_task(request, pk):
-    task = get_object_or_404(
-        Task.objects.select_related("process__municipality", "municipality", "owner"), pk=pk
-    )
-    if not permissions.can_view_task(request.user, task):
-        raise Http404
-    return task
+    try:
+        return services.visible_task(request.user, pk)
+    except services.TaskNotFound:
+        raise Http404 from None
 
 
 @login_required
@@ -73,34 +71,19 @@ def task_detail(request, pk):
     if request.method == "POST":
         return _complete_from_page(request, pk)
     task = _visible_task(request, pk)
-    form_class = _form_class(request.user, task)
+    form_class = services.form_class_for(request.user, task)
     form = form_class(task=task, user=request.user) if form_class else None
     return _task_page(request, task, form)
 
 
-def _form_class(user, task):
-    """The task's form, if ``user`` may complete the task with it now; else None."""
-    node = task.flow_task
-    if permissions.can_execute(user, task) and node is not None:
-        return node.form_class
-    return None
-
-
 def _complete_from_page(request, pk):
-    """The task's form, posted: the task is read once, under its process's lock."""
+    """The task's form, posted: completed as the API completes it (one service)."""
     try:
-        with locks.holding_process_of_task(pk):
-            task = _visible_task(request, pk)
-            form_class = _form_class(request.user, task)
-            if not form_class:
-                raise PermissionDenied
-            form = form_class(request.POST, request.FILES, task=task, user=request.user)
-            completed = form.is_valid()
-            if completed:
-                services.complete(task, request.user, form.cleaned_data, request=request, held=True)
-    except ValidationError as error:  # the transaction is rolled back; the form says why
-        _attach_errors(form, error)
-        completed = False
+        task, form, completed = services.complete_with_form(
+            pk, request.user, request.POST, request.FILES, request=request
+        )
+    except services.TaskNotFound:
+        raise Http404 from None
     except (TransitionNotAllowed, services.TaskUnavailable) as error:
         messages.error(request, str(error))
         return redirect("workflows:task_detail", pk=pk)
@@ -127,14 +110,6 @@ def _task_page(request, task, form):
             **task_page.around_the_form(task, request.user, request),
         },
     )
-
-
-def _attach_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -284,13 +259,11 @@ def audit_verify(request):
 @require_safe
 @permission_required("workflows.view_auditevent", raise_exception=True)
 def audit_search(request):
-    from django.apps import apps
-    from django.conf import settings
-
     from .actions import LABELS
     from .display import read_events
+    from .models import scope_model
 
-    Region = apps.get_model(settings.WORKFLOWS_SCOPE_MODEL)._meta.get_field("region").related_model
+    Region = scope_model()._meta.get_field("region").related_model
 
     form = AuditSearchForm(
         request.GET or None,

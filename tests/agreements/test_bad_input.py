@@ -110,7 +110,8 @@ def test_crafted_post_for_illegal_transition_changes_nothing(client, onboarding_
     response = client.post(
         reverse("agreements:agreement_change", args=[agreement.pk, "terminate"]), follow=True
     )
-    assert "no puede pasar por" in response.content.decode()
+    page = response.content.decode()
+    assert f"mientras su estado sea «{agreement.get_state_display()}»" in page
     agreement.refresh_from_db()
     assert agreement.state == "draft"
     assert AuditEvent.objects.count() == before

@@ -221,7 +221,11 @@ def test_the_lead_pauses_resumes_and_closes_the_network(client, lead, member):
         client.post(reverse("networks:change_state", args=[network.pk, action]))
         network.refresh_from_db()
         assert network.state == state
-    client.post(reverse("networks:change_state", args=[network.pk, "resume"]))  # not from closed
+    # Not from closed: the refusal names the state as people read it.
+    page = client.post(reverse("networks:change_state", args=[network.pk, "resume"]), follow=True)
+    *_, refusal = [str(message) for message in page.context["messages"]]
+    assert f"mientras su estado sea «{network.get_state_display()}»" in refusal
+    assert "resume" not in refusal
     network.refresh_from_db()
     assert network.state == "closed"
     with pytest.raises(PermissionDenied):

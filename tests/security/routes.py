@@ -105,7 +105,12 @@ def values(w, name):
         "finance-indicator-": {"pk": 0},
         "finance-line-": {"pk": Line.objects.order_by("pk").values_list("pk", flat=True).first()},
         "finance-submission-": {"pk": w.submission_a.pk},
+        # Before "knowledge-case-": the cases at work are read against A's working case.
+        "knowledge-case-file-": {"pk": w.case_a.pk},
         "knowledge-case-": {"pk": w.case_public.pk},
+        "network-": {"pk": w.network.pk},
+        "project-": {"pk": w.project.pk},
+        "position-": {"pk": w.position.pk},
     }
     found = dict(common)
     for prefix, given in by_prefix.items():

@@ -70,9 +70,13 @@ EXPECTED = {
             facilitator_b=404,
             officer_b=404,
         ),
+        # Sent empty to the activation, unclaimed: those who may take it are sent back
+        # to the task page to claim it first; the others may never do it.
         rule(
             403,
             anon=LOGIN,
+            coordinator=GO,
+            deputy=GO,
             specialist=404,
             curator=404,
             team_member=404,
@@ -581,11 +585,11 @@ EXPECTED = {
     "login": (rule(OK), rule(OK)),
     "logout": (rule(405), rule(LOGIN)),
     "set_language": (rule(GO), rule(GO)),
-    "task-list": (rule(OK, anon=403), None),
+    "task-list": (rule(OK, anon=401), None),
     "task-detail": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -596,7 +600,19 @@ EXPECTED = {
         None,
     ),
     "task-claim": (
-        rule(405, anon=403),
+        rule(405, anon=401),
+        rule(
+            404,
+            anon=401,
+            coordinator=OK,
+            deputy=OK,
+            logistics=403,
+            assistant=403,
+            auditor=403,
+            facilitator=403,
+        ),
+    ),
+    "task-form": (
         rule(
             404,
             anon=403,
@@ -607,12 +623,44 @@ EXPECTED = {
             auditor=403,
             facilitator=403,
         ),
+        None,
     ),
-    "task-release": (
+    # Sent empty: the task waits to be claimed (409) by those who may claim it.
+    "task-complete": (
         rule(405, anon=403),
         rule(
-            409,
+            404,
             anon=403,
+            coordinator=409,
+            deputy=409,
+            logistics=403,
+            assistant=403,
+            auditor=403,
+            facilitator=403,
+        ),
+    ),
+    # Starting a process: GET describes the start form, POST (sent empty) answers the
+    # form's errors (400) to whoever may start one, as the start page does.
+    "process-start-onboarding": (
+        rule(403, facilitator=OK, facilitator_b=OK),
+        rule(403, facilitator=400, facilitator_b=400),
+    ),
+    "process-start-hiring": (rule(403, coordinator=OK), rule(403, coordinator=400)),
+    "process-start-network": (rule(403, specialist=OK), rule(403, specialist=400)),
+    "process-start-project": (rule(403, coordinator=OK), rule(403, coordinator=400)),
+    "process-start-case": (
+        rule(403, specialist=OK, facilitator=OK, officer=OK, facilitator_b=OK, officer_b=OK),
+        rule(403, specialist=400, facilitator=400, officer=400, facilitator_b=400, officer_b=400),
+    ),
+    "process-start-finance": (
+        rule(403, coordinator=OK, deputy=OK),
+        rule(403, coordinator=400, deputy=400),
+    ),
+    "task-release": (
+        rule(405, anon=401),
+        rule(
+            409,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -621,11 +669,11 @@ EXPECTED = {
             officer_b=404,
         ),
     ),
-    "process-list": (rule(OK, anon=403), None),
+    "process-list": (rule(OK, anon=401), None),
     "process-detail": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -638,7 +686,7 @@ EXPECTED = {
     "process-history": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -648,11 +696,11 @@ EXPECTED = {
         ),
         None,
     ),
-    "municipality-list": (rule(OK, anon=403), None),
+    "municipality-list": (rule(OK, anon=401), None),
     "municipality-detail": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -661,11 +709,11 @@ EXPECTED = {
         ),
         None,
     ),
-    "agreement-list": (rule(OK, anon=403), None),
+    "agreement-list": (rule(OK, anon=401), None),
     "agreement-detail": (
         rule(
             OK,
-            anon=403,
+            anon=401,
             specialist=404,
             curator=404,
             team_member=404,
@@ -683,15 +731,16 @@ EXPECTED = {
     "finance-indicator-detail": (rule(404), None),
     "finance-line-list": (rule(OK), None),
     "finance-line-detail": (rule(404), None),
-    "finance-submission-list": (rule(OK, anon=403), None),
+    "finance-submission-list": (rule(OK, anon=401), None),
     "finance-submission-detail": (
-        rule(OK, anon=403, curator=404, team_member=404, facilitator_b=404, officer_b=404),
+        rule(OK, anon=401, curator=404, team_member=404, facilitator_b=404, officer_b=404),
         None,
     ),
     "finance-submission-submit": (
-        rule(405, anon=403),
+        rule(405, anon=401),
         rule(
             403,
+            anon=401,
             curator=404,
             team_member=404,
             facilitator=409,
@@ -701,9 +750,10 @@ EXPECTED = {
         ),
     ),
     "finance-submission-upload": (
-        rule(405, anon=403),
+        rule(405, anon=401),
         rule(
             403,
+            anon=401,
             curator=404,
             team_member=404,
             facilitator=422,
@@ -714,7 +764,39 @@ EXPECTED = {
     ),
     "knowledge-case-list": (rule(OK), None),
     "knowledge-case-detail": (rule(OK), None),
-    "api-root": (rule(OK, anon=403), None),
+    # The API's reads, scoped as the pages they mirror (anonymous callers: 401).
+    "knowledge-case-file-list": (rule(OK, anon=401), None),
+    "knowledge-case-file-detail": (
+        rule(OK, anon=401, team_member=404, facilitator_b=404, officer_b=404),
+        None,
+    ),
+    "network-list": (rule(OK), None),
+    "network-detail": (
+        rule(OK, anon=404, curator=404, team_member=404, facilitator_b=404, officer_b=404),
+        None,
+    ),
+    "project-list": (rule(OK, anon=401), None),
+    "project-detail": (
+        rule(
+            OK,
+            anon=401,
+            curator=404,
+            facilitator=404,
+            officer=404,
+            facilitator_b=404,
+            officer_b=404,
+        ),
+        None,
+    ),
+    "position-list": (
+        rule(403, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
+        None,
+    ),
+    "position-detail": (
+        rule(403, coordinator=OK, deputy=OK, logistics=OK, assistant=OK, auditor=OK),
+        None,
+    ),
+    "api-root": (rule(OK, anon=401), None),
     "schema": (rule(OK), None),
     "api_docs": (rule(OK), None),
     # Operators' probes: no session, nothing in them but the service's own health.
@@ -765,6 +847,13 @@ SHOWS = {
     "specialprojects:one_pager": lambda w: PDF,
     "specialprojects:milestone_file": lambda w: PDF,
     "task-detail": lambda w: f'"id":{w.task_a.pk}',
+    "task-form": lambda w: '"name":"decision"',
+    "process-start-onboarding": lambda w: '"name":"mayor_name"',
+    "process-start-hiring": lambda w: '"name":"term_months"',
+    "process-start-network": lambda w: '"name":"target_municipalities"',
+    "process-start-project": lambda w: '"name":"lead"',
+    "process-start-case": lambda w: '"name":"summary"',
+    "process-start-finance": lambda w: '"name":"quarter"',
     "process-detail": lambda w: f'"id":{w.process_a.pk}',
     "process-history": lambda w: "agreement.approve",
     "municipality-detail": lambda w: w.mun_a.name,
@@ -773,6 +862,10 @@ SHOWS = {
     "finance-classifier-detail": lambda w: "4.02.01.01.00",
     "finance-submission-detail": lambda w: f'"id":{w.submission_a.pk}',
     "knowledge-case-detail": lambda w: w.case_public.title,
+    "knowledge-case-file-detail": lambda w: w.case_a.title,
+    "network-detail": lambda w: w.network.name,
+    "project-detail": lambda w: w.project.title,
+    "position-detail": lambda w: w.position.title,
     "schema": lambda w: "openapi",
     "api_docs": lambda w: "swagger-ui-bundle.js",
     "workflows:profile": lambda w: "Tokens de la API",
@@ -786,6 +879,10 @@ LISTED = {
     "process-list": ("process-detail", lambda w: ListedId(w.process_a.pk)),
     "agreement-list": ("agreement-detail", lambda w: ListedId(w.agreement_a.pk)),
     "finance-submission-list": ("finance-submission-detail", lambda w: ListedId(w.submission_a.pk)),
+    "knowledge-case-file-list": ("knowledge-case-file-detail", lambda w: ListedId(w.case_a.pk)),
+    "network-list": ("network-detail", lambda w: ListedId(w.network.pk)),
+    "project-list": ("project-detail", lambda w: ListedId(w.project.pk)),
+    "position-list": ("position-detail", lambda w: ListedId(w.position.pk)),
     "networks:network_list": ("networks:network_detail", lambda w: w.network.name),
     "specialprojects:portfolio": ("specialprojects:project_detail", lambda w: w.project.title),
 }
@@ -1018,3 +1115,18 @@ def test_published_submission_is_public_on_public_pages_only(client, world, acto
     got, content = request(client, "get", "/api/finance/submissions/?page_size=1000")
     listed = shows(content, ListedId(world.published_a.pk))
     assert listed == (EXPECTED["finance-submission-detail"][0][actor] == OK)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_candidates_personal_data_in_the_api_as_on_the_pages(client, world, actor):
+    """The positions API names a candidate exactly to those who may download their CV."""
+    act_as(client, world, actor)
+    personal = EXPECTED["staffing:candidate_cv"][0][actor] == OK
+    for url in ("/api/staffing/positions/", f"/api/staffing/positions/{world.position.pk}/"):
+        got, content = request(client, "get", url)
+        if got != OK:
+            assert not personal, url
+            continue
+        text = content.decode()
+        assert ("Ana Salcedo" in text) is personal, url
+        assert ("ana@correo.example" in text) is personal, url

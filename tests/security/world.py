@@ -264,7 +264,7 @@ def build():
     )
     (team,) = tasks.open_human_tasks(project_process(w.project))
     tasks.take_and_complete(
-        team, p.coordinator, {"members": [(p.team_member, "member", "Acompañar la carga")]}
+        team, p.coordinator, {"members": [(p.team_member, "specialist", "Acompañar la carga")]}
     )
     # Confirmed, approved and launched: its milestone delivered, with its deliverable.
     (confirmation,) = tasks.open_human_tasks(project_process(w.project))

@@ -224,6 +224,24 @@ def test_coordination_cancels_a_project_with_a_reason_and_its_tasks_go(client, c
     assert project.state == Project.State.CANCELLED
     assert open_tasks(project) == []
     assert process_of(project).status == "CANCELED"
+    assert "Proyecto: Cancelado." in messages_of(client.get(project.get_absolute_url()))
+    # Resuming a cancelled project is refused in words, naming its state, not a code.
+    page = client.post(
+        reverse("specialprojects:change_state", args=[project.pk, "resume"]),
+        {"comment": "Retomar"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    (refusal,) = messages_of(page)
+    assert "Eso no puede hacerse con" in refusal
+    assert "mientras su estado sea «Cancelado»" in refusal
+    assert "resume" not in refusal
+    project.refresh_from_db()
+    assert project.state == Project.State.CANCELLED
+
+
+def messages_of(response):
+    return [str(message) for message in response.context["messages"]]
 
 
 def test_programme_report_lists_projects_with_late_milestones_in_scope(
