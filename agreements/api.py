@@ -1,7 +1,38 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from . import scope
 from .models import Agreement, Municipality
+
+MUNICIPALITY_EXAMPLE = OpenApiExample(
+    "Municipio",
+    response_only=True,
+    value={
+        "id": 231,
+        "code": "1521",
+        "name": "Sucre",
+        "region": "Miranda",
+        "seat": "Petare",
+        "population": 601233,
+        "is_member": True,
+        "member_since": "2026-03-15",
+        "facilitator": "facilitador.capital",
+    },
+)
+AGREEMENT_EXAMPLE = OpenApiExample(
+    "Convenio",
+    response_only=True,
+    value={
+        "id": 58,
+        "municipality": "Sucre (Miranda)",
+        "state": "active",
+        "start_date": "2026-03-15",
+        "end_date": "2028-03-14",
+        "signed_on": "2026-03-10",
+        "renewal_of": None,
+        "created": "2026-02-20T10:31:07-04:00",
+    },
+)
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):
@@ -42,6 +73,10 @@ class AgreementSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[MUNICIPALITY_EXAMPLE]),
+    retrieve=extend_schema(examples=[MUNICIPALITY_EXAMPLE]),
+)
 class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MunicipalitySerializer
     filterset_fields = ["region", "is_member"]
@@ -53,6 +88,10 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
         return scope.visible_municipalities(self.request.user).order_by("region__name", "name")
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[AGREEMENT_EXAMPLE]),
+    retrieve=extend_schema(examples=[AGREEMENT_EXAMPLE]),
+)
 class AgreementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AgreementSerializer
     filterset_fields = ["state", "municipality"]

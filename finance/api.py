@@ -6,7 +6,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -30,6 +35,169 @@ from .models import (
     Upload,
 )
 from .scope import submission_filter
+
+# Examples of each answer and body, as a client sees them (list answers are wrapped in
+# their page by the schema generator); tests check them against the schema.
+PERIOD_VALUE = {
+    "id": 12,
+    "year": 2026,
+    "quarter": 3,
+    "label": "3.er trimestre de 2026",
+    "currency": "VES",
+    "opens_on": "2026-10-01",
+    "deadline": "2026-10-31",
+    "state": "open",
+}
+PERIOD_EXAMPLE = OpenApiExample("Periodo fiscal", response_only=True, value=PERIOD_VALUE)
+CLASSIFIER_EXAMPLE = OpenApiExample(
+    "Partida del clasificador",
+    response_only=True,
+    value={
+        "code": "4.01.01.01.00",
+        "name": "Sueldos básicos personal fijo a tiempo completo",
+        "kind": "expenditure",
+        "level": 3,
+        "parent": "4.01.01.00.00",
+        "cofog": "",
+        "is_active": True,
+    },
+)
+INDICATOR_EXAMPLE = OpenApiExample(
+    "Indicador",
+    response_only=True,
+    value={
+        "municipality_code": "1521",
+        "municipality": "Sucre",
+        "year": 2026,
+        "quarter": 2,
+        "currency": "VES",
+        "indicator": "fiscal_autonomy",
+        "value": "0.4123",
+    },
+)
+LINE_EXAMPLE = OpenApiExample(
+    "Línea publicada",
+    response_only=True,
+    value={
+        "id": 905113,
+        "municipality_code": "1521",
+        "year": 2026,
+        "quarter": 2,
+        "currency": "VES",
+        "program": "01",
+        "code": "4.01.01.01.00",
+        "initial": "1250000.00",
+        "modified": "1310000.00",
+        "committed": "640000.00",
+        "caused": "612500.00",
+        "paid": "598000.00",
+        "estimated": None,
+        "liquidated": None,
+        "collected": None,
+    },
+)
+UPLOAD_ACCEPTED = {
+    "id": 3307,
+    "original_name": "api.json",
+    "format": "json",
+    "part": "expenditure",
+    "result": "accepted",
+    "progress": 100,
+    "line_count": 2,
+    "checks_run": 14,
+    "findings": [],
+    "findings_counts": {},
+    "uploaded_at": "2026-10-14T09:30:02-04:00",
+}
+UPLOAD_EXAMPLES = [
+    OpenApiExample("Aceptado", response_only=True, status_codes=["201"], value=UPLOAD_ACCEPTED),
+    OpenApiExample(
+        "Rechazado por las validaciones",
+        response_only=True,
+        status_codes=["422"],
+        value={
+            **UPLOAD_ACCEPTED,
+            "result": "rejected",
+            "findings": [
+                {
+                    "rule": "unknown_code",
+                    "severity": "error",
+                    "message": "El código 4.99.01.00.00 no está en el clasificador.",
+                    "row": 2,
+                    "column": "code",
+                    "code": "4.99.01.00.00",
+                }
+            ],
+            "findings_counts": {"unknown_code": {"severity": "error", "kept": 1, "more": 0}},
+        },
+    ),
+    OpenApiExample(
+        "Gastos en JSON",
+        request_only=True,
+        media_type="application/json",
+        value={
+            "part": "expenditure",
+            "lines": [
+                {
+                    "code": "4.01.01.01.00",
+                    "program": "01",
+                    "initial": "1250000.00",
+                    "modified": "1310000.00",
+                    "committed": "640000.00",
+                    "caused": "612500.00",
+                    "paid": "598000.00",
+                },
+                {"code": "4.02.01.01.00", "initial": "80000.00", "caused": "15000.00"},
+            ],
+        },
+    ),
+    OpenApiExample(
+        "Archivo CSV o XLSX",
+        request_only=True,
+        media_type="multipart/form-data",
+        value={"file": "ejecucion-2026-T3.xlsx", "part": "both"},
+    ),
+]
+SUBMISSION_VALUE = {
+    "id": 741,
+    "municipality_code": "1521",
+    "period": PERIOD_VALUE,
+    "version": 1,
+    "state": "validated",
+    "quality": "0.96",
+    "checks_run": 28,
+    "checks_failed": 1,
+    "expenditure_upload": 3307,
+    "revenue_upload": 3310,
+    "missing_parts": [],
+    "submitted_at": None,
+    "published_at": None,
+}
+SUBMISSION_EXAMPLE = OpenApiExample("Envío", response_only=True, value=SUBMISSION_VALUE)
+SUBMIT_EXAMPLES = [
+    OpenApiExample(
+        "Enviado a revisión",
+        response_only=True,
+        value={
+            **SUBMISSION_VALUE,
+            "state": "in_review",
+            "submitted_at": "2026-10-15T16:20:45-04:00",
+        },
+    ),
+    *(
+        OpenApiExample(
+            "Con justificación",
+            request_only=True,
+            media_type=media_type,
+            value={"justification": "La partida 4.07 incluye un aporte extraordinario."},
+        )
+        for media_type in (
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        )
+    ),
+]
 
 
 class PeriodSerializer(serializers.ModelSerializer):
@@ -120,12 +288,19 @@ class PublicReadOnly(viewsets.ReadOnlyModelViewSet):
     authentication_classes = []
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[PERIOD_EXAMPLE]), retrieve=extend_schema(examples=[PERIOD_EXAMPLE])
+)
 class FiscalPeriodViewSet(PublicReadOnly):
     serializer_class = PeriodSerializer
     queryset = FiscalPeriod.objects.select_related("currency").order_by("-year", "-quarter")
     filterset_fields = ["year", "quarter", "state"]
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[CLASSIFIER_EXAMPLE]),
+    retrieve=extend_schema(examples=[CLASSIFIER_EXAMPLE]),
+)
 class ClassifierViewSet(PublicReadOnly):
     serializer_class = ClassifierSerializer
     queryset = ClassifierEntry.objects.select_related("parent").order_by("code")
@@ -134,6 +309,10 @@ class ClassifierViewSet(PublicReadOnly):
     lookup_value_regex = r"[34](\.\d{2}){4}"
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[INDICATOR_EXAMPLE]),
+    retrieve=extend_schema(examples=[INDICATOR_EXAMPLE]),
+)
 class IndicatorViewSet(PublicReadOnly):
     """Indicators of published data; amounts in the currency of their period."""
 
@@ -147,6 +326,9 @@ class IndicatorViewSet(PublicReadOnly):
     )
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[LINE_EXAMPLE]), retrieve=extend_schema(examples=[LINE_EXAMPLE])
+)
 class LineViewSet(PublicReadOnly):
     """Published budget lines, cursor-paginated so that deep pages stay cheap."""
 
@@ -235,6 +417,10 @@ line_input = inline_serializer(
 )
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[SUBMISSION_EXAMPLE]),
+    retrieve=extend_schema(examples=[SUBMISSION_EXAMPLE]),
+)
 class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
     """Submissions in the user's territory; officers upload and submit with their token."""
 
@@ -266,6 +452,7 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
             ),
         },
         responses={201: UploadSerializer, 422: UploadSerializer},
+        examples=UPLOAD_EXAMPLES,
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def upload(self, request, pk=None, format=None):
@@ -311,6 +498,7 @@ class SubmissionViewSet(viewsets.ReadOnlyModelViewSet):
             "FinanceSubmitInput", {"justification": serializers.CharField(required=False)}
         ),
         responses={200: SubmissionSerializer},
+        examples=SUBMIT_EXAMPLES,
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None, format=None):

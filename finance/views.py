@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
-from rest_framework.authtoken.models import Token
 
 from agreements.models import Municipality, Region
 from workflows import audit, csvfiles, permissions
@@ -44,7 +43,6 @@ from .scope import (
     can_submit,
     can_view,
     can_view_working,
-    submits_for_someone,
 )
 
 LINES_PER_PAGE = 200
@@ -102,7 +100,6 @@ def period_list(request):
         {
             "page": paginator.get_page(request.GET.get("page")),
             "form": form,
-            "submits": submits_for_someone(request.user),  # the API token is theirs only
         },
     )
 
@@ -386,18 +383,10 @@ def submission_correct(request, pk):
 
 
 @login_required
+@require_safe
 def api_token(request):
-    """Officers and facilitators submit through the API with a personal token."""
-    if not submits_for_someone(request.user):
-        raise PermissionDenied
-    if request.method == "POST":
-        Token.objects.filter(user=request.user).delete()
-        token = Token.objects.create(user=request.user)
-        audit.record("api_token.issued", actor=request.user, after={"user": request.user.pk})
-        messages.success(request, _("A new token was issued; the old one no longer works."))
-        return render(request, "finance/api_token.html", {"token": token, "shown": True})
-    token = Token.objects.filter(user=request.user).first()
-    return render(request, "finance/api_token.html", {"token": token, "shown": False})
+    """The old single-token page: tokens are now personal, on each person's profile."""
+    return redirect("workflows:profile", permanent=True)
 
 
 @login_required

@@ -70,6 +70,41 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
 
+CASE_EXAMPLE = OpenApiExample(
+    "Caso publicado",
+    response_only=True,
+    value={
+        "id": 17,
+        "url": "https://pagg.example.org/knowledge/cases/17/",
+        "title": "Catastro participativo en Sucre",
+        "municipality_code": "1521",
+        "municipality": "Sucre",
+        "state_name": "Miranda",
+        "theme": "Hacienda municipal",
+        "summary": "Los consejos comunales actualizaron el catastro junto con la alcaldía.",
+        "started_on": "2024-02-01",
+        "ended_on": "2025-06-30",
+        "contact_name": "Dirección de Catastro",
+        "partners": "Consejos comunales de Petare",
+        "situation_before": "El catastro tenía diez años sin actualizarse.",
+        "objectives": "Actualizar el catastro y aumentar la recaudación del impuesto inmobiliario.",
+        "process": "Jornadas por parroquia con brigadas mixtas.",
+        "resources": "Tabletas, formación de 40 brigadistas.",
+        "reflection": "La confianza de la comunidad fue decisiva.",
+        "results": "28 % más de inmuebles registrados.",
+        "results_type": "fiscal",
+        "lessons": "Empezar por las parroquias con más organización comunal.",
+        "sustainability": "La actualización quedó en la ordenanza de catastro.",
+        "replicability": "Aplicable a municipios urbanos con consejos comunales activos.",
+        "milestones": [
+            {"date": "2024-02-01", "title": "Inicio", "description": "Primera jornada."}
+        ],
+        "version": 2,
+        "published_at": "2025-09-12T11:00:00-04:00",
+    },
+)
+
+
 class LibraryQuery(rest.QueryParameters):
     """The library's search and filters, as the public library page takes them."""
 
@@ -87,7 +122,10 @@ class LibraryQuery(rest.QueryParameters):
     results = serializers.ChoiceField(Case.ResultsType.values, required=False)
 
 
-@extend_schema_view(list=extend_schema(parameters=[LibraryQuery]))
+@extend_schema_view(
+    list=extend_schema(parameters=[LibraryQuery], examples=[CASE_EXAMPLE]),
+    retrieve=extend_schema(examples=[CASE_EXAMPLE]),
+)
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     """Published innovation cases: the library as open data."""
 

@@ -50,9 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "viewflow",
     "viewflow.workflow",
@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workflows.context_processors.roles",
+                "workflows.context_processors.site",
                 "notifications.context_processors.unread",
             ],
         },
@@ -198,6 +199,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+
+# Where the running code's source is published (the AGPL offers it to every user of
+# the site); the footer links it when set.
+SOURCE_CODE_URL = os.environ.get("SOURCE_CODE_URL", "")
 
 # Uploads: signed agreements and other documents.
 MAX_DOCUMENT_SIZE = int(os.environ.get("MAX_DOCUMENT_SIZE", str(10 * 1024 * 1024)))
@@ -314,7 +319,7 @@ def _rate(name, default):
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "workflows.authentication.ApiTokenAuthentication",
         "workflows.authentication.SafeBasicAuthentication",
         "workflows.authentication.SessionAuthentication",
     ],
@@ -345,10 +350,29 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "PAGG Municipal API",
     "DESCRIPTION": (
         "Task queues, processes, municipalities and agreements of PAGGMunicipal, "
-        "and the open data of municipal public finance."
+        "and the open data of municipal public finance.\n\n"
+        "**Authentication.** The open data (finance periods, classifier, indicators, "
+        "lines; the case library) needs none. Everything else answers to a person and "
+        "shows exactly what that person sees on the pages: a personal token "
+        "(`Authorization: Token <key>`, created on the profile page, /accounts/profile/, "
+        "with a name and an expiry, and revocable there), HTTP Basic with the sign-in "
+        "password, or the signed-in browser's session (with the CSRF token on writes). "
+        "Programs should use a token. Objects outside the person's scope answer 404."
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The documentation pages load Swagger UI and Redoc from our own static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge (it would ask a third-party server about our schema); no deep
+    # links (they put links inside each operation's button, which screen readers cannot
+    # reach); no colouring of examples (its colours are too faint on its dark background).
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": False,
+        "validatorUrl": None,
+        "syntaxHighlight": {"activated": False},
+    },
     # The schema documents the public open-data API too, so anyone may read it.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "POSTPROCESSING_HOOKS": [

@@ -30,6 +30,13 @@ def _eager_celery():
     yield
 
 
+def api_key(user, name="Pruebas", days=90):
+    """A personal API token for ``user``, issued by the service; returns the plain key."""
+    from workflows import tokens
+
+    return tokens.issue(user=user, name=name, days=days)[1]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_api_rate():
     """Each test starts with no API calls counted against the test client's address, so

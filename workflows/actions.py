@@ -66,6 +66,7 @@ LABELS = {
     "upload.downloaded": _("Received file downloaded"),
     "classifier.loaded": _("Budget classifier loaded"),
     "api_token.issued": _("API token issued"),
+    "api_token.revoked": _("API token revoked"),
     # Innovation cases.
     "case.registered": _("Case registered"),
     "case.step_saved": _("Systematisation step saved"),

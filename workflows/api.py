@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,6 +22,45 @@ from rest_framework.views import APIView
 
 from . import api_forms, display, permissions, rest, selectors, services
 from .models import LARGEST_ID, AuditEvent, Process, Task
+
+# One example per answer, as a client would see it (the schema wraps list examples in
+# their page): the documentation shows them, and tests check them against the schema.
+TASK_EXAMPLE = OpenApiExample(
+    "Tarea",
+    response_only=True,
+    value={
+        "id": 4812,
+        "title": "Revisar el convenio: Municipio Sucre",
+        "status": "NEW",
+        "role": "coordinator",
+        "process": 1290,
+        "process_title": "Incorporación municipal",
+        "municipality": "Sucre (Miranda)",
+        "owner": None,
+        "created": "2026-11-30T14:05:11-04:00",
+        "due_at": "2026-12-04T14:05:11-04:00",
+        "is_overdue": False,
+        "finished": None,
+    },
+)
+CLAIMED_EXAMPLE = OpenApiExample(
+    "Tarea tomada",
+    response_only=True,
+    value={**TASK_EXAMPLE.value, "status": "ASSIGNED", "owner": "coordinador"},
+)
+PROCESS_EXAMPLE = OpenApiExample(
+    "Proceso",
+    response_only=True,
+    value={
+        "id": 1290,
+        "title": "Incorporación municipal: Sucre",
+        "flow": "Incorporación municipal",
+        "status": "NEW",
+        "municipality": "Sucre (Miranda)",
+        "created": "2026-11-28T09:12:40-04:00",
+        "finished": None,
+    },
+)
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -245,6 +285,59 @@ FORM_ERRORS = OpenApiExample(
     status_codes=["400"],
 )
 
+TASK_FORM_EXAMPLE = OpenApiExample(
+    "A review's form",
+    response_only=True,
+    value={
+        "task": {**TASK_EXAMPLE.value, "status": "ASSIGNED", "owner": "coordinador"},
+        "content_type": api_forms.JSON,
+        "fields": [
+            {
+                "name": "decision",
+                "label": "Decisión",
+                "type": "choice",
+                "required": True,
+                "help_text": "",
+                "initial": None,
+                "choices": [
+                    {"value": "approve", "label": "Aprobar"},
+                    {"value": "return", "label": "Devolver para corregir"},
+                ],
+            },
+            {
+                "name": "comment",
+                "label": "Comentario",
+                "type": "text",
+                "required": False,
+                "help_text": "",
+                "initial": "",
+            },
+        ],
+        "rows": [],
+    },
+)
+COMPLETED_EXAMPLE = OpenApiExample(
+    "Completed",
+    response_only=True,
+    value={
+        "task": {
+            **TASK_EXAMPLE.value,
+            "status": "DONE",
+            "owner": "coordinador",
+            "finished": "2026-12-01T10:20:00-04:00",
+        },
+        "process": TASK_EXAMPLE.value["process"],
+        "next_tasks": [
+            {
+                **TASK_EXAMPLE.value,
+                "id": 4813,
+                "title": "Corregir el convenio: Municipio Sucre",
+                "role": "facilitator",
+            }
+        ],
+    },
+)
+
 
 def form_data(request):
     """The request's body as the data and files a Django form reads; None if it is none."""
@@ -279,6 +372,7 @@ class TaskListQuery(rest.QueryParameters):
     sort = serializers.ChoiceField(["due", "-due", "created"], default="due")
 
 
+@extend_schema_view(retrieve=extend_schema(examples=[TASK_EXAMPLE]))
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     lookup_value_regex = r"[0-9]+"  # anything else is no task: 404, not a failed lookup
@@ -299,7 +393,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             .select_related("process", "municipality", "owner")
         )
 
-    @extend_schema(parameters=[TaskListQuery])
+    @extend_schema(parameters=[TaskListQuery], examples=[TASK_EXAMPLE])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -314,12 +408,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         task.refresh_from_db()
         return Response(TaskSerializer(task).data)
 
-    @extend_schema(request=None, responses=TaskSerializer)
+    @extend_schema(request=None, responses=TaskSerializer, examples=[CLAIMED_EXAMPLE])
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None, format=None):
         return self._act(lambda task: services.claim(task, request.user))
 
-    @extend_schema(request=None, responses=TaskSerializer)
+    @extend_schema(request=None, responses=TaskSerializer, examples=[TASK_EXAMPLE])
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None, format=None):
         return self._act(lambda task: services.release(task, request.user))
@@ -330,7 +424,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except services.TaskNotFound:
             raise NotFound from None
 
-    @extend_schema(responses=TaskFormSerializer)
+    @extend_schema(responses=TaskFormSerializer, examples=[TASK_FORM_EXAMPLE])
     @action(detail=True, methods=["get"], url_path="form", url_name="form")
     def task_form(self, request, pk=None, format=None):
         """The task's form as it stands for the caller now: what ``complete`` takes.
@@ -387,6 +481,13 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 },
                 request_only=True,
             ),
+            OpenApiExample(
+                "A review (multipart)",
+                value={"decision": "return", "comment": "Falta el anexo de compromisos."},
+                request_only=True,
+                media_type=api_forms.MULTIPART,
+            ),
+            COMPLETED_EXAMPLE,
             FORM_ERRORS,
         ],
     )
@@ -485,26 +586,85 @@ class StartProcessView(APIView):
         return Response(api_forms.errors_as_json(form), status=status.HTTP_400_BAD_REQUEST)
 
 
+def _field_example(form_class, name):
+    """How the start form describes the field ``name``, for the documentation's example."""
+    field = form_class.base_fields.get(name)
+    if field is None:  # a field the form adds for its caller
+        return {
+            "name": name,
+            "label": name,
+            "type": "string",
+            "required": False,
+            "help_text": "",
+            "initial": None,
+        }
+    described = {
+        "name": name,
+        "label": str(field.label or name),
+        "type": api_forms.field_type(field),
+        "required": field.required,
+        "help_text": str(field.help_text or ""),
+        "initial": None,
+    }
+    for limit in ("max_length", "min_value", "max_value"):
+        if getattr(field, limit, None) is not None:
+            described[limit] = api_forms.plain(getattr(field, limit))
+    return described
+
+
 def start_schema(operation_id, example, description):
-    """The schema of a start endpoint: the form as a generic object, with an example."""
-    from drf_spectacular.utils import extend_schema_view
+    """The schema of a start endpoint: the form as a generic object, with examples of what
+    it takes (JSON or multipart) and answers, drawn from the view's start form."""
 
-    return extend_schema_view(
-        get=extend_schema(
-            operation_id=f"{operation_id}_form",
-            responses=FormSerializer,
-            description="The start form's fields, as the start page offers them to the caller.",
-        ),
-        post=extend_schema(
-            operation_id=f"{operation_id}_start",
-            request=FORM_BODY,
-            responses={201: StartedSerializer},
-            description=description,
-            examples=[OpenApiExample("Start", value=example, request_only=True), FORM_ERRORS],
-        ),
-    )
+    def decorate(view):
+        fields = view.form_class.base_fields
+        takes_file = any(isinstance(field, forms.FileField) for field in fields.values())
+        form_example = {
+            "content_type": api_forms.MULTIPART if takes_file else api_forms.JSON,
+            "fields": [_field_example(view.form_class, name) for name in example],
+            "rows": [],
+        }
+        started = {
+            "process": TASK_EXAMPLE.value["process"],
+            "processes": [TASK_EXAMPLE.value["process"]],
+            "subject": 17,
+            "tasks": [TASK_EXAMPLE.value],
+        }
+        return extend_schema_view(
+            get=extend_schema(
+                operation_id=f"{operation_id}_form",
+                responses=FormSerializer,
+                description="The start form's fields, as the start page offers them to the caller.",
+                examples=[OpenApiExample("The start form", value=form_example, response_only=True)],
+            ),
+            post=extend_schema(
+                operation_id=f"{operation_id}_start",
+                request=FORM_BODY,
+                responses={201: StartedSerializer},
+                description=description,
+                examples=[
+                    OpenApiExample("Start", value=example, request_only=True),
+                    OpenApiExample(
+                        "Start (multipart)",
+                        value=example,
+                        request_only=True,
+                        media_type=api_forms.MULTIPART,
+                    ),
+                    OpenApiExample(
+                        "Started", value=started, response_only=True, status_codes=["201"]
+                    ),
+                    FORM_ERRORS,
+                ],
+            ),
+        )(view)
+
+    return decorate
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[PROCESS_EXAMPLE]),
+    retrieve=extend_schema(examples=[PROCESS_EXAMPLE]),
+)
 class ProcessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ProcessSerializer
     lookup_value_regex = r"[0-9]+"  # anything else is no process: 404, not a failed lookup

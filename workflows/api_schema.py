@@ -20,6 +20,23 @@ ERROR_SCHEMA = {
 }
 
 
+# What each refusal looks like, shown beside it in the documentation. The API answers in
+# the request's language (Accept-Language); these are its Spanish, the site's default.
+ERROR_EXAMPLES = {
+    "400": {"part": ["Envíe expenditure, revenue o both como parte, u omítala."]},
+    "401": {"detail": "Las credenciales de autenticación no se proveyeron."},
+    "403": {"detail": "Usted no tiene permiso para realizar esta acción."},
+    "404": {"detail": "No encontrado."},
+    "409": {"detail": "Otra persona ya tomó esta tarea."},
+    "413": {"detail": "El cuerpo de la solicitud supera el tamaño máximo."},
+    "415": {"detail": 'Tipo de medio "text/plain" incompatible en la solicitud.'},
+    "429": {
+        "detail": "Solicitud fue regulada (throttled). "
+        "Se espera que esté disponible en 30 segundos."
+    },
+}
+
+
 RETRY_AFTER = {
     "description": "Seconds to wait before the next request.",
     "schema": {"type": "integer", "minimum": 0},
@@ -27,10 +44,16 @@ RETRY_AFTER = {
 NO_NUL = "^[^\\u0000]*$"
 
 
-def _error(description):
+def _error(status, description):
+    example = {"value": ERROR_EXAMPLES[status], "summary": description}
     return {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "examples": {"Error": example},
+            }
+        },
     }
 
 
@@ -54,7 +77,7 @@ def add_error_responses(result, generator, request, public):
                 errors["415"] = "The body's media type is not one this operation reads."
             errors["429"] = "Too many requests: wait the seconds that Retry-After says."
             for status, description in errors.items():
-                responses.setdefault(status, _error(description))
+                responses.setdefault(status, _error(status, description))
             responses["429"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})

@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from .roles import Role, is_coordination_staff, user_roles
 
 
@@ -13,3 +15,8 @@ def roles(request):
         "is_auditor": Role.AUDITOR in names,
         "is_facilitator": Role.FACILITATOR in names,
     }
+
+
+def site(request):
+    """What the footer of every page links: where the source code is published."""
+    return {"source_code_url": getattr(settings, "SOURCE_CODE_URL", "")}

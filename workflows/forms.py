@@ -97,3 +97,26 @@ class AuditSearchForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", _("The end date must be after the start date."))
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal token: what it is for, and how long it lives."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “Upload from the accounting system”."),
+    )
+    days = forms.TypedChoiceField(
+        label=_("Expires after"),
+        coerce=int,
+        initial=90,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .tokens import DEFAULT_LIFETIME, LIFETIMES
+
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["days"].choices = list(LIFETIMES.items())
+        self.fields["days"].initial = DEFAULT_LIFETIME

@@ -21,4 +21,7 @@ urlpatterns = [
     path("sla/", views.sla_list, name="sla_list"),
     path("sla/<int:pk>/", views.sla_edit, name="sla_edit"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/profile/tokens/", views.token_create, name="token_create"),
+    path("accounts/profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

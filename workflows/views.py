@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
-from . import audit, display, permissions, selectors, services, task_page
+from . import audit, display, permissions, selectors, services, task_page, tokens
 from .chart import process_chart
-from .forms import AuditSearchForm, ReassignForm, SlaPolicyForm
-from .models import Process, SlaPolicy
+from .forms import ApiTokenForm, AuditSearchForm, ReassignForm, SlaPolicyForm
+from .models import ApiToken, Process, SlaPolicy
 from .pagination import paginate
 from .roles import Role, has_role
 
@@ -336,3 +336,55 @@ def process_history_pdf(request, pk):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="proceso-{process.pk}.pdf"'
     return response
+
+
+# The person's own page: their API tokens -------------------------------------
+
+
+def _profile_page(request, *, form=None, new_key=None, new_token=None, status=200):
+    return render(
+        request,
+        "workflows/profile.html",
+        {
+            "tokens": tokens.for_user(request.user),
+            "form": form or ApiTokenForm(),
+            "new_key": new_key,
+            "new_token": new_token,
+            "max_live": tokens.MAX_LIVE,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def profile(request):
+    return _profile_page(request)
+
+
+@login_required
+@require_POST
+def token_create(request):
+    """Issue a token and show its key this once (the page is not cached: see below)."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _profile_page(request, form=form)
+    try:
+        token, key = tokens.issue(
+            user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _profile_page(request, form=form)
+    response = _profile_page(request, new_key=key, new_token=token)
+    response["Cache-Control"] = "no-store"  # the key must not stay in any cache
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    tokens.revoke(token=token, actor=request.user)
+    messages.success(request, _("The token «%(name)s» was revoked.") % {"name": token.name})
+    return redirect("workflows:profile")

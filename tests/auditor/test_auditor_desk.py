@@ -141,6 +141,9 @@ PERSONAL = {
     "notifications:read",
     "notifications:read_all",
     "notifications:preferences",
+    # Their own API tokens (an auditor's reads, as the desk does).
+    "workflows:token_create",
+    "workflows:token_revoke",
 }
 
 

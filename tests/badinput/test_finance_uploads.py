@@ -13,11 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from finance import parsing
 from finance.models import Line, Submission, Upload
+from tests.conftest import api_key
 from tests.finance.conftest import HEADER, quarter_file, submission_of
 from workflows.models import AuditEvent
 
@@ -102,7 +102,7 @@ def test_a_good_file_stores_exactly_its_lines(client, officer_a, open_submission
 @pytest.fixture
 def api(officer_a):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=officer_a).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(officer_a)}")
     return client
 
 

@@ -118,6 +118,7 @@ def _paths():
         "task-project-approval": task(ProjectFlow.approve_project, "coordinador"),
         "task-finance-upload": task(FinanceSubmissionFlow.prepare_data, "facilitador.capital"),
         "task-curation": task(CaseFlow.curate),
+        "profile": reverse("workflows:profile"),
     }
 
 
@@ -263,6 +264,7 @@ PAGES = [
     ("coordinador", "task-project-approval"),
     ("facilitador.capital", "inbox"),
     ("facilitador.capital", "task-finance-upload"),
+    ("facilitador.capital", "profile"),
     ("especialista", "network"),
     ("curaduria", "task-curation"),
     ("auditor", "process"),
@@ -327,3 +329,38 @@ def test_skip_link_focus_ring_and_the_bells_name(demo, browser):
     assert count.isdigit()
     bell = page.get_by_role("link", name=f"Notificaciones {count} sin leer", exact=True)
     assert bell.count() == 1
+
+
+@pytest.mark.parametrize("username", [None, "facilitador.capital"])
+def test_api_documentation_is_ours_accessible_and_fits_a_phone(demo, browser, username):
+    """Swagger UI, from our own static files: it draws every operation with its example,
+    asks nothing of another host (not even a font or a validator badge), and passes axe
+    once an operation is open (its examples and choices shown)."""
+    from urllib.parse import urlsplit
+
+    page = open_as(browser, demo, username)
+    ours = urlsplit(demo.url).netloc
+    requested, refused = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: message.type == "error" and refused.append(message.text))
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        response = page.goto(demo.url + "/api/docs/")
+        assert response.status == 200
+        page.wait_for_selector(".opblock", timeout=60000)
+        assert page.locator(".opblock").count() >= 25
+        page.locator("#operations-tasks-tasks_list .opblock-summary-control").click()
+        example = page.locator("#operations-tasks-tasks_list .responses-wrapper pre").first
+        assert "Revisar el convenio: Municipio Sucre" in example.inner_text()
+        if width == PHONE and (overflow := sideways_overflow(page, width)):
+            problems.append(f"/api/docs/ at {width} px scrolls sideways: {overflow}")
+        problems += [f"/api/docs/ at {width} px: {found}" for found in blocking_violations(page)]
+    assert not problems, "\n".join(problems)
+    elsewhere = [
+        url
+        for url in requested
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc != ours
+    ]
+    assert requested and elsewhere == []
+    assert refused == [], refused  # CSP refusals and failed loads show as console errors

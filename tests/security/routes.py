@@ -50,6 +50,7 @@ def values(w, name):
         "agreements:agreement_pdf": {"pk": w.agreement_a.pk},
         "agreements:agreement_change": {"pk": w.agreement_a.pk, "action": "suspend"},
         "notifications:": {"pk": w.notification.pk},
+        "workflows:token_revoke": {"pk": w.api_token.pk},
         "reports:download": {"pk": w.report.pk},
         "finance:profile": {"code": w.mun_b.code},
         "finance:board": {"pk": w.period.pk},

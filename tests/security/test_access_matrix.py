@@ -266,6 +266,11 @@ EXPECTED = {
     "notifications:read": (rule(405, anon=LOGIN), rule(404, anon=LOGIN, coordinator=GO)),
     "notifications:read_all": (rule(405, anon=LOGIN), rule(GO, anon=LOGIN)),
     "notifications:preferences": (rule(OK, anon=LOGIN), rule(OK, anon=LOGIN)),
+    # Everybody who signs in has a profile and may hold API tokens (scoped like the pages).
+    "workflows:profile": (rule(OK, anon=LOGIN), None),
+    "workflows:token_create": (rule(405, anon=LOGIN), rule(OK, anon=LOGIN)),
+    # Only its owner (region A's facilitator) may revoke a token; to anyone else it is not there.
+    "workflows:token_revoke": (rule(405, anon=LOGIN), rule(404, anon=LOGIN, facilitator=DONE)),
     "reports:dashboard": (
         rule(
             OK, anon=LOGIN, specialist=403, curator=403, team_member=403, officer=403, officer_b=403
@@ -345,10 +350,8 @@ EXPECTED = {
         rule(OK, anon=LOGIN, curator=404, team_member=404, facilitator_b=404, officer_b=404),
         None,
     ),
-    "finance:api_token": (
-        rule(403, anon=LOGIN, facilitator=OK, officer=OK, facilitator_b=OK, officer_b=OK),
-        rule(403, anon=LOGIN, facilitator=OK, officer=OK, facilitator_b=OK, officer_b=OK),
-    ),
+    # Tokens moved to each person's profile; the old address leads there.
+    "finance:api_token": (rule(GO, anon=LOGIN), None),
     "knowledge:library": (rule(OK), None),
     "knowledge:case_detail": (rule(OK), None),
     "knowledge:case_pdf": (rule(OK), None),
@@ -814,6 +817,7 @@ EXPECTED = {
     ),
     "api-root": (rule(OK, anon=401), None),
     "schema": (rule(OK), None),
+    "api_docs": (rule(OK), None),
     # Operators' probes: no session, nothing in them but the service's own health.
     "health": (rule(OK), None),
     "health_ready": (rule(OK), None),
@@ -882,6 +886,8 @@ SHOWS = {
     "project-detail": lambda w: w.project.title,
     "position-detail": lambda w: w.position.title,
     "schema": lambda w: "openapi",
+    "api_docs": lambda w: "swagger-ui-bundle.js",
+    "workflows:profile": lambda w: "Tokens de la API",
     "health": lambda w: "status",
     "health_ready": lambda w: "database",
 }
@@ -960,6 +966,8 @@ POST_DATA = {
     "networks:change_state": {"comment": "Pausa de fin de año"},
     "networks:hide_post": {"hidden": "1"},
     "knowledge:moderate": {"hidden": "1"},
+    "workflows:token_create": {"name": "Integración", "days": "90"},
+    "workflows:token_revoke": {},  # no fields: the button is the whole form
     "specialprojects:change_state": {"comment": "Sin presupuesto este año"},
 }
 

@@ -9,9 +9,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from rest_framework.authtoken.models import Token
 
-from tests.conftest import make_user
+from tests.conftest import api_key, make_user
 from workflows.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +61,10 @@ def test_bad_passwords_lock_the_account_until_the_cool_off(client, officer, sett
 
 
 def test_api_token_and_basic_auth_still_work(client, officer, settings):
-    token = Token.objects.create(user=officer)
+    key = api_key(officer)
     url = reverse("task-list")
     assert client.get(url).status_code in (401, 403)
-    by_token = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    by_token = client.get(url, HTTP_AUTHORIZATION=f"Token {key}")
     assert by_token.status_code == 200 and "results" in by_token.json()
 
     import base64
@@ -78,7 +77,7 @@ def test_api_token_and_basic_auth_still_work(client, officer, settings):
     # Guessing through the API locks the password path too; the token is not a password.
     assert client.get(url, HTTP_AUTHORIZATION=basic).status_code in (401, 403, 429)
     assert log_in(client, GOOD).status_code == 429
-    assert client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    assert client.get(url, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
 
 WEAK = ["corta1", "12345678901234", "password12345", "off_lock_2026!"]

@@ -330,4 +330,9 @@ def build():
         task=w.task_a,
     )
     assert w.notification is not None
+
+    # Region A's facilitator's personal API token: only they may revoke it.
+    from workflows import tokens
+
+    w.api_token = tokens.issue(user=p.facilitator, name="Sistema contable")[0]
     return w
