@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from agreements.models import Municipality
 from workflows import services as tasks
+from workflows.models import Process
 
 from . import services
-from .flows import process_of
 from .models import ClassifierEntry, FiscalPeriod, Submission
 
 REVENUE_SHARES = {
@@ -134,7 +134,7 @@ def file_for(municipality, year, quarter, personnel=Decimal(1)):
 
 
 def _open_task(submission):
-    return tasks.open_human_tasks(process_of(submission))[0]
+    return tasks.open_human_tasks(Process.for_subject(submission))[0]
 
 
 def walk(submission, submitter, facilitator, specialist, until="published"):

@@ -10,15 +10,12 @@ from viewflow.workflow import flow
 
 from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.models import Process
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
 from . import selectors, services
 from .forms import SpecialistReviewForm, SubmitDataForm
 from .models import Submission
-
-process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
 def submission_due(process):

@@ -24,6 +24,7 @@ from notifications import services as notices
 from notifications.models import Kind
 from workflows import audit, bulk, transitions
 from workflows.forms import DecisionForm
+from workflows.models import Process
 
 from . import indicators, parsing, selectors, validation
 from .models import (
@@ -217,7 +218,7 @@ def receive_upload(submission, user, name, data, *, background=None, part=None):
         audit.record(
             "upload.received",
             actor=user,
-            process=_process_of(submission),
+            process=Process.for_subject(submission),
             subject=upload,
             after={"upload": upload.pk, "file": upload.original_name, "sha256": upload.sha256},
         )
@@ -228,12 +229,6 @@ def receive_upload(submission, user, name, data, *, background=None, part=None):
         upload.refresh_from_db()
         return upload
     return check_upload_now(upload)
-
-
-def _process_of(submission):
-    from .flows import process_of
-
-    return process_of(submission)
 
 
 def _progress(upload, value):
@@ -292,7 +287,7 @@ def _reject(upload, findings, checks_run):
         audit.record(
             "upload.rejected",
             actor=upload.uploaded_by,
-            process=_process_of(upload.submission),
+            process=Process.for_subject(upload.submission),
             subject=upload,
             after={
                 "upload": upload.pk,
@@ -306,8 +301,6 @@ def _reject(upload, findings, checks_run):
 
 def _accept(upload, parsed):
     """Store the lines of the file's part (or of both), keeping the other part's lines."""
-    from .flows import process_of
-
     submission = upload.submission
     part = Part(parsed.part)
     filled = PARTS if part == Part.BOTH else (part,)
@@ -323,7 +316,7 @@ def _accept(upload, parsed):
                 ],
                 1,
             )
-        process = process_of(locked)
+        process = Process.for_subject(locked)
         names = selectors.chapter_names()
         replaced = {p: locked.part_upload_id(p) for p in filled if locked.part_upload_id(p)}
         before_lines = selectors.line_amounts(locked) if replaced else None
@@ -546,9 +539,9 @@ def open_submission_task(submission):
     """The open “upload and submit” task of the submission's process, if any."""
     from workflows.models import Task
 
-    from .flows import FinanceSubmissionFlow, process_of
+    from .flows import FinanceSubmissionFlow
 
-    process = process_of(submission)
+    process = Process.for_subject(submission)
     if process is None:
         return None
     return (

@@ -13,14 +13,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agreements.models import Municipality, Region
 from workflows import audit, csvfiles, permissions
-from workflows.models import Task
+from workflows.models import Process, Task
 from workflows.pagination import paginate
 from workflows.redirects import safe_next
 
 from . import (
     explore,
     exports,
-    flows,
     indicators,
     selectors,
     services,
@@ -138,7 +137,7 @@ def submission_detail(request, pk):
     comments = {}
     for comment in submission.line_comments.select_related("author"):
         comments.setdefault(comment.code, []).append(comment)
-    process = flows.process_of(submission)
+    process = Process.for_subject(submission)
     open_task = None
     if process is not None:
         open_task = (
@@ -333,7 +332,7 @@ def upload_file(request, pk):
     audit.record(
         "upload.downloaded",
         actor=request.user,
-        process=flows.process_of(upload.submission),
+        process=Process.for_subject(upload.submission),
         subject=upload,
         chain_key=audit.chain_key_for(subject=upload),
         after={"upload": upload.pk},

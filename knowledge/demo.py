@@ -5,9 +5,9 @@ import datetime
 from agreements.models import Municipality
 from networks.models import Theme
 from workflows import services as tasks
+from workflows.models import Process
 
 from . import services
-from .flows import process_of
 from .forms import IndicatorFormSet, MilestoneFormSet
 from .models import Case, Evidence
 
@@ -154,7 +154,7 @@ def _systematise(case, specialist, data):
 
 
 def _do(case, node, user, data):
-    (task,) = tasks.open_human_tasks(process_of(case))
+    (task,) = tasks.open_human_tasks(Process.for_subject(case))
     assert task.flow_task.name == node, task.flow_task.name
     tasks.take_and_complete(task, user, data)
 
@@ -296,7 +296,7 @@ def seed(users):
         _systematise(case, specialist, data)
         _do(case, "systematise", specialist, {"comment": "Listo para curaduría."})
         if stage == "taken":
-            (curation,) = tasks.open_human_tasks(process_of(case))
+            (curation,) = tasks.open_human_tasks(Process.for_subject(case))
             tasks.claim(curation, curator)
         elif stage == "curated":
             _do(

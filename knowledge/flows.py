@@ -7,15 +7,12 @@ from viewflow.workflow import flow
 
 from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.models import Process
 from workflows.nodes import HumanTask, Start
 from workflows.roles import Role
 
 from . import selectors, services
 from .forms import CurationForm, SubmitCaseForm
 from .models import Case
-
-process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
 class CaseFlow(Flow):

@@ -83,11 +83,11 @@ def can_revise(user):
 
 
 def systematise_task(case):
-    from workflows.models import Task
+    from workflows.models import Process, Task
 
-    from .flows import CaseFlow, process_of
+    from .flows import CaseFlow
 
-    process = process_of(case)
+    process = Process.for_subject(case)
     if process is None:
         return None
     return (

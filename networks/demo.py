@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from agreements.models import Municipality
 from workflows import services as tasks
+from workflows.models import Process
 
 from . import services
-from .flows import process_of
 from .models import Network, Theme
 
 
@@ -31,9 +31,9 @@ def seed(users):
             "target_municipalities": members,
         },
     )
-    (review,) = tasks.open_human_tasks(process_of(network))
+    (review,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(review, coordinator, {"decision": "approve", "comment": "Adelante."})
-    (design,) = tasks.open_human_tasks(process_of(network))
+    (design,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(
         design,
         specialist,
@@ -48,7 +48,7 @@ def seed(users):
             "invitation_deadline": timezone.localdate() + datetime.timedelta(days=15),
         },
     )
-    for task in tasks.open_human_tasks(process_of(network)):
+    for task in tasks.open_human_tasks(Process.for_subject(network)):
         answers = {
             pk: ("declined" if index == 1 else "accepted", "")
             for index, pk in enumerate(task.data["municipalities"])
@@ -117,7 +117,7 @@ def _returned_and_revised(specialist, coordinator, members):
             "target_municipalities": members[:2],
         },
     )
-    (review,) = tasks.open_human_tasks(process_of(network))
+    (review,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(
         review,
         coordinator,
@@ -126,7 +126,7 @@ def _returned_and_revised(specialist, coordinator, members):
             "comment": "Precise metas medibles e incluya municipios del Zulia.",
         },
     )
-    (revision,) = tasks.open_human_tasks(process_of(network))
+    (revision,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(
         revision,
         specialist,
@@ -156,7 +156,7 @@ def _returned(specialist, coordinator, members):
             "target_municipalities": members[-2:],
         },
     )
-    (review,) = tasks.open_human_tasks(process_of(network))
+    (review,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(
         review,
         coordinator,
@@ -180,9 +180,9 @@ def _inviting(specialist, coordinator, members):
             "target_municipalities": members,
         },
     )
-    (review,) = tasks.open_human_tasks(process_of(network))
+    (review,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(review, coordinator, {"decision": "approve", "comment": "Aprobada."})
-    (design,) = tasks.open_human_tasks(process_of(network))
+    (design,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(
         design,
         specialist,

@@ -8,15 +8,12 @@ from viewflow.workflow import flow
 from agreements.models import Municipality
 from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.models import Process
 from workflows.nodes import FanOut, HumanTask, Start
 from workflows.roles import Role
 
 from . import selectors, services
 from .forms import DesignForm, InvitationAnswersForm, ProposalRevisionForm
 from .models import Network
-
-process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
 def no_municipality(process):

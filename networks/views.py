@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
+from workflows.models import Process
 from workflows.roles import Role, has_role
 
 from . import services
-from .flows import process_of
 from .forms import (
     CommentForm,
     MemberForm,
@@ -83,7 +83,7 @@ def network_detail(request, pk):
             else [],
             "invitations": network.invitations.select_related("municipality") if private else [],
             "calendar": network.calendar.all() if private else [],
-            "process": process_of(network) if private else None,
+            "process": Process.for_subject(network) if private else None,
             "post_form": PostForm() if contribute else None,
             "solution_form": SolutionForm() if contribute else None,
             "resource_form": ResourceForm() if contribute else None,

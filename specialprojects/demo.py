@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from finance.models import FiscalPeriod, Submission
 from workflows import services as tasks
+from workflows.models import Process
 
 from . import services
-from .flows import process_of
 from .models import Project, ProjectLine
 
 
@@ -42,7 +42,7 @@ def seed(users):
 
     from finance.models import Currency
 
-    (draft,) = tasks.open_human_tasks(process_of(project))
+    (draft,) = tasks.open_human_tasks(Process.for_subject(project))
     tasks.take_and_complete(
         draft,
         specialist,
@@ -67,18 +67,18 @@ def seed(users):
             "risks": "Conectividad de las alcaldías; rotación del personal de hacienda.",
         },
     )
-    (team,) = tasks.open_human_tasks(process_of(project))
+    (team,) = tasks.open_human_tasks(Process.for_subject(project))
     tasks.take_and_complete(
         team, coordinator, {"members": [(facilitator, "facilitator", "Acompañar la carga")]}
     )
-    (confirmation,) = tasks.open_human_tasks(process_of(project))
+    (confirmation,) = tasks.open_human_tasks(Process.for_subject(project))
     tasks.take_and_complete(confirmation, facilitator, {"accept": "yes"})
-    (approval,) = tasks.open_human_tasks(process_of(project))
+    (approval,) = tasks.open_human_tasks(Process.for_subject(project))
     tasks.take_and_complete(
         approval, coordinator, {"decision": "approve", "comment": "Primer proyecto especial."}
     )
     published = Submission.objects.filter(state=Submission.State.PUBLISHED)
-    for task in tasks.open_human_tasks(process_of(project)):
+    for task in tasks.open_human_tasks(Process.for_subject(project)):
         milestone = project.milestones.get(pk=task.data["milestone"])
         period = next(p for p in periods if p.deadline == milestone.due_on)
         if not published.filter(period=period).exists():
@@ -143,13 +143,13 @@ def _returned_projects(users, line, members):
     capital = users["facilitador.capital"]
 
     def step(project, user, data):
-        (task,) = tasks.open_human_tasks(process_of(project))
+        (task,) = tasks.open_human_tasks(Process.for_subject(project))
         tasks.take_and_complete(task, user, data)
 
     def to_approval(project, proposal, team):
         step(project, specialist, proposal)
         step(project, coordinator, {"members": team})
-        for task in tasks.open_human_tasks(process_of(project)):
+        for task in tasks.open_human_tasks(Process.for_subject(project)):
             if task.flow_task.name == "confirm_participation":
                 tasks.take_and_complete(task, task.owner, {"accept": "yes"})
 

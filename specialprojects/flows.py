@@ -8,15 +8,12 @@ from viewflow.workflow.status import STATUS
 
 from workflows.flow import Flow
 from workflows.forms import DecisionForm
-from workflows.models import Process
 from workflows.nodes import FanOut, HumanTask, Start
 from workflows.roles import Role
 
 from . import selectors, services
 from .forms import ClosureForm, ConfirmForm, MilestoneForm, ProposalForm, TeamForm
 from .models import Milestone, Project
-
-process_of = Process.for_subject  # the process about a subject, for views and tests
 
 
 def the_project(process):

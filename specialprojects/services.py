@@ -359,11 +359,9 @@ def change_state(project, *, user, action, comment=""):
 
 def cancel_open_work(project, user):
     """A cancelled project's open tasks are cancelled with it, so nobody is reminded of them."""
-    from workflows.models import Task
+    from workflows.models import Process, Task
 
-    from .flows import process_of
-
-    process = process_of(project)
+    process = Process.for_subject(project)
     if process is None:
         return
     for task in Task.objects.filter(process=process, status__in=["NEW", "ASSIGNED"]):

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST, require_safe
 from django_fsm import TransitionNotAllowed
 
 from workflows.files import attachment
+from workflows.models import Process
 
 from . import pdf, selectors, services
-from .flows import process_of
 from .forms import ProjectDefinitionForm
 from .models import Milestone, Project, ProjectLine
 
@@ -72,7 +72,7 @@ def project_detail(request, pk):
             "documents": [m for m in milestones if m.file],
             "periods": project.fiscal_periods.all(),
             "can_manage": request.user.has_perm(services.APPROVE),
-            "process": process_of(project),
+            "process": Process.for_subject(project),
         },
     )
 

@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from networks.models import Theme
 from workflows import services as tasks
+from workflows.models import Process
 
 from . import services
 from .models import Position
 
 
 def _do(position, node, user, data):
-    (task,) = tasks.open_human_tasks(services.process_of(position))
+    (task,) = tasks.open_human_tasks(Process.for_subject(position))
     assert task.flow_task.name == node, (task.flow_task.name, node)
     tasks.take_and_complete(task, user, data)
     position.refresh_from_db()

@@ -12,8 +12,6 @@ from . import selectors, services
 from .forms import CloseRegistrationForm, ContractForm, EvaluationForm, HiringDecisionForm
 from .models import Position
 
-process_of = services.process_of
-
 
 class HiringFlow(Flow):
     """Specialist hiring

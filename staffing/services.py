@@ -43,9 +43,6 @@ from .permissions import can_see_personal_data
 logger = logging.getLogger(__name__)
 
 
-process_of = Process.for_subject  # the process about a position
-
-
 # Positions ------------------------------------------------------------------
 
 
@@ -89,7 +86,7 @@ def cancel_position(position, user, reason, task=None):
         raise ValidationError({"comment": _("Say why the position is cancelled.")})
     if task is not None:
         return transitions.apply(position, "cancel", actor=user, task=task, comment=reason)
-    process = process_of(position)
+    process = Process.for_subject(position)
     if process is None or process.finished is not None:
         return transitions.apply(position, "cancel", actor=user, comment=reason)
     with process.flow_class.lock(process.pk), transaction.atomic():
@@ -146,7 +143,7 @@ def register_candidate(position, user, data):
         audit.record(
             "candidate.registered",
             actor=user,
-            process=process_of(position),
+            process=Process.for_subject(position),
             subject=candidate,
             after=candidate.audit_snapshot(),
         )
@@ -166,7 +163,7 @@ def request_anonymisation(candidate, user):
         audit.record(
             "candidate.anonymisation_requested",
             actor=user,
-            process=process_of(candidate.position),
+            process=Process.for_subject(candidate.position),
             subject=candidate,
             after={"candidate": candidate.pk, "position": candidate.position_id},
         )
@@ -221,7 +218,7 @@ def anonymise(candidate, actor=None):
         audit.record(
             "candidate.anonymised",
             actor=actor,
-            process=process_of(position),
+            process=Process.for_subject(position),
             subject=candidate,
             after={"candidate": candidate.pk, "position": position.pk},
         )
@@ -439,7 +436,7 @@ def schedule_invitation(contract, *, actor=None, process=None):
         event = audit.record(
             "specialist.invited",
             actor=actor,
-            process=process or process_of(contract.position),
+            process=process or Process.for_subject(contract.position),
             subject=contract,
             after={"user": contract.specialist_id},
         )

@@ -20,7 +20,7 @@ from django_fsm import TransitionNotAllowed
 from workflows import audit, display
 from workflows import selectors as wf_selectors
 from workflows.files import attachment
-from workflows.models import Task
+from workflows.models import Process, Task
 from workflows.pagination import paginate
 
 from . import services
@@ -99,7 +99,7 @@ def _detail_context(request, position, candidate_form=None, cancel_form=None):
     user = request.user
     personal = can_see_personal_data(user)
     candidates = list(position.candidates.select_related("evaluation__evaluator"))
-    process = services.process_of(position)
+    process = Process.for_subject(position)
     open_tasks = (
         Task.objects.human().open().filter(process=process).select_related("owner")
         if process is not None

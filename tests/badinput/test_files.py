@@ -210,17 +210,17 @@ def test_signed_agreement_over_the_limit(client, approved, facilitator_a, settin
 
 @pytest.fixture
 def case_in_work(facilitator_a, municipality_a, coordinator):
-    from knowledge.flows import process_of
     from networks.models import Theme
     from tests.conftest import make_user, open_task
     from workflows import services as tasks
+    from workflows.models import Process
     from workflows.roles import Role
 
     theme = Theme.objects.get(slug="servicios-publicos")
     specialist = make_user("esp_servicios", Role.SPECIALIST)
     theme.specialists.add(specialist)
     case = register(facilitator_a, municipality_a, theme)
-    task = open_task(process_of(case))
+    task = open_task(Process.for_subject(case))
     if task.owner_id != specialist.pk:
         tasks.claim(task, specialist)
     return case, specialist

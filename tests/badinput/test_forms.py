@@ -190,17 +190,17 @@ def test_case_comments(client, published_case, comment):
 
 @pytest.fixture
 def case_in_work(facilitator_a, municipality_a):
-    from knowledge.flows import process_of
     from networks.models import Theme
     from tests.conftest import open_task
     from tests.knowledge.conftest import register
     from workflows import services as tasks
+    from workflows.models import Process
 
     theme = Theme.objects.get(slug="servicios-publicos")
     specialist = make_user("esp_servicios", Role.SPECIALIST)
     theme.specialists.add(specialist)
     case = register(facilitator_a, municipality_a, theme)
-    task = open_task(process_of(case))
+    task = open_task(Process.for_subject(case))
     if task.owner_id != specialist.pk:
         tasks.claim(task, specialist)
     return case, specialist

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from knowledge.flows import process_of
 from knowledge.models import Case
 from networks.models import Theme
 from workflows import services as tasks
+from workflows.models import Process
 from workflows.roles import Role
 
 from ..conftest import make_user, open_task
@@ -30,7 +30,7 @@ def test_curation_returns_the_case_and_the_specialist_reworks_it_in_the_browser(
     make_user("curadora", Role.KNOWLEDGE_CURATOR)
     case = register(facilitator_a, municipality_a, theme)
     systematise(case, specialist)
-    process = process_of(case)
+    process = Process.for_subject(case)
     tasks.complete(open_task(process), specialist, {"comment": "Listo"})
     base = live_server.url
     page = browser.new_page()

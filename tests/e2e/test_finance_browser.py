@@ -4,8 +4,9 @@ justification, then submits; a specialist returns it to them."""
 import pytest
 from django.urls import reverse
 
-from finance import flows, services
+from finance import services
 from finance.models import Submission
+from workflows.models import Process
 
 from ..finance.conftest import (  # noqa: F401 (fixtures)
     csv_bytes,
@@ -37,7 +38,9 @@ def test_officer_uploads_checks_justifies_and_submits_on_the_task_page_on_a_phon
 
     settings.FINANCE_BACKGROUND_BYTES = 1  # checked by the (eager) worker, followed by polling
     submission = services.current_submission(member_a, period)
-    task_url = reverse("workflows:task_detail", args=[open_task(flows.process_of(submission)).pk])
+    task_url = reverse(
+        "workflows:task_detail", args=[open_task(Process.for_subject(submission)).pk]
+    )
     page = browser.new_page(viewport={"width": 390, "height": 844})
     login(page, live_server.url, "off_a")
     page.goto(f"{live_server.url}{task_url}")
@@ -99,7 +102,7 @@ def test_the_specialist_decides_on_the_page_and_the_return_reaches_the_officer(
     submission = services.current_submission(member_a, period)
     services.receive_upload(submission, officer_a, "trimestre.csv", quarter_file())
     services.submit_for_review(submission, officer_a, "")
-    process = flows.process_of(submission)
+    process = Process.for_subject(submission)
     tasks.take_and_complete(
         open_task(process), facilitator_a, {"decision": "approve", "comment": ""}
     )

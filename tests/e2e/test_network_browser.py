@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from agreements.models import Municipality
 from networks import services
-from networks.flows import process_of
 from networks.models import Network, Theme
 from workflows import services as tasks
+from workflows.models import Process
 from workflows.roles import Role
 
 from ..conftest import make_user, open_task
@@ -39,7 +39,7 @@ def test_the_proposal_is_returned_revised_and_reviewed_again_in_the_browser(
             "target_municipalities": targets,
         },
     )
-    process = process_of(network)
+    process = Process.for_subject(network)
     base = live_server.url
     page = browser.new_page()
 
@@ -104,7 +104,7 @@ def test_a_facilitator_records_the_answers_on_a_phone(
             "target_municipalities": targets,
         },
     )
-    process = process_of(network)
+    process = Process.for_subject(network)
     tasks.take_and_complete(open_task(process), coordinator, {"decision": "approve", "comment": ""})
     tasks.take_and_complete(
         open_task(process),

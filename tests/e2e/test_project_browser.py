@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from specialprojects import services
-from specialprojects.flows import process_of
 from specialprojects.models import Project, ProjectLine
 from workflows import services as tasks
+from workflows.models import Process
 from workflows.roles import Role
 
 from ..conftest import make_user
@@ -23,7 +23,9 @@ MILESTONES = ["Plantilla publicada", "Primera carga de datos", "Tablero de entre
 
 
 def open_task(project, name):
-    (task,) = [t for t in tasks.open_human_tasks(process_of(project)) if t.flow_task.name == name]
+    (task,) = [
+        t for t in tasks.open_human_tasks(Process.for_subject(project)) if t.flow_task.name == name
+    ]
     return task
 
 

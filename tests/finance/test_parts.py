@@ -21,10 +21,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from finance import services
-from finance.flows import process_of
 from finance.models import Line, Part, Submission, Upload
 from tests.conftest import open_task
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, Process
 
 from .conftest import es, quarter_amounts, submission_of, with_parents
 from .test_api import issue_token, openapi, token_client
@@ -358,7 +357,7 @@ def test_an_unbalanced_budget_across_parts_is_refused_on_submit(period, member_a
 def test_the_task_page_refuses_the_submit_with_a_part_missing(client, period, member_a, officer_a):
     submission = submission_of(member_a, period)
     send(submission, officer_a, Part.EXPENDITURE, "xlsx", part_rows("expenditure"))
-    task = open_task(process_of(submission))
+    task = open_task(Process.for_subject(submission))
     client.force_login(officer_a)
     url = reverse("workflows:task_detail", args=[task.pk])
     client.post(reverse("workflows:task_claim", args=[task.pk]))

@@ -25,10 +25,10 @@ from django.utils import translation
 from agreements.models import Municipality
 from finance import exports, indicators, services, validation
 from finance import views as finance_views
-from finance.flows import process_of
 from finance.models import STAGES, Line, Submission, Upload
 from tests.conftest import open_task
 from workflows import services as tasks
+from workflows.models import Process
 
 from .conftest import HEADER, csv_bytes, quarter_amounts, quarter_file, submission_of, with_parents
 
@@ -57,7 +57,7 @@ def _finish(process, user, form):
 
 
 def submit(submission, officer, justification=""):
-    _finish(process_of(submission), officer, {"justification": justification})
+    _finish(Process.for_subject(submission), officer, {"justification": justification})
     submission.refresh_from_db()
     assert submission.state == Submission.State.IN_REVIEW
     return submission
@@ -76,7 +76,7 @@ def publish(
     """Upload, submit, recommend and approve: the submission ends published with indicators."""
     submission = upload(municipality, period, officer, data, name)
     submit(submission, officer, justification)
-    process = process_of(submission)
+    process = Process.for_subject(submission)
     _finish(process, facilitator, {"decision": "approve", "comment": ""})
     _finish(process, specialist, {"decision": "approve", "comment": "", "line_comments": []})
     submission.refresh_from_db()

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from finance import classifier, indicators, services
-from finance.flows import process_of
 from finance.models import ClassifierEntry, FiscalPeriod, Line, Submission, Upload
 from notifications.models import Notification
 from tests.conftest import open_task
@@ -22,7 +21,7 @@ from .conftest import csv_bytes, quarter_amounts, quarter_file, submission_of, w
 def walk_to_published(submission, officer, facilitator, specialist, data=None):
     upload = services.receive_upload(submission, officer, "datos.csv", data or quarter_file())
     assert upload.result == Upload.Result.ACCEPTED, upload.findings
-    process = process_of(submission)
+    process = Process.for_subject(submission)
     for user, payload in (
         (officer, {"justification": "Cambio de tarifas", "comment": ""}),
         (facilitator, {"decision": "approve", "comment": ""}),
@@ -38,7 +37,7 @@ def walk_to_published(submission, officer, facilitator, specialist, data=None):
 def test_opening_a_period_starts_one_process_per_member(period, member_a, member_b):
     submissions = Submission.objects.filter(period=period)
     assert {s.municipality_id for s in submissions} == {member_a.pk, member_b.pk}
-    task = open_task(process_of(submission_of(member_a, period)))
+    task = open_task(Process.for_subject(submission_of(member_a, period)))
     deadline = timezone.localtime(task.due_at)
     assert deadline.date() == period.deadline and deadline.hour == 23
     assert AuditEvent.objects.filter(action="fiscalperiod.opened").count() == 1
@@ -75,7 +74,7 @@ def test_a_refused_upload_stores_no_line_and_keeps_the_file(period, member_a, of
     # The refusal is recorded on the file, in the process's history, not as a change of
     # the submission a reviewer judges.
     refused = AuditEvent.objects.get(action="upload.rejected")
-    assert refused.subject_id == str(bad.pk) and refused.process == process_of(submission)
+    assert refused.subject_id == str(bad.pk) and refused.process == Process.for_subject(submission)
 
 
 def test_warnings_need_a_justification_before_review(
@@ -100,7 +99,7 @@ def test_warnings_need_a_justification_before_review(
 def test_a_facilitator_acts_for_the_officer_of_their_municipality_only(
     period, member_a, officer_a, facilitator_a, facilitator_b
 ):
-    task = open_task(process_of(submission_of(member_a, period)))
+    task = open_task(Process.for_subject(submission_of(member_a, period)))
     assert permissions.can_take(facilitator_a, task)
     assert not permissions.can_take(facilitator_b, task)
     assert set(permissions.candidates(task)) == {officer_a, facilitator_a}
@@ -123,7 +122,7 @@ def test_a_return_with_line_comments_reaches_the_submitter(
     submission = submission_of(member_a, period)
     services.receive_upload(submission, officer_a, "d.csv", quarter_file())
     services.submit_for_review(submission, officer_a, "")
-    process = process_of(submission)
+    process = Process.for_subject(submission)
     task = open_task(process)
     tasks.claim(task, facilitator_a)
     tasks.complete(task, facilitator_a, {"decision": "approve", "comment": ""})
@@ -250,7 +249,7 @@ def test_classifier_file_loads_all_rows_or_none(coordinator):
 
 
 def test_the_process_names_the_municipality_and_period(period, member_a):
-    process = process_of(submission_of(member_a, period))
+    process = Process.for_subject(submission_of(member_a, period))
     assert isinstance(process, Process)
     assert member_a.name in process.title and "2026" in process.title
 
@@ -262,7 +261,7 @@ def test_the_deadline_drives_reminders_and_escalation(
 
     from notifications import reminders
 
-    task = open_task(process_of(submission_of(member_a, period)))
+    task = open_task(Process.for_subject(submission_of(member_a, period)))
     tasks.claim(task, officer_a)
     with time_machine.travel(task.due_at - datetime.timedelta(hours=20), tick=False):
         sent = reminders.sweep()

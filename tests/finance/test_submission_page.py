@@ -10,12 +10,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from finance import selectors, services, validation
-from finance.flows import process_of
 from finance.models import FiscalPeriod, Submission
 from tests.conftest import open_task
 from workflows import audit, rounds
 from workflows.display import Reader
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, Process
 from workflows.selectors import process_history
 
 from .conftest import quarter_file, submission_of
@@ -53,9 +52,9 @@ def test_the_submission_page_names_checks_people_and_the_version_in_words(
     specialist.save(update_fields=["first_name", "last_name"])
     submission = submission_of(member_a, period)
     send(submission, officer_a, file_with_a_warning(), justification="Columna interna")
-    decide(open_task(process_of(submission)), facilitator_a, "approve")
+    decide(open_task(Process.for_subject(submission)), facilitator_a, "approve")
     decide(
-        open_task(process_of(submission)),
+        open_task(Process.for_subject(submission)),
         specialist,
         "return",
         "Revise el personal",
@@ -94,8 +93,8 @@ def test_the_review_panel_badges_a_large_change_as_a_change(
     last_year = services.open_period(2025, 1, by=coordinator)
     last = submission_of(member_a, last_year)
     send(last, officer_a)
-    decide(open_task(process_of(last)), facilitator_a, "approve")
-    decide(open_task(process_of(last)), specialist, "approve", "Conforme")
+    decide(open_task(Process.for_subject(last)), facilitator_a, "approve")
+    decide(open_task(Process.for_subject(last)), specialist, "approve", "Conforme")
     assert Submission.objects.get(pk=last.pk).state == Submission.State.PUBLISHED
 
     submission = submission_of(member_a, period)
@@ -108,7 +107,7 @@ def test_the_review_panel_badges_a_large_change_as_a_change(
 
 
 def task_page(submission):
-    return reverse("workflows:task_detail", args=[open_task(process_of(submission)).pk])
+    return reverse("workflows:task_detail", args=[open_task(Process.for_subject(submission)).pk])
 
 
 def test_a_new_file_is_recorded_as_values_and_read_in_the_readers_language(
@@ -116,7 +115,9 @@ def test_a_new_file_is_recorded_as_values_and_read_in_the_readers_language(
 ):
     submission = submission_of(member_a, period)
     send(submission, officer_a, name="primero.csv")
-    decide(open_task(process_of(submission)), facilitator_a, "return", "Falta la ejecución")
+    decide(
+        open_task(Process.for_subject(submission)), facilitator_a, "return", "Falta la ejecución"
+    )
     send(submission, officer_a, quarter_file(Decimal("0.30")), name="segundo.csv")
     edit = AuditEvent.objects.get(action="submission.edited", subject_id=str(submission.pk))
     # Codes and Decimal strings: nothing formatted for one language is frozen in the trail.
@@ -124,7 +125,7 @@ def test_a_new_file_is_recorded_as_values_and_read_in_the_readers_language(
     assert ["4.01.00.00.00", "270000.00"] in edit.after["expenditure_caused"]
     assert edit.after["expenditure_caused"][-1][0] == "total"
 
-    review = open_task(process_of(submission))
+    review = open_task(Process.for_subject(submission))
     with translation.override("en"):
         changes = {c.key: c for c in rounds.changes_since_previous_round(review)["changes"]}
         caused = changes["expenditure_caused"]
@@ -163,7 +164,7 @@ def test_a_download_goes_on_its_files_own_chain_and_stays_in_the_history(
 ):
     submission = submission_of(member_a, period)
     upload = services.receive_upload(submission, officer_a, "datos.csv", quarter_file())
-    process = process_of(submission)
+    process = Process.for_subject(submission)
     client.force_login(officer_a)
     response = client.get(reverse("finance:upload_file", args=[upload.pk]))
     assert response.status_code == 200

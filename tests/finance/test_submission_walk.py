@@ -32,9 +32,9 @@ def test_walk_officer_facilitator_specialist_with_a_return(
     client, period, member_a, officer_a, facilitator_a, specialist
 ):
     submission = submission_of(member_a, period)
-    from finance.flows import process_of
+    from workflows.models import Process
 
-    process = process_of(submission)
+    process = Process.for_subject(submission)
     task = open_task(process)
     assert task.flow_task.name == "prepare_data"
     assert task.role == "municipal_officer"

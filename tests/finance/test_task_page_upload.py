@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from finance import services
-from finance.flows import FinanceSubmissionFlow, process_of
+from finance.flows import FinanceSubmissionFlow
 from finance.models import Submission
 from tests.conftest import open_task
-from workflows.models import Task
+from workflows.models import Process, Task
 
 from .conftest import csv_bytes, quarter_amounts, quarter_file, submission_of, with_parents
 from .test_task_panels import decide, file_with_a_warning, send, text_of
@@ -49,7 +49,7 @@ def test_the_officer_uploads_sees_the_checks_justifies_and_sends_on_the_task_pag
     client, period, member_a, officer_a
 ):
     submission = submission_of(member_a, period)
-    task = open_task(process_of(submission))
+    task = open_task(Process.for_subject(submission))
     client.force_login(officer_a)
     html = client.get(task_url(task)).content.decode()
     panel = text_of(html)
@@ -102,7 +102,7 @@ def test_the_background_check_returns_to_the_task_page(
     client, period, member_a, officer_a, settings, django_capture_on_commit_callbacks
 ):
     settings.FINANCE_BACKGROUND_BYTES = 1  # the check waits for the worker (eager here)
-    task = open_task(process_of(submission_of(member_a, period)))
+    task = open_task(Process.for_subject(submission_of(member_a, period)))
     client.force_login(officer_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload_from(client, task, quarter_file(), HTTP_ACCEPT="application/json")
@@ -131,8 +131,8 @@ def test_the_facilitator_uploads_a_returned_submission_on_the_task_page_for_the_
 ):
     submission = submission_of(member_a, period)
     send(submission, facilitator_a, file_with_a_warning(), justification="Columna interna")
-    decide(open_task(process_of(submission)), facilitator_a, "return", "Falta el situado")
-    again = open_task(process_of(submission))
+    decide(open_task(Process.for_subject(submission)), facilitator_a, "return", "Falta el situado")
+    again = open_task(Process.for_subject(submission))
     assert again.owner == facilitator_a
     client.force_login(facilitator_a)
     html = client.get(task_url(again)).content.decode()
@@ -153,7 +153,7 @@ def test_the_facilitator_uploads_a_returned_submission_on_the_task_page_for_the_
 
 
 def test_the_officer_reads_no_acting_for_note(client, period, member_a, officer_a):
-    task = open_task(process_of(submission_of(member_a, period)))
+    task = open_task(Process.for_subject(submission_of(member_a, period)))
     client.force_login(officer_a)
     assert "en nombre del funcionario" not in client.get(task_url(task)).content.decode()
 
@@ -162,7 +162,7 @@ def test_a_finished_upload_step_offers_no_upload(client, period, member_a, offic
     submission = submission_of(member_a, period)
     send(submission, officer_a)
     done = Task.objects.get(
-        process=process_of(submission), flow_task=FinanceSubmissionFlow.prepare_data
+        process=Process.for_subject(submission), flow_task=FinanceSubmissionFlow.prepare_data
     )
     client.force_login(officer_a)
     html = client.get(task_url(done)).content.decode()
@@ -177,7 +177,7 @@ def test_the_upload_page_reads_as_many_rows_for_one_error_as_for_many(
     for member, officer, wrong in ((member_b, officer_b, 1), (member_a, officer_a, 5)):
         submission = submission_of(member, period)
         upload = services.receive_upload(submission, officer, "malo.csv", file_with_errors(wrong))
-        task = open_task(process_of(submission))
+        task = open_task(Process.for_subject(submission))
         client.force_login(officer)
         client.get(task_url(task))
         with CaptureQueriesContext(connection) as queries:

@@ -16,11 +16,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from finance import selectors, services, validation
-from finance.flows import process_of
 from finance.models import ClassifierEntry
 from tests.conftest import open_task
 from workflows import services as tasks
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, Process
 
 from .conftest import csv_bytes, quarter_amounts, quarter_file, submission_of, with_parents
 
@@ -70,7 +69,7 @@ def test_the_reviewers_see_totals_by_chapter_checks_and_justification(
 ):
     submission = submission_of(member_a, period)
     send(submission, officer_a, file_with_a_warning(), justification="La columna es interna")
-    review = open_task(process_of(submission))
+    review = open_task(Process.for_subject(submission))
     assert review.flow_task.name == "facilitator_review"
 
     client.force_login(facilitator_a)
@@ -102,7 +101,7 @@ def test_the_reviewers_see_totals_by_chapter_checks_and_justification(
     assert f"Ver las {submission.lines.count()} líneas del envío" in panel
 
     decide(review, facilitator_a, "approve")
-    final = open_task(process_of(submission))
+    final = open_task(Process.for_subject(submission))
     client.force_login(specialist)
     panel = text_of(page_of(client, final))
     assert "225.000,00" in panel and "La columna es interna" in panel
@@ -135,8 +134,8 @@ def test_totals_by_chapter_count_a_line_once_whether_parents_are_given_or_not():
 def test_a_return_goes_back_to_the_officer_who_uploaded(period, member_a, officer_a, facilitator_a):
     submission = submission_of(member_a, period)
     send(submission, officer_a)
-    decide(open_task(process_of(submission)), facilitator_a, "return", "Falta el situado")
-    again = open_task(process_of(submission))
+    decide(open_task(Process.for_subject(submission)), facilitator_a, "return", "Falta el situado")
+    again = open_task(Process.for_subject(submission))
     assert again.flow_task.name == "prepare_data"
     assert again.owner == officer_a and again.status == "ASSIGNED"
 
@@ -146,9 +145,9 @@ def test_a_return_goes_back_to_the_facilitator_who_uploaded_for_the_officer(
 ):
     submission = submission_of(member_a, period)
     send(submission, facilitator_a)  # on the officer's behalf
-    decide(open_task(process_of(submission)), facilitator_a, "approve")
-    decide(open_task(process_of(submission)), specialist, "return", "Revisar personal")
-    again = open_task(process_of(submission))
+    decide(open_task(Process.for_subject(submission)), facilitator_a, "approve")
+    decide(open_task(Process.for_subject(submission)), specialist, "return", "Revisar personal")
+    again = open_task(Process.for_subject(submission))
     assert again.flow_task.name == "prepare_data"
     assert again.owner == facilitator_a and again.owner != officer_a
 
@@ -158,15 +157,15 @@ def test_the_upload_after_a_return_shows_the_line_comments_and_the_file_sent(
 ):
     submission = submission_of(member_a, period)
     send(submission, officer_a, name="primero.csv")
-    decide(open_task(process_of(submission)), facilitator_a, "approve")
+    decide(open_task(Process.for_subject(submission)), facilitator_a, "approve")
     decide(
-        open_task(process_of(submission)),
+        open_task(Process.for_subject(submission)),
         specialist,
         "return",
         "Revise el gasto de personal.",
         [("4.01.01.01.00", "No coincide con la nómina")],
     )
-    again = open_task(process_of(submission))
+    again = open_task(Process.for_subject(submission))
     client.force_login(officer_a)
     html = page_of(client, again)
     assert "Revise el gasto de personal." in text_of(html, "returned")  # the engine's card
@@ -189,14 +188,16 @@ def test_the_next_round_lists_what_the_new_file_changed(
 ):
     submission = submission_of(member_a, period)
     send(submission, officer_a, name="primero.csv")
-    decide(open_task(process_of(submission)), facilitator_a, "return", "Falta la ejecución")
+    decide(
+        open_task(Process.for_subject(submission)), facilitator_a, "return", "Falta la ejecución"
+    )
     send(submission, officer_a, quarter_file(Decimal("0.30")), name="segundo.csv")
 
     edit = AuditEvent.objects.get(action="submission.edited", subject_id=str(submission.pk))
     assert set(edit.after) == {"revenue_collected", "expenditure_caused"}
     assert ["4.01.00.00.00", "225000.00"] in edit.before["expenditure_caused"]
 
-    review = open_task(process_of(submission))
+    review = open_task(Process.for_subject(submission))
     assert review.owner == facilitator_a  # the same reviewer's next round
     client.force_login(facilitator_a)
     changes = text_of(page_of(client, review), "changes")
@@ -212,11 +213,11 @@ def test_a_file_with_the_same_totals_changes_only_the_line_count(
 ):
     submission = submission_of(member_a, period)
     send(submission, officer_a)
-    decide(open_task(process_of(submission)), facilitator_a, "return", "Sin los padres")
+    decide(open_task(Process.for_subject(submission)), facilitator_a, "return", "Sin los padres")
     leaves_only = csv_bytes(quarter_amounts())
     send(submission, officer_a, leaves_only, name="hojas.csv")
     client.force_login(facilitator_a)
-    changes = text_of(page_of(client, open_task(process_of(submission))), "changes")
+    changes = text_of(page_of(client, open_task(Process.for_subject(submission))), "changes")
     before, after = len(with_parents(quarter_amounts())), len(quarter_amounts())
     assert f"Número de líneas {before} {after}" in changes
     assert "por partida" not in changes
@@ -255,11 +256,11 @@ def test_a_review_page_reads_as_many_rows_for_two_lines_as_for_forty(
     send(large, officer_a)
     assert small.lines.count() == 2 and large.lines.count() > 20
     for submission, facilitator in ((small, facilitator_b), (large, facilitator_a)):
-        decide(open_task(process_of(submission)), facilitator, "approve")
+        decide(open_task(Process.for_subject(submission)), facilitator, "approve")
     client.force_login(specialist)
     counts = []
     for submission in (small, large):
-        review = open_task(process_of(submission))
+        review = open_task(Process.for_subject(submission))
         page_of(client, review)  # caches (content types, the user's permissions) warmed
         with CaptureQueriesContext(connection) as queries:
             assert "Totales por partida" in page_of(client, review)
@@ -285,16 +286,16 @@ def test_the_upload_page_reads_as_many_rows_for_one_line_comment_as_for_five(
     ):
         submission = submission_of(member, period)
         send(submission, officer)
-        decide(open_task(process_of(submission)), facilitator, "approve")
+        decide(open_task(Process.for_subject(submission)), facilitator, "approve")
         codes = list(submission.lines.order_by("code").values_list("code", flat=True)[:comments])
         decide(
-            open_task(process_of(submission)),
+            open_task(Process.for_subject(submission)),
             specialist,
             "return",
             "Revisar",
             [(code, "Revisar esta línea") for code in codes],
         )
-        again = open_task(process_of(submission))
+        again = open_task(Process.for_subject(submission))
         client.force_login(officer)
         page_of(client, again)
         with CaptureQueriesContext(connection) as queries:

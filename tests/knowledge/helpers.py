@@ -1,11 +1,11 @@
 """Walk a case to publication through the services (HTTP is tested in test_case_walk)."""
 
 from knowledge import services
-from knowledge.flows import process_of
 from knowledge.forms import IndicatorFormSet, MilestoneFormSet
 from knowledge.models import STEP_FIELDS
 from tests.conftest import open_task
 from workflows import services as tasks
+from workflows.models import Process
 
 from .conftest import STEP_DATA, register, step_post
 
@@ -30,7 +30,7 @@ def systematise(case, specialist, **texts):
 def publish(author, municipality, theme, specialist, curator, coordinator, **fields):
     texts = {k: fields.pop(k) for k in list(fields) if k in sum(STEP_FIELDS.values(), [])}
     case = register(author, municipality, theme, **fields)
-    process = process_of(case)
+    process = Process.for_subject(case)
     task = open_task(process)
     if task.owner_id != specialist.pk:
         tasks.claim(task, specialist)

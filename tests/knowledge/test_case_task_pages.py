@@ -13,14 +13,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from knowledge import services
-from knowledge.flows import process_of
 from knowledge.forms import MilestoneFormSet
 from knowledge.models import Case, Evidence
 from networks.models import Theme
 from tests.conftest import open_task, pdf_bytes
 from workflows import services as tasks
 from workflows.display import Reader
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, Process
 
 from .conftest import STEP_DATA, register, step_post
 from .helpers import CRITERIA_ON, systematise
@@ -66,26 +65,26 @@ def systematised(facilitator, municipality, theme, specialist):
 
 
 def to_curation(case, specialist, note=""):
-    task = open_task(process_of(case))
+    task = open_task(Process.for_subject(case))
     tasks.take_and_complete(task, specialist, {"comment": note})
-    return open_task(process_of(case))
+    return open_task(Process.for_subject(case))
 
 
 def return_case(case, curator, comment, **met):
     """The curator returns the case, finding ``met`` criteria; the rework task."""
     tasks.take_and_complete(
-        open_task(process_of(case)),
+        open_task(Process.for_subject(case)),
         curator,
         {"decision": "return", "comment": comment, "criteria_keys": list(CRITERIA_ON), **met},
     )
-    return open_task(process_of(case))
+    return open_task(Process.for_subject(case))
 
 
 def test_the_systematisation_task_leads_to_each_step_of_the_guided_form(
     client, facilitator_a, municipality_a, theme, specialist
 ):
     case = register(facilitator_a, municipality_a, theme)
-    task = open_task(process_of(case))
+    task = open_task(Process.for_subject(case))
     assert task.owner == specialist
     text = task_page(client, specialist, task)
     for number in range(1, 6):
@@ -117,7 +116,7 @@ def test_the_last_step_of_the_guided_form_sends_the_case_to_curation(
     client, facilitator_a, municipality_a, theme, specialist
 ):
     case = register(facilitator_a, municipality_a, theme)
-    task = open_task(process_of(case))
+    task = open_task(Process.for_subject(case))
     client.force_login(specialist)
     for step in range(1, 6):
         client.post(step_url(case, step), step_post(step))
@@ -136,7 +135,7 @@ def test_the_last_step_of_the_guided_form_sends_the_case_to_curation(
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == Case.State.IN_CURATION
-    assert open_task(process_of(case)).flow_task.name == "curate"
+    assert open_task(Process.for_subject(case)).flow_task.name == "curate"
 
 
 def test_the_curator_reads_the_whole_case_above_the_criteria(
@@ -190,7 +189,7 @@ def test_a_returned_case_opens_with_its_content_and_the_comment(
             "public_sector": True,
         },
     )
-    rework = open_task(process_of(case))
+    rework = open_task(Process.for_subject(case))
     assert rework.flow_task.name == "systematise" and rework.owner == specialist
     text = task_page(client, specialist, rework)
     assert 'id="returned"' in text and "Faltan evidencias del impacto" in text
@@ -239,10 +238,10 @@ def test_the_second_curation_lists_what_the_specialist_changed(
     )
     assert client.post(step_url(case, 3), post).status_code == 302
     add_evidence(case, specialist, "Fotos de las rutas")
-    rework = open_task(process_of(case))
+    rework = open_task(Process.for_subject(case))
     tasks.complete(rework, specialist, {"comment": ""})
 
-    second = open_task(process_of(case))
+    second = open_task(Process.for_subject(case))
     assert second.owner == curator  # the second round goes back to the same curator
     client.force_login(curator)
     response = client.get(reverse("workflows:task_detail", args=[second.pk]))
@@ -271,7 +270,7 @@ def test_the_coordinator_sees_the_case_and_the_curation_before_publishing(
     tasks.take_and_complete(
         curation, curator, {**CURATION_OK, **CRITERIA_ON, "comment": "Cumple con holgura."}
     )
-    approval = open_task(process_of(case))
+    approval = open_task(Process.for_subject(case))
     assert approval.flow_task.name == "approve_publication"
     tasks.claim(approval, coordinator)
     text = task_page(client, coordinator, approval)
@@ -322,7 +321,7 @@ def test_the_case_panels_read_a_fixed_number_of_queries(
     assert large.milestones.count() == 5 and large.evidence.count() == 5
 
     def same(user):
-        pair = [open_task(process_of(case)) for case in (small, large)]
+        pair = [open_task(Process.for_subject(case)) for case in (small, large)]
         for task in pair:
             if task.owner_id != user.pk:
                 tasks.claim(task, user)
@@ -341,7 +340,7 @@ def test_the_case_panels_read_a_fixed_number_of_queries(
     same(curator)  # a second round, with what changed and the criteria found before
     for case in (small, large):
         tasks.take_and_complete(
-            open_task(process_of(case)), curator, {**CURATION_OK, **CRITERIA_ON}
+            open_task(Process.for_subject(case)), curator, {**CURATION_OK, **CRITERIA_ON}
         )
     same(coordinator)
 
@@ -411,7 +410,7 @@ def test_a_returned_case_gets_its_details_corrected_and_the_curator_sees_what_ch
     assert client.post(details, post).status_code == 403
 
     tasks.complete(rework, specialist, {"comment": ""})
-    second = open_task(process_of(case))
+    second = open_task(Process.for_subject(case))
     client.force_login(curator)
     response = client.get(reverse("workflows:task_detail", args=[second.pk]))
     changes = {c.key: c for c in response.context["round"]["changes"]}
@@ -447,7 +446,7 @@ def test_the_second_curation_starts_from_the_criteria_already_confirmed(
     met = {"public_sector": True, "novel": True, "implemented": True}
     rework = return_case(case, curator, "Falta la evidencia del impacto", **met)
     tasks.complete(rework, specialist, {"comment": ""})
-    second = open_task(process_of(case))
+    second = open_task(Process.for_subject(case))
     response = client.get(reverse("workflows:task_detail", args=[second.pk]))
     form = response.context["form"]
     assert {key: form[key].value() for key in CRITERIA_ON} == {
@@ -482,17 +481,21 @@ def test_a_publication_task_read_later_shows_the_curation_of_its_own_round(
     case = systematised(facilitator_a, municipality_a, theme, specialist)
     to_curation(case, specialist)
     tasks.take_and_complete(
-        open_task(process_of(case)), curator, {**CURATION_OK, **CRITERIA_ON, "comment": "Primera"}
+        open_task(Process.for_subject(case)),
+        curator,
+        {**CURATION_OK, **CRITERIA_ON, "comment": "Primera"},
     )
-    first = open_task(process_of(case))
+    first = open_task(Process.for_subject(case))
     tasks.take_and_complete(
         first, coordinator, {"decision": "return", "comment": "Agregue fotos de las rutas"}
     )
-    tasks.complete(open_task(process_of(case)), specialist, {"comment": ""})
+    tasks.complete(open_task(Process.for_subject(case)), specialist, {"comment": ""})
     later = timezone.now() + datetime.timedelta(days=3)
     with time_machine.travel(later, tick=True):
         tasks.complete(
-            open_task(process_of(case)), curator, {**CURATION_OK, **CRITERIA_ON, "comment": ""}
+            open_task(Process.for_subject(case)),
+            curator,
+            {**CURATION_OK, **CRITERIA_ON, "comment": ""},
         )
     first.refresh_from_db()
     text = task_page(client, coordinator, first)

@@ -2,10 +2,10 @@
 
 from django.urls import reverse
 
-from knowledge.flows import process_of
 from knowledge.models import Case
 from notifications.models import Notification
 from tests.conftest import open_task
+from workflows.models import Process
 
 from .conftest import step_post
 
@@ -32,7 +32,7 @@ def test_register_systematise_curate_return_and_publish(
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
     assert case.state == Case.State.REGISTERED
-    process = process_of(case)
+    process = Process.for_subject(case)
     task = open_task(process)
     assert task.flow_task.name == "systematise" and task.owner == specialist
 

@@ -251,11 +251,11 @@ def test_a_revision_is_a_new_version_and_archives_the_published_one(people, muni
         services.revise(first, people["specialist"])
     first.refresh_from_db()
     assert first.state == Case.State.PUBLISHED  # public until the new version is published
-    from knowledge.flows import process_of
     from tests.conftest import open_task
     from workflows import services as tasks
+    from workflows.models import Process
 
-    process = process_of(revision)
+    process = Process.for_subject(revision)
     task = open_task(process)
     assert task.owner == people["specialist"]
     tasks.complete(task, people["specialist"], {"comment": ""})

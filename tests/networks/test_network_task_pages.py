@@ -12,13 +12,13 @@ from django.utils import timezone, translation
 
 from agreements.models import Municipality
 from networks import services
-from networks.flows import NetworkFlow, process_of
+from networks.flows import NetworkFlow
 from networks.forms import PostForm
 from networks.models import Network, Theme
 from tests.conftest import make_user
 from workflows import services as tasks
 from workflows.display import Reader
-from workflows.models import AuditEvent, Task
+from workflows.models import AuditEvent, Process, Task
 from workflows.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def propose(lead, targets, **overrides):
 
 
 def the_task(network):
-    (task,) = tasks.open_human_tasks(process_of(network))
+    (task,) = tasks.open_human_tasks(Process.for_subject(network))
     return task
 
 
@@ -162,7 +162,7 @@ def test_a_returned_proposal_opens_filled_in_and_the_second_review_lists_the_cha
 
     # The first review, read now, shows its own round: no note written after it.
     first = Task.objects.get(
-        process=process_of(network), flow_task=NetworkFlow.review_proposal, status="DONE"
+        process=Process.for_subject(network), flow_task=NetworkFlow.review_proposal, status="DONE"
     )
     text = page(client, coordinator, first)
     assert "Metas precisadas" not in text and "Precise las metas" in text
@@ -202,7 +202,7 @@ def test_each_invitation_task_names_its_territory_and_shows_the_network(
     deadline = timezone.localdate() + datetime.timedelta(days=20)
     tasks.take_and_complete(the_task(network), lead, design_data(deadline))
 
-    invites = {t.owner: t for t in tasks.open_human_tasks(process_of(network))}
+    invites = {t.owner: t for t in tasks.open_human_tasks(Process.for_subject(network))}
     assert invites[facilitator_a].title.endswith(f": {region_a.name}")
     assert invites[facilitator_b].title.endswith(f": {region_b.name}")
 

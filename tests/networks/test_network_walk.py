@@ -10,10 +10,9 @@ from django.utils import timezone
 from agreements import scope
 from agreements.models import Municipality
 from networks import services
-from networks.flows import process_of
 from networks.models import Invitation, Membership, Network
 from tests.conftest import make_user
-from workflows.models import Task
+from workflows.models import Process, Task
 from workflows.roles import Role
 
 
@@ -64,7 +63,7 @@ def test_proposal_return_design_parallel_invitations_and_launch(
     officer = make_user("off_a", Role.MUNICIPAL_OFFICER)
     scope.grant_officer(officer, targets[0], by=coordinator)
     network = propose(client, lead, targets)
-    process = process_of(network)
+    process = Process.for_subject(network)
     (review,) = open_tasks(process)
     assert review.flow_task.name == "review_proposal"
 
@@ -169,7 +168,7 @@ def test_proposal_return_design_parallel_invitations_and_launch(
         "fac_a": Membership.Role.MEMBER,
         "fac_b": Membership.Role.MEMBER,
     }
-    assert process_of(network).finished is not None
+    assert Process.for_subject(network).finished is not None
 
     dates = {"start": "2000-01-01", "end": "2099-12-31"}
     client.force_login(coordinator)
@@ -184,7 +183,7 @@ def test_invitations_close_at_their_deadline_and_the_network_launches(
     client, lead, targets, coordinator, facilitator_a, facilitator_b
 ):
     network = propose(client, lead, targets)
-    process = process_of(network)
+    process = Process.for_subject(network)
     for user, data in (
         (coordinator, {"decision": "approve", "comment": ""}),
         (

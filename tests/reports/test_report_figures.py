@@ -33,11 +33,9 @@ from finance.models import FiscalPeriod, Submission
 from knowledge import services as knowledge
 from knowledge.models import Case
 from networks import services as networks
-from networks.flows import process_of as network_process
 from networks.models import Invitation, Membership, Network, Theme
 from reports import pdf
 from specialprojects import services as projects
-from specialprojects.flows import process_of as project_process
 from specialprojects.models import Project, ProjectLine
 from staffing import services as staffing
 from tests.conftest import AUTHORITIES, draft_post, make_user, signed_pdf
@@ -151,7 +149,7 @@ def world(coordinator, facilitator_a, facilitator_b, municipality_a, municipalit
                 "target_municipalities": [municipality_a, municipality_b],
             },
         )
-        made["network_ab"] = network_process(launched)
+        made["network_ab"] = Process.for_subject(launched)
         done(made["network_ab"], coordinator, {"decision": "approve", "comment": ""})
         done(
             made["network_ab"],
@@ -168,7 +166,7 @@ def world(coordinator, facilitator_a, facilitator_b, municipality_a, municipalit
             answers = {pk: ("accepted", "") for pk in task.data["municipalities"]}
             tasks.take_and_complete(task, task.owner, {"answers": answers})
         # ... and one proposed for a third state only.
-        made["network_elsewhere"] = network_process(
+        made["network_elsewhere"] = Process.for_subject(
             networks.propose(
                 lead,
                 {
@@ -182,7 +180,7 @@ def world(coordinator, facilitator_a, facilitator_b, municipality_a, municipalit
 
         line = ProjectLine.objects.create(name="Catastro")
         with_a = projects.define_project(coordinator, line, "Catastro de Miranda", lead)
-        made["project_a"] = project_process(with_a)
+        made["project_a"] = Process.for_subject(with_a)
         done(
             made["project_a"],
             lead,
@@ -209,7 +207,7 @@ def world(coordinator, facilitator_a, facilitator_b, municipality_a, municipalit
                 "risks": "Ninguno",
             },
         )
-        made["project_none"] = project_process(
+        made["project_none"] = Process.for_subject(
             projects.define_project(coordinator, line, "Compras abiertas", lead)
         )
 

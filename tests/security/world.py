@@ -50,20 +50,17 @@ def build():
     from finance import services as finance
     from finance.models import Upload
     from knowledge import services as knowledge
-    from knowledge.flows import process_of as case_process
     from networks import services as networks
-    from networks.flows import process_of as network_process
     from networks.models import Network, Theme
     from notifications.models import Kind
     from notifications.services import notify
     from reports.models import ReportFile
     from specialprojects import services as projects
-    from specialprojects.flows import process_of as project_process
     from specialprojects.models import ProjectLine
     from staffing import services as staffing
     from tests.finance.conftest import csv_bytes, quarter_amounts, with_parents
     from tests.knowledge.helpers import publish
-    from workflows.models import SlaPolicy
+    from workflows.models import Process, SlaPolicy
 
     w = SimpleNamespace()
     p = w.people = people()
@@ -131,7 +128,6 @@ def build():
 
     # A published quarter of A's: public data, but its working material (a refused file,
     # the uploader, the reviewer's line comment) stays with the people who work on it.
-    from finance.flows import process_of as submission_process
 
     w.period_published = finance.open_period(2026, 2, by=p.coordinator)
     published = finance.current_submission(w.mun_a, w.period_published)
@@ -142,7 +138,7 @@ def build():
     finance.receive_upload(published, p.officer, "ejecucion.csv", good, background=False)
 
     def step(user, data):
-        task = open_task(submission_process(published))
+        task = open_task(Process.for_subject(published))
         tasks.take_and_complete(task, user, data)
 
     step(p.officer, {"justification": "Trimestre normal.", "comment": ""})
@@ -185,7 +181,7 @@ def build():
     w.case_b = knowledge.register_case(
         p.facilitator_b, registration(w.mun_b, theme, title="Agua por turnos")
     )
-    w.case_a_process = case_process(w.case_a)
+    w.case_a_process = Process.for_subject(w.case_a)
 
     # A private network of A's municipality, launched, with its community content.
     network = networks.propose(
@@ -199,9 +195,9 @@ def build():
             "target_municipalities": [w.mun_a],
         },
     )
-    (review,) = tasks.open_human_tasks(network_process(network))
+    (review,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(review, p.coordinator, {"decision": "approve", "comment": ""})
-    (design,) = tasks.open_human_tasks(network_process(network))
+    (design,) = tasks.open_human_tasks(Process.for_subject(network))
     tasks.take_and_complete(
         design,
         p.specialist,
@@ -213,7 +209,7 @@ def build():
             "invitation_deadline": timezone.localdate() + datetime.timedelta(days=15),
         },
     )
-    for task in tasks.open_human_tasks(network_process(network)):
+    for task in tasks.open_human_tasks(Process.for_subject(network)):
         answers = {pk: ("accepted", "") for pk in task.data["municipalities"]}
         tasks.take_and_complete(task, task.owner or p.facilitator, {"answers": answers})
     network.refresh_from_db()
@@ -246,7 +242,7 @@ def build():
     # A special project led by the specialist, with the team member; another without them.
     line = ProjectLine.objects.create(name="Finanzas")
     w.project = projects.define_project(p.coordinator, line, "Finanzas municipales", p.specialist)
-    (draft,) = tasks.open_human_tasks(project_process(w.project))
+    (draft,) = tasks.open_human_tasks(Process.for_subject(w.project))
     tasks.take_and_complete(
         draft,
         p.specialist,
@@ -262,16 +258,16 @@ def build():
             "risks": "",
         },
     )
-    (team,) = tasks.open_human_tasks(project_process(w.project))
+    (team,) = tasks.open_human_tasks(Process.for_subject(w.project))
     tasks.take_and_complete(
         team, p.coordinator, {"members": [(p.team_member, "specialist", "Acompañar la carga")]}
     )
     # Confirmed, approved and launched: its milestone delivered, with its deliverable.
-    (confirmation,) = tasks.open_human_tasks(project_process(w.project))
+    (confirmation,) = tasks.open_human_tasks(Process.for_subject(w.project))
     tasks.take_and_complete(confirmation, p.team_member, {"accept": "yes"})
-    (approval,) = tasks.open_human_tasks(project_process(w.project))
+    (approval,) = tasks.open_human_tasks(Process.for_subject(w.project))
     tasks.take_and_complete(approval, p.coordinator, {"decision": "approve", "comment": ""})
-    (delivery,) = tasks.open_human_tasks(project_process(w.project))
+    (delivery,) = tasks.open_human_tasks(Process.for_subject(w.project))
     indicator = w.project.indicators.get()
     tasks.take_and_complete(
         delivery,

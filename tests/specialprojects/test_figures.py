@@ -8,10 +8,9 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from specialprojects.flows import process_of
 from tests.conftest import make_user
 from workflows import services as tasks
-from workflows.models import Task
+from workflows.models import Process, Task
 from workflows.roles import Role
 
 from .test_task_pages import define, deliver, do, open_task, page, post_proposal, text
@@ -46,7 +45,7 @@ def test_a_target_typed_1500_is_stored_as_1500_and_shown_as_1500(client, coordin
     do(project, "approve_project", coordinator, {"decision": "approve", "comment": ""})
 
     # The lead reports the current value on a milestone as typed here, too.
-    (milestone,) = tasks.open_human_tasks(process_of(project))
+    (milestone,) = tasks.open_human_tasks(Process.for_subject(project))
     assert deliver(client, project, milestone, lead, {indicator.pk: "1.200"}).status_code == 302
     indicator.refresh_from_db()
     assert indicator.current == 1200

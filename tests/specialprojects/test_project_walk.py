@@ -11,20 +11,21 @@ from django.utils import timezone
 
 from notifications import reminders
 from specialprojects import services
-from specialprojects.flows import process_of
 from specialprojects.models import Project, ProjectLine
 from tests.conftest import make_user
 from tests.specialprojects import proposal_post
 from workflows import permissions
 from workflows import services as tasks
-from workflows.models import AuditEvent, Task
+from workflows.models import AuditEvent, Process, Task
 from workflows.roles import Role
 
 
 def open_tasks(project):
     return list(
         Task.objects.filter(
-            process=process_of(project), flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED"]
+            process=Process.for_subject(project),
+            flow_task_type="HUMAN",
+            status__in=["NEW", "ASSIGNED"],
         ).order_by("pk")
     )
 
@@ -223,7 +224,7 @@ def test_coordination_cancels_a_project_with_a_reason_and_its_tasks_go(client, c
     project.refresh_from_db()
     assert project.state == Project.State.CANCELLED
     assert open_tasks(project) == []
-    assert process_of(project).status == "CANCELED"
+    assert Process.for_subject(project).status == "CANCELED"
     assert "Proyecto: Cancelado." in messages_of(client.get(project.get_absolute_url()))
     # Resuming a cancelled project is refused in words, naming its state, not a code.
     page = client.post(

@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from specialprojects import services
-from specialprojects.flows import process_of
 from specialprojects.models import Project, ProjectLine
 from tests.conftest import make_user
 from tests.specialprojects import proposal_post
 from workflows import rounds
 from workflows import services as tasks
-from workflows.models import AuditEvent, Task
+from workflows.models import AuditEvent, Process, Task
 from workflows.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +88,9 @@ def define(coordinator, lead, title="Finanzas municipales"):
 
 
 def open_task(project, name):
-    (task,) = [t for t in tasks.open_human_tasks(process_of(project)) if t.flow_task.name == name]
+    (task,) = [
+        t for t in tasks.open_human_tasks(Process.for_subject(project)) if t.flow_task.name == name
+    ]
     return task
 
 
@@ -113,7 +114,7 @@ def text(response):
 def to_approval(project, coordinator, lead, members, municipalities=(), **overrides):
     do(project, "draft_proposal", lead, proposal_data(municipalities, **overrides))
     do(project, "form_team", coordinator, {"members": [(m, "specialist", "") for m in members]})
-    for task in tasks.open_human_tasks(process_of(project)):
+    for task in tasks.open_human_tasks(Process.for_subject(project)):
         if task.flow_task.name == "confirm_participation":
             tasks.take_and_complete(task, task.owner, {"accept": "yes"})
     return open_task(project, "approve_project")
@@ -213,7 +214,7 @@ def test_a_returned_proposal_opens_filled_in_and_goes_back_unchanged(
     indicator = project.indicators.get()
     assert (indicator.baseline, indicator.target) == (0, 40)
     assert project.budget == Decimal("150000.00")
-    (decision,) = tasks.open_human_tasks(process_of(project))
+    (decision,) = tasks.open_human_tasks(Process.for_subject(project))
     assert decision.flow_task.name == "approve_project" and decision.owner == coordinator
 
 
@@ -224,7 +225,7 @@ def test_a_team_short_of_a_member_is_named_again_filled_in(
     do(project, "draft_proposal", lead, proposal_data())
     members = [(colleague, "specialist", ""), (facilitator_a, "facilitator", "")]
     do(project, "form_team", coordinator, {"members": members})
-    for task in tasks.open_human_tasks(process_of(project)):
+    for task in tasks.open_human_tasks(Process.for_subject(project)):
         tasks.take_and_complete(
             task, task.owner, {"accept": "yes" if task.owner == colleague else "no"}
         )
@@ -245,7 +246,7 @@ def test_a_team_short_of_a_member_is_named_again_filled_in(
     client.post(reverse("workflows:task_detail", args=[team.pk]), {"comment": ""})
     assert not project.team.filter(user=colleague).exists()
     assert not colleague.has_perm(services.WORK, project)
-    (decision,) = tasks.open_human_tasks(process_of(project))
+    (decision,) = tasks.open_human_tasks(Process.for_subject(project))
     assert decision.flow_task.name == "approve_project"
 
 
@@ -261,7 +262,7 @@ def test_a_team_stands_once_every_member_named_has_confirmed(
         {"members": [(colleague, "specialist", ""), (facilitator_a, "facilitator", "")]},
     )
     assert not project.team_stands()  # nobody has answered
-    confirmations = {t.owner: t for t in tasks.open_human_tasks(process_of(project))}
+    confirmations = {t.owner: t for t in tasks.open_human_tasks(Process.for_subject(project))}
     tasks.take_and_complete(confirmations[colleague], colleague, {"accept": "yes"})
     assert not project.team_stands()  # one still to answer
     tasks.take_and_complete(confirmations[facilitator_a], facilitator_a, {"accept": "no"})
@@ -286,7 +287,7 @@ def test_confirmations_say_whose_they_are_and_what_the_project_is(
             ]
         },
     )
-    confirmations = tasks.open_human_tasks(process_of(project))
+    confirmations = tasks.open_human_tasks(Process.for_subject(project))
     titles = {task.owner: task.title for task in confirmations}
     assert titles[colleague].endswith(": Carlos Mendoza")
     assert titles[facilitator_a].endswith(": fac_a")  # no full name: the user name
@@ -317,7 +318,7 @@ def test_the_second_round_of_approval_lists_what_changed(
         coordinator,
         {"members": [(colleague, "specialist", ""), (facilitator_a, "facilitator", "")]},
     )
-    for task in tasks.open_human_tasks(process_of(project)):
+    for task in tasks.open_human_tasks(Process.for_subject(project)):
         tasks.take_and_complete(
             task, task.owner, {"accept": "yes" if task.owner == colleague else "no"}
         )
@@ -346,7 +347,7 @@ def test_the_second_round_of_approval_lists_what_changed(
         coordinator,
         {"members": [(colleague, "specialist", ""), (newcomer, "specialist", "")]},
     )
-    (confirmation,) = tasks.open_human_tasks(process_of(project))
+    (confirmation,) = tasks.open_human_tasks(Process.for_subject(project))
     tasks.take_and_complete(confirmation, newcomer, {"accept": "yes"})
     second = open_task(project, "approve_project")
     assert second.owner == coordinator
@@ -444,7 +445,7 @@ def launched(coordinator, lead, **proposal):
 
 def test_milestone_tasks_read_apart_and_show_their_milestone(client, coordinator, lead):
     project = launched(coordinator, lead, milestones=3)
-    milestone_tasks = tasks.open_human_tasks(process_of(project))
+    milestone_tasks = tasks.open_human_tasks(Process.for_subject(project))
     titles = [task.title for task in milestone_tasks]
     assert sorted(titles) == [
         "Entregar el hito: Hito número 1",
@@ -475,7 +476,7 @@ def test_a_milestones_reminder_names_its_milestone(
     from notifications.models import Kind, Notification
 
     project = launched(coordinator, lead, milestones=2)
-    first = min(tasks.open_human_tasks(process_of(project)), key=lambda task: task.due_at)
+    first = min(tasks.open_human_tasks(Process.for_subject(project)), key=lambda task: task.due_at)
     with (
         time_machine.travel(first.due_at - datetime.timedelta(hours=20), tick=False),
         django_capture_on_commit_callbacks(execute=True),
@@ -491,7 +492,7 @@ def test_closure_report_returned_opens_filled_in_and_the_close_page_shows_it(
 ):
     project = launched(coordinator, lead, milestones=2)
     indicator = project.indicators.get()
-    first, second = sorted(tasks.open_human_tasks(process_of(project)), key=lambda t: t.pk)
+    first, second = sorted(tasks.open_human_tasks(Process.for_subject(project)), key=lambda t: t.pk)
     deliver(client, project, first, lead, {indicator.pk: "12"})
     deliver(client, project, second, lead, {indicator.pk: "30"})
     closure_round = open_task(project, "closure_report")
@@ -580,7 +581,7 @@ def test_task_pages_read_as_many_rows_for_a_big_project_as_for_a_small_one(
         for project in (small, big):
             task = next(
                 t
-                for t in tasks.open_human_tasks(process_of(project))
+                for t in tasks.open_human_tasks(Process.for_subject(project))
                 if t.flow_task.name == step and t.owner_id in (None, user.pk)
             )
             if task.owner_id is None:
@@ -604,7 +605,7 @@ def test_task_pages_read_as_many_rows_for_a_big_project_as_for_a_small_one(
         )
     same("confirm_participation", colleague, accept="yes")
     for project in (small, big):
-        for task in tasks.open_human_tasks(process_of(project)):
+        for task in tasks.open_human_tasks(Process.for_subject(project)):
             if task.flow_task.name == "confirm_participation":
                 tasks.take_and_complete(task, task.owner, {"accept": "yes"})
     same("approve_project", coordinator, decision="return", comment="Subir las metas.")
@@ -616,7 +617,7 @@ def test_task_pages_read_as_many_rows_for_a_big_project_as_for_a_small_one(
     same("deliver_milestone", lead)
     for project in (small, big):
         indicators = {f"indicator_{i.pk}": i.target for i in project.indicators.all()}
-        for task in tasks.open_human_tasks(process_of(project)):
+        for task in tasks.open_human_tasks(Process.for_subject(project)):
             tasks.take_and_complete(
                 task,
                 lead,
@@ -776,7 +777,7 @@ def test_a_row_marked_to_remove_goes(client, coordinator, lead, colleague):
 
 def test_a_deliverable_is_served_to_its_project_only(client, coordinator, lead, colleague):
     project = launched(coordinator, lead, milestones=2)
-    first = sorted(tasks.open_human_tasks(process_of(project)), key=lambda t: t.pk)[0]
+    first = sorted(tasks.open_human_tasks(Process.for_subject(project)), key=lambda t: t.pk)[0]
     assert (
         deliver(client, project, first, lead, {project.indicators.get().pk: "5"}).status_code == 302
     )

@@ -98,13 +98,13 @@ def add_candidate(client, position, data, cv=None):
 
 
 def register_all(client, position, assistant, candidates=CANDIDATES):
-    from staffing.services import process_of
+    from workflows.models import Process
 
     client.force_login(assistant)
     for data in candidates:
         response = add_candidate(client, position, data)
         assert response.status_code == 302, response.content.decode()[:2000]
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     assert task.flow_task.name == "register_candidates"
     claim(client, task)
     complete(client, task, {"confirm": "on", "comment": ""})
@@ -113,9 +113,9 @@ def register_all(client, position, assistant, candidates=CANDIDATES):
 
 
 def evaluate_all(client, position, deputy, scores=None):
-    from staffing.services import process_of
+    from workflows.models import Process
 
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     assert task.flow_task.name == "evaluate_candidates"
     client.force_login(deputy)
     claim(client, task)
@@ -139,9 +139,9 @@ def to_decision(client, people, theme, **overrides):
 
 
 def decide(client, position, coordinator, **data):
-    from staffing.services import process_of
+    from workflows.models import Process
 
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     assert task.flow_task.name == "decide"
     client.force_login(coordinator)
     claim(client, task)
@@ -165,9 +165,9 @@ def contract_post(**overrides):
 
 
 def record_contract(client, position, assistant, capture, **overrides):
-    from staffing.services import process_of
+    from workflows.models import Process
 
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     assert task.flow_task.name == "record_contract"
     client.force_login(assistant)
     claim(client, task)

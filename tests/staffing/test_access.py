@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from staffing.models import Candidate, Position
-from staffing.services import process_of
 from tests.conftest import make_user, open_task, pdf_bytes
+from workflows.models import Process
 from workflows.roles import Role
 
 from .conftest import CANDIDATES, add_candidate, open_position, position_post, to_decision
@@ -43,7 +43,7 @@ def test_outsiders_see_nothing_and_open_nothing(client, evaluated, outsiders, th
             == 403
         )
         assert client.get(reverse("staffing:candidate_cv", args=[candidate.pk])).status_code == 403
-        task = open_task(process_of(evaluated))
+        task = open_task(Process.for_subject(evaluated))
         page = client.get(reverse("workflows:task_detail", args=[task.pk]))
         assert page.status_code == 404 or "Ana Beatriz" not in page.content.decode()
     assert Position.objects.count() == 1
@@ -68,7 +68,7 @@ def test_auditor_reads_the_position_without_personal_data(client, evaluated, aud
     assert "add-candidate" not in page and "cancel-position" not in page
 
     # The task page too shows the position, not the people.
-    task = open_task(process_of(evaluated))
+    task = open_task(Process.for_subject(evaluated))
     page = client.get(reverse("workflows:task_detail", args=[task.pk])).content.decode()
     assert evaluated.title in page and "Ana Beatriz" not in page
 
@@ -184,7 +184,7 @@ def test_unknown_invitation_link_is_not_found(client):
 
 
 def test_auditor_exports_the_history_without_personal_data(client, auditor, filled):
-    process = process_of(filled)
+    process = Process.for_subject(filled)
     client.force_login(auditor)
     assert client.get(reverse("workflows:process_detail", args=[process.pk])).status_code == 200
     response = client.get(reverse("workflows:process_history_csv", args=[process.pk]))
@@ -203,6 +203,6 @@ def test_auditor_exports_the_history_without_personal_data(client, auditor, fill
 
 def test_coordination_reads_who_was_hired_and_on_what_terms(client, people, filled):
     client.force_login(people["coordinator"])
-    process = process_of(filled)
+    process = Process.for_subject(filled)
     text = client.get(reverse("workflows:process_history_csv", args=[process.pk])).content.decode()
     assert filled.contract.terms in text and CANDIDATES[0]["full_name"] in text

@@ -8,9 +8,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from staffing.models import Candidate, Evaluation, Position
-from staffing.services import process_of
 from workflows import audit
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, Process
 
 from .conftest import CANDIDATES, to_decision
 
@@ -78,7 +77,7 @@ def test_after_the_end_data_and_cv_are_gone_and_the_trail_holds_none(
 
     event = AuditEvent.objects.get(action="candidate.anonymised")
     assert event.after == {"candidate": second.pk, "position": filled.pk}
-    assert event.process == process_of(filled)
+    assert event.process == Process.for_subject(filled)
     text = json.dumps([event.subject_repr, event.before, event.after, event.comment])
     for value in CANDIDATES[1].values():
         assert value not in text

@@ -10,10 +10,9 @@ from django.urls import reverse
 
 from staffing.models import Contract, Evaluation, Position
 from staffing.selectors import eligible_specialists
-from staffing.services import process_of
 from tests.conftest import make_user, open_task
 from workflows import selectors
-from workflows.models import AuditEvent, Task
+from workflows.models import AuditEvent, Process, Task
 from workflows.roles import Role
 
 from .conftest import (
@@ -46,7 +45,7 @@ def test_walk_open_register_evaluate_decide_contract_onboard(
     position = open_position(client, coordinator, theme)
     assert position.state == Position.State.OPEN
     assert position.opened_by == coordinator
-    process = process_of(position)
+    process = Process.for_subject(position)
     assert position.title in process.title
 
     # The assistant registers the candidates; the task cannot close without them.
@@ -171,12 +170,12 @@ def test_cancelled_position_ends_without_onboarding(client, people, theme, mailo
     position.refresh_from_db()
     assert position.state == Position.State.EVALUATED
 
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     complete(client, task, {"decision": "cancel", "comment": "Ningún perfil cumple"})
     position.refresh_from_db()
     assert position.state == Position.State.CANCELLED
     assert position.decision_comment == "Ningún perfil cumple"
-    process = process_of(position)
+    process = Process.for_subject(position)
     assert process.finished is not None
     assert not Task.objects.filter(process=process, flow_task_type="HUMAN").open().exists()
     assert not Contract.objects.filter(position=position).exists()
@@ -188,7 +187,7 @@ def test_cancelled_position_ends_without_onboarding(client, people, theme, mailo
 
 def test_coordinator_cancels_from_the_position_page(client, people, theme, auditor):
     position = open_position(client, people["coordinator"], theme)
-    process = process_of(position)
+    process = Process.for_subject(position)
     url = reverse("staffing:position_cancel", args=[position.pk])
     client.force_login(people["assistant"])
     assert client.post(url, {"comment": "x"}).status_code == 403
@@ -251,7 +250,7 @@ def test_existing_account_is_reused_not_duplicated(
 def test_the_evaluator_cannot_decide(client, people, theme):
     """The deputy evaluates and the coordinator decides: never the same person."""
     position = to_decision(client, people, theme)
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     client.force_login(people["deputy"])
     claim(client, task)
     first = position.candidates.get(number=1)

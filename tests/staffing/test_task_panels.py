@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from staffing.services import process_of
 from tests.conftest import open_task
+from workflows.models import Process
 
 from .conftest import (
     CANDIDATES,
@@ -32,7 +32,7 @@ def text(response):
 
 
 def task_page(client, user, position):
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     client.force_login(user)
     response = client.get(reverse("workflows:task_detail", args=[task.pk]))
     assert response.status_code == 200
@@ -85,7 +85,7 @@ def test_each_candidates_scores_are_grouped_under_their_name(client, people, the
     position = open_position(client, people["coordinator"], theme)
     register_all(client, position, people["assistant"])
     client.force_login(people["deputy"])
-    claim(client, open_task(process_of(position)))
+    claim(client, open_task(Process.for_subject(position)))
     content = task_page(client, people["deputy"], position).content.decode()
     short = [
         "Conocimientos requeridos por el perfil",
@@ -107,7 +107,7 @@ def test_the_evaluation_form_names_candidates_only_to_coordination_staff(people,
 
     position = open_position(client, people["coordinator"], theme)
     register_all(client, position, people["assistant"])
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     outsider = make_user("fac_x", Role.FACILITATOR)
     legends = [
         legend for _c, legend, _f in EvaluationForm(task=task, user=outsider).candidate_groups()
@@ -131,7 +131,7 @@ def test_the_decider_sees_the_candidates_ranked_with_scores_notes_and_cvs(client
     # Deciding, the position reads as evaluated, and the button says what it records.
     assert "Estado Evaluado: decisión pendiente" in shown
     assert "En evaluación de candidatos" not in shown
-    claim(client, open_task(process_of(position)))
+    claim(client, open_task(Process.for_subject(position)))
     response = task_page(client, people["coordinator"], position)
     assert re.search(r'id="complete">\s*Registrar la decisión\s*<', response.content.decode())
     # Ranked by total: candidate 2 (14/15) first, with each criterion.
@@ -172,7 +172,7 @@ def test_the_contract_step_shows_the_decision_and_then_the_signed_pdf(
         candidate=chosen.pk,
         comment="Mejor puntuación.",
     )
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     response = task_page(client, people["assistant"], position)
     shown = text(response)
     assert "Candidatura 2 · Carlos Eduardo Mendoza · 14/15 en la evaluación" in shown
@@ -197,7 +197,7 @@ def test_the_contract_step_shows_the_decision_and_then_the_signed_pdf(
 
 
 def queries(client, user, position):
-    task = open_task(process_of(position))
+    task = open_task(Process.for_subject(position))
     client.force_login(user)
     url = reverse("workflows:task_detail", args=[task.pk])
     client.get(url)
@@ -217,7 +217,7 @@ def test_every_hiring_page_reads_as_much_for_five_candidates_as_for_one(client, 
 
     def same(user, positions):
         for position in positions:
-            task = open_task(process_of(position))
+            task = open_task(Process.for_subject(position))
             if task.owner_id is None:
                 client.force_login(user)
                 claim(client, task)
@@ -226,13 +226,13 @@ def test_every_hiring_page_reads_as_much_for_five_candidates_as_for_one(client, 
     one, five = with_candidates(1, "Uno"), with_candidates(5, "Cinco")
     same(people["assistant"], (one, five))  # the registration, with its candidates so far
     for position in (one, five):
-        complete(client, open_task(process_of(position)), {"confirm": "on", "comment": ""})
+        complete(client, open_task(Process.for_subject(position)), {"confirm": "on", "comment": ""})
     same(people["deputy"], (one, five))
 
     for position in (one, five):
         scores = {n: (5 - n % 5, 3, 4) for n in range(1, 6)}
         evaluate_all(client, position, people["deputy"], scores=scores)
-        assert open_task(process_of(position)).flow_task.name == "decide"
+        assert open_task(Process.for_subject(position)).flow_task.name == "decide"
     same(people["coordinator"], (one, five))
 
     for position in (one, five):

@@ -6,7 +6,6 @@ CSV), paginated in the trail's order, with personal data withheld as on the page
 
 import pytest
 
-from staffing.services import process_of as position_process
 from tests.api_reads import (  # noqa: F401  (fixtures)
     ROLES,
     as_,
@@ -17,6 +16,7 @@ from tests.api_reads import (  # noqa: F401  (fixtures)
     world_media,
 )
 from workflows import audit, selectors
+from workflows.models import Process
 from workflows.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +98,7 @@ def grant_event(world):
     position = world.position
     return audit.record(
         "scope.granted",
-        process=position_process(position),
+        process=Process.for_subject(position),
         subject=position.theme,
         after={
             "user": "esp",
@@ -116,7 +116,7 @@ def grant_event(world):
 def test_personal_data_in_a_history_only_for_those_who_may_read_it(client, world, role, personal):
     event = grant_event(world)
     as_(client, world, role)
-    url = history(position_process(world.position).pk)
+    url = history(Process.for_subject(world.position).pk)
     events = client.get(url, {"page_size": 1000}).json()["results"]
     granted = next(e for e in events if e["id"] == event.pk)
     assert granted["after"]["theme"] == world.position.theme.slug
@@ -130,7 +130,7 @@ def test_personal_data_in_a_history_only_for_those_who_may_read_it(client, world
 
 def test_the_history_reads_in_a_fixed_number_of_queries(client, world):
     as_(client, world, "auditor")
-    process = position_process(world.position)
+    process = Process.for_subject(world.position)
     url = history(process.pk)
     few = queries(client, url)
     for number in range(8):
@@ -151,5 +151,5 @@ def test_answers_match_the_openapi_schema(client, world):
     conforms(
         client,
         "/api/processes/{id}/history/",
-        history(position_process(world.position).pk),
+        history(Process.for_subject(world.position).pk),
     )

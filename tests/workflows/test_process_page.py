@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from agreements.models import Municipality
-from networks.flows import process_of
 from tests.networks.test_network_walk import propose
 from workflows import services
 from workflows.chart import node_title, process_chart
@@ -321,7 +320,7 @@ def test_parallel_tasks_show_on_one_node_and_each_on_the_timeline(
     named(facilitator_b, "Beto", "Urdaneta")
     targets = [municipality_a, municipality_b]
     Municipality.objects.filter(pk__in=[m.pk for m in targets]).update(is_member=True)
-    process = process_of(propose(client, lead, targets))
+    process = Process.for_subject(propose(client, lead, targets))
     review(client, coordinator, process, "approve")
     deadline = timezone.localdate() + datetime.timedelta(days=20)
     post_task_as(
