@@ -46,10 +46,3 @@ def can_view_working(user, submission):
     """Working material (files as received, reviewers' notes): the same people as
     ``can_view``, kept as a name of its own for the views that serve files."""
     return can_view(user, submission)
-
-
-def submits_for_someone(user):
-    """Holds an officer's or facilitator's scope on at least one municipality."""
-    from agreements.scope import municipality_ids_for
-
-    return user.is_authenticated and municipality_ids_for(user).exists()
